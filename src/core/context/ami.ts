@@ -1,0 +1,6 @@
+import type { Answers } from "../types.js";
+
+/** Values derived from the answers for the templates of this layer (ctx.ami). */
+export function amiContext(_a: Answers): Record<string, unknown> {
+  return {};
+}

@@ -1,0 +1,53 @@
+/**
+ * One escaping helper per target language. Templates put answers into data
+ * files through real serializers (JSON) wherever they can; these helpers are
+ * for the few places where a value must sit inside source text.
+ */
+
+/** A POSIX shell word that expands to exactly s (single quotes, ' as '\''). */
+export function shellQuote(s: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
+  return "'" + s.replace(/'/g, "'\\''") + "'";
+}
+
+/** An HCL quoted string literal whose value is exactly s: no ${…} or %{…} interpolation survives. */
+export function hclString(s: string): string {
+  let out = "";
+  for (const ch of s) {
+    switch (ch) {
+      case "\\": out += "\\\\"; break;
+      case '"': out += '\\"'; break;
+      case "\n": out += "\\n"; break;
+      case "\r": out += "\\r"; break;
+      case "\t": out += "\\t"; break;
+      default: {
+        const c = ch.codePointAt(0)!;
+        if (c < 0x20 || c === 0x7f) out += "\\u" + c.toString(16).padStart(4, "0");
+        else out += ch;
+      }
+    }
+  }
+  return '"' + out.replace(/\$\{/g, "$${").replace(/%\{/g, "%%{") + '"';
+}
+
+/** A YAML double-quoted scalar whose value is exactly s (JSON strings are valid YAML). */
+export function yamlString(s: string): string {
+  return JSON.stringify(s).replace(/[\u2028\u2029\u0085]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+}
+
+/** Deterministic JSON: keys sorted at every level, two-space indent, trailing newline. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value), null, 2) + "\n";
+}
+
+export function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}

@@ -1,0 +1,59 @@
+import { answerKeys, answersSchema, isRequired, type PropertySchema } from "./schema.js";
+
+export const CLI_OPTIONS: Array<[string, string]> = [
+  ["--answers FILE", "answers in YAML or JSON; answers left out take their defaults"],
+  ["--out DIR", "folder to generate into (default: the current folder)"],
+  ["--defaults", "run without an answers file: stored answers, else defaults"],
+  ["--dry-run", "list what would be created, updated or removed; write nothing"],
+  ["--check", "write nothing; exit 1 if regenerating would change any file (drift)"],
+  ["--restore", "re-create generated files the user deleted"],
+  ["--help", "this text"],
+  ["--version", "the generator's version"],
+];
+
+function typeName(s: PropertySchema): string {
+  if (s.enum) return s.enum.join(" | ");
+  if (s.type === "array") return `list of ${s.items?.type === "object" ? "objects" : (s.items?.type ?? "values")}`;
+  if (s.type === "object") return "map of strings";
+  return s.type ?? "any";
+}
+
+function defaultText(key: string, s: PropertySchema): string {
+  if (isRequired(key)) return "required";
+  if (s.default === undefined) return "derived";
+  if (Array.isArray(s.default) && s.default.some((x) => typeof x === "object")) return "see description";
+  return JSON.stringify(s.default);
+}
+
+export function helpText(version: string): string {
+  const lines = [
+    `gitlab-runner-aws ${version}: generate a repo of autoscaled, self-cleaning GitLab Runners on AWS`,
+    "",
+    "Usage: gitlab-runner-aws --answers FILE [--out DIR] [options]",
+    "       gitlab-runner-aws [--out DIR]          (in a generated repo: reuse its .yo-rc.json)",
+    "",
+    "Options:",
+    ...CLI_OPTIONS.map(([o, d]) => `  ${o.padEnd(16)} ${d}`),
+    "",
+    "Answers (keys of the answers file):",
+  ];
+  for (const key of answerKeys) {
+    const s = answersSchema.properties[key];
+    lines.push(`  ${key} (${typeName(s)}; ${defaultText(key, s)})`);
+    lines.push(`      ${s.description ?? ""}`);
+  }
+  lines.push("", "Exit status: 0 done, 1 invalid answers or a write/merge problem (conflicts remain), 2 bad usage.");
+  return lines.join("\n") + "\n";
+}
+
+const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+
+/** The README's answers reference table, derived from the schema. */
+export function answersTable(): string {
+  const rows = ["| answer | type | default | description |", "| --- | --- | --- | --- |"];
+  for (const key of answerKeys) {
+    const s = answersSchema.properties[key];
+    rows.push(`| \`${key}\` | ${cell(typeName(s))} | ${cell(defaultText(key, s) === "required" ? "**required**" : "`" + defaultText(key, s) + "`")} | ${cell(s.description ?? "")} |`);
+  }
+  return rows.join("\n") + "\n";
+}

@@ -1,0 +1,5 @@
+export { render, templateContext, storedConfig, pins, GENERATOR_NAME, STORE_FILE } from "./render.js";
+export { validateAnswers, formatError } from "./validate.js";
+export { loadTemplates, defaultTemplatesDir, outputPath } from "./templates.js";
+export { answersSchema, answerKeys, schemaVersion } from "./schema.js";
+export type { Answers, RenderedFile, AnswerError, Schedule } from "./types.js";

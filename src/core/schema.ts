@@ -1,0 +1,56 @@
+import { readJson } from "./package-root.js";
+
+/** The subset of JSON Schema (plus x- keywords) the answers schema uses. */
+export interface PropertySchema {
+  type?: "string" | "integer" | "number" | "boolean" | "array" | "object";
+  enum?: string[];
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+  minItems?: number;
+  maxItems?: number;
+  minLength?: number;
+  maxLength?: number;
+  items?: PropertySchema;
+  properties?: Record<string, PropertySchema>;
+  required?: string[];
+  additionalProperties?: boolean | PropertySchema;
+  default?: unknown;
+  description?: string;
+  "x-prompt"?: string;
+  "x-allowed"?: string;
+  "x-enum-names"?: Record<string, string>;
+  /** Ask (and document) this answer only when other answers have these values. */
+  "x-when"?: Record<string, string | string[]>;
+}
+
+export interface AnswersSchema {
+  $id: string;
+  "x-schema-version": number;
+  "x-order": string[];
+  required: string[];
+  properties: Record<string, PropertySchema>;
+}
+
+export const answersSchema: AnswersSchema = readJson<AnswersSchema>("schema/answers.schema.json");
+export const schemaVersion: number = answersSchema["x-schema-version"];
+
+/** Answer names in prompt/documentation order. */
+export const answerKeys: string[] = answersSchema["x-order"];
+
+export function isRequired(key: string): boolean {
+  return answersSchema.required.includes(key);
+}
+
+/** Whether an answer applies, given the others (its x-when condition). */
+export function applies(key: string, answers: Record<string, unknown>): boolean {
+  const when = answersSchema.properties[key]?.["x-when"];
+  if (!when) return true;
+  return Object.entries(when).every(([k, v]) => (Array.isArray(v) ? v.includes(answers[k] as string) : answers[k] === v));
+}
+
+/** A deep copy of each schema default, so callers can't mutate the schema. */
+export function defaultOf(key: string): unknown {
+  const d = answersSchema.properties[key]?.default;
+  return d === undefined ? undefined : structuredClone(d);
+}

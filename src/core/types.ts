@@ -1,0 +1,67 @@
+export interface Schedule {
+  name: string;
+  recurrence: string;
+  minSize?: number;
+  maxSize?: number;
+  desiredCapacity?: number;
+}
+
+/** Validated answers, with every default applied. Mirrors schema/answers.schema.json. */
+export interface Answers {
+  projectName: string;
+  awsRegion: string;
+  vpcId: string;
+  subnetIds: string[];
+  buildSubnetId: string;
+  architecture: "x86_64" | "arm64";
+  instanceTypes: string[];
+  baseOs: "al2023" | "ubuntu-24.04";
+  rootVolumeSize: number;
+  asgMinSize: number;
+  asgMaxSize: number;
+  asgDesiredCapacity: number;
+  gitlabUrl: string;
+  registrationMode: "authentication-token" | "registration-token";
+  tokenSsmParameter: string;
+  tokenKmsKeyId: string;
+  runnerDescription: string;
+  runnerTags: string[];
+  runUntagged: boolean;
+  runnerLocked: boolean;
+  executor: "docker" | "shell";
+  dockerImage: string;
+  dockerPrivileged: boolean;
+  concurrent: number;
+  gitlabRunnerVersion: string;
+  extraPackages: string[];
+  timeZone: string;
+  schedules: Schedule[];
+  scalingPolicy: "jobs" | "cpu" | "none";
+  scalingTargetValue: number;
+  drainTimeoutSeconds: number;
+  sshInterface: "session_manager" | "private_ip";
+  buildInstanceType?: string;
+  buildAllowedCidrs: string[];
+  amiId: string;
+  egressCidrs: string[];
+  sessionManagerAccess: boolean;
+  useLaunchConfiguration: boolean;
+  iacTool: "terraform" | "tofu";
+  ciRoleArn: string;
+  tags: Record<string, string>;
+}
+
+export interface RenderedFile {
+  /** POSIX path relative to the generated repo's root. */
+  path: string;
+  contents: string;
+  /** 0o755 for files that start with a shebang, else 0o644. */
+  mode: number;
+}
+
+/** One problem with the answers: where (JSON pointer), what was there, what is allowed. */
+export interface AnswerError {
+  path: string;
+  value?: unknown;
+  message: string;
+}

@@ -1,0 +1,244 @@
+import { Ajv, type ErrorObject } from "ajv";
+import addFormatsModule from "ajv-formats";
+import { closest, distance } from "fastest-levenshtein";
+import { answerKeys, answersSchema, applies, defaultOf, type PropertySchema } from "./schema.js";
+import { cronProblem } from "./cron.js";
+import type { AnswerError, Answers } from "./types.js";
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+const X_KEYWORDS = ["x-schema-version", "x-order", "x-prompt", "x-allowed", "x-enum-names", "x-when"];
+
+let compiled: ReturnType<Ajv["compile"]> | undefined;
+function validator() {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+    addFormats(ajv);
+    ajv.addVocabulary(X_KEYWORDS);
+    compiled = ajv.compile(answersSchema);
+  }
+  return compiled;
+}
+
+export interface ValidationResult {
+  answers?: Answers;
+  errors: AnswerError[];
+}
+
+const TOKEN_SHAPES: Array<[RegExp, string]> = [
+  [/glrt-[A-Za-z0-9_-]{8,}/, "a runner authentication token (glrt-…)"],
+  [/GR1348941[A-Za-z0-9_-]{8,}/, "a runner registration token (GR1348941…)"],
+  [/glpat-[A-Za-z0-9_-]{8,}/, "a personal access token (glpat-…)"],
+  [/gl(rt|cbt|ptt|dt|oas|ft|imt|agent|soat|rtr)-[A-Za-z0-9_-]{16,}/, "a GitLab token"],
+  [/(^|[^A-Za-z0-9])(AKIA|ASIA)[A-Z0-9]{16}([^A-Za-z0-9]|$)/, "an AWS access key id"],
+];
+
+function pointer(path: Array<string | number>): string {
+  return "/" + path.map((p) => String(p).replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
+}
+
+function show(v: unknown): string {
+  const s = JSON.stringify(v);
+  if (s === undefined) return String(v);
+  return s.length > 80 ? s.slice(0, 77) + "…" : s;
+}
+
+function schemaAt(instancePath: string): PropertySchema | undefined {
+  const parts = instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  let s: PropertySchema | undefined = { properties: answersSchema.properties, type: "object" };
+  for (const p of parts) {
+    if (!s) return undefined;
+    if (s.type === "array") s = s.items;
+    else if (s.properties && p in s.properties) s = s.properties[p];
+    else if (typeof s.additionalProperties === "object") s = s.additionalProperties;
+    else return undefined;
+  }
+  return s;
+}
+
+function valueAt(data: unknown, instancePath: string): unknown {
+  let v: unknown = data;
+  for (const p of instancePath.split("/").slice(1)) {
+    const key = p.replace(/~1/g, "/").replace(/~0/g, "~");
+    v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[key] : undefined;
+  }
+  return v;
+}
+
+function didYouMean(name: string, candidates: string[]): string {
+  if (!candidates.length) return "";
+  const c = closest(name, candidates);
+  return distance(name.toLowerCase(), c.toLowerCase()) <= Math.max(2, Math.floor(name.length / 3)) ? ` Did you mean "${c}"?` : "";
+}
+
+function ajvMessage(e: ErrorObject, data: unknown): AnswerError | undefined {
+  const s = schemaAt(e.instancePath);
+  const value = valueAt(data, e.instancePath);
+  const allowed = s?.["x-allowed"];
+  switch (e.keyword) {
+    case "additionalProperties": {
+      const extra = (e.params as { additionalProperty: string }).additionalProperty;
+      const known = e.instancePath === "" ? answerKeys : Object.keys(schemaAt(e.instancePath)?.properties ?? {});
+      return { path: pointer([...e.instancePath.split("/").slice(1), extra]), message: `unknown answer "${extra}".${didYouMean(extra, known)}` };
+    }
+    case "required": {
+      const missing = (e.params as { missingProperty: string }).missingProperty;
+      const sub = e.instancePath === "" ? answersSchema.properties[missing] : schemaAt(e.instancePath)?.properties?.[missing];
+      return {
+        path: (e.instancePath || "") + "/" + missing,
+        message: `is required and has no default: ${sub?.description ?? ""}`.trim() + (sub?.["x-allowed"] ? ` Give ${sub["x-allowed"]}.` : ""),
+      };
+    }
+    case "type":
+      return { path: e.instancePath, value, message: `must be ${(e.params as { type: string }).type}, not ${Array.isArray(value) ? "array" : value === null ? "null" : typeof value}` };
+    case "enum":
+      return { path: e.instancePath, value, message: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}` };
+    case "pattern":
+    case "format":
+      return { path: e.instancePath, value, message: `must be ${allowed ?? `a string matching ${(e.params as { pattern?: string }).pattern ?? (e.params as { format?: string }).format}`}` };
+    case "propertyNames":
+      return undefined; // reported by the nested error on the name itself
+    case "not":
+      return { path: e.instancePath, value, message: "is not allowed here" };
+    default:
+      return { path: e.instancePath, value, message: `${e.message ?? "is invalid"}${allowed ? ` (allowed: ${allowed})` : ""}` };
+  }
+}
+
+function propertyNameErrors(e: ErrorObject): AnswerError | undefined {
+  if (e.keyword !== "pattern" && e.keyword !== "not") return undefined;
+  const name = (e as ErrorObject & { propertyName?: string }).propertyName;
+  if (name === undefined) return undefined;
+  const parentSchema = schemaAt(e.instancePath) as PropertySchema | undefined;
+  return {
+    path: e.instancePath + "/" + name.replace(/~/g, "~0").replace(/\//g, "~1"),
+    value: name,
+    message: `is not a valid key: must be ${parentSchema?.["x-allowed"] ?? "a valid name"}`,
+  };
+}
+
+function findTokens(v: unknown, path: Array<string | number>, out: AnswerError[]): void {
+  if (typeof v === "string") {
+    for (const [re, what] of TOKEN_SHAPES) {
+      if (re.test(v)) {
+        out.push({ path: pointer(path), value: v.slice(0, 8) + "…", message: `looks like ${what}. Never put a token in the answers: store the token in SSM and give its parameter name (tokenSsmParameter).` });
+        return;
+      }
+    }
+  } else if (Array.isArray(v)) v.forEach((x, i) => findTokens(x, [...path, i], out));
+  else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) {
+    findTokens(k, [...path, k], out);
+    findTokens(x, [...path, k], out);
+  }
+}
+
+const GRAVITON = /^([a-z]+[0-9]+g[a-z0-9-]*|a1)\./;
+
+function isIanaZone(zone: string): boolean {
+  if (zone === "UTC" || zone === "Etc/UTC") return true;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+  } catch {
+    return false;
+  }
+  // Intl accepts legacy offsets and abbreviations ("EST", "+01:00"); Auto Scaling wants a zone name.
+  return zone.includes("/") || Intl.supportedValuesOf("timeZone").includes(zone);
+}
+
+function cidrOk(c: string): boolean {
+  return c.split("/")[0].split(".").every((o) => Number(o) <= 255);
+}
+
+const isInt = (x: unknown): x is number => Number.isInteger(x);
+const strings = (x: unknown): string[] => (Array.isArray(x) ? x.filter((v): v is string => typeof v === "string") : []);
+
+/** Rules JSON Schema can't express. Each rule runs only on values of the right type, so they report alongside schema errors. */
+function crossField(a: Record<string, unknown>, out: AnswerError[]): void {
+  const { asgMinSize: min, asgMaxSize: max, asgDesiredCapacity: desired } = a;
+  if (isInt(min) && isInt(max) && isInt(desired) && !(min <= desired && desired <= max)) {
+    out.push({ path: "/asgDesiredCapacity", value: { asgMinSize: min, asgDesiredCapacity: desired, asgMaxSize: max }, message: "must satisfy asgMinSize ≤ asgDesiredCapacity ≤ asgMaxSize" });
+  }
+  const names = new Set<string>();
+  (Array.isArray(a.schedules) ? a.schedules : []).forEach((s: Record<string, unknown>, i) => {
+    if (!s || typeof s !== "object") return;
+    if (typeof s.recurrence === "string") {
+      const problem = cronProblem(s.recurrence);
+      if (problem) out.push({ path: `/schedules/${i}/recurrence`, value: s.recurrence, message: `is not a valid 5-field cron: ${problem}. Example: "30 19 * * MON-FRI"` });
+    }
+    if (typeof s.name === "string") {
+      if (names.has(s.name)) out.push({ path: `/schedules/${i}/name`, value: s.name, message: "must be unique among the schedules" });
+      names.add(s.name);
+    }
+    const smin = s.minSize ?? min, smax = s.maxSize ?? max, sdes = s.desiredCapacity ?? desired;
+    if (isInt(smin) && isInt(smax) && isInt(sdes) && !(smin <= sdes && sdes <= smax)) {
+      out.push({ path: `/schedules/${i}`, value: { minSize: smin, desiredCapacity: sdes, maxSize: smax }, message: "must satisfy minSize ≤ desiredCapacity ≤ maxSize (sizes left out take the ASG's answered sizes)" });
+    }
+  });
+  if (typeof a.timeZone === "string" && !isIanaZone(a.timeZone)) out.push({ path: "/timeZone", value: a.timeZone, message: 'must be an IANA time zone such as "Europe/Berlin" or "America/New_York"' });
+  if (a.architecture === "x86_64" || a.architecture === "arm64") {
+    const arm = a.architecture === "arm64";
+    const types: Array<[string, string]> = strings(a.instanceTypes).map((t, i) => [t, `/instanceTypes/${i}`]);
+    if (typeof a.buildInstanceType === "string") types.push([a.buildInstanceType, "/buildInstanceType"]);
+    for (const [t, path] of types) {
+      if (GRAVITON.test(t) !== arm) {
+        out.push({ path, value: t, message: arm ? "is not an arm64 (Graviton) instance type; use one such as t4g.medium or m7g.large, or set architecture to x86_64" : "is an arm64 (Graviton) instance type; use an x86_64 type such as t3.medium, or set architecture to arm64" });
+      }
+    }
+  }
+  for (const key of ["buildAllowedCidrs", "egressCidrs"]) {
+    strings(a[key]).forEach((c, i) => {
+      if (!cidrOk(c)) out.push({ path: `/${key}/${i}`, value: c, message: "is not an IPv4 CIDR: each octet must be 0-255" });
+      else if (key === "buildAllowedCidrs" && c.endsWith("/0")) out.push({ path: `/buildAllowedCidrs/${i}`, value: c, message: "must not open SSH to the whole internet; give the CIDR of the network Packer runs from, or use sshInterface session_manager" });
+    });
+  }
+  if (a.registrationMode === "authentication-token") {
+    for (const key of ["runnerTags", "runUntagged", "runnerLocked"]) {
+      if (JSON.stringify(a[key]) !== JSON.stringify(defaultOf(key))) {
+        out.push({ path: `/${key}`, value: a[key], message: "applies only with registrationMode registration-token; with a runner authentication token, set tags, untagged jobs and locking on the runner in GitLab" });
+      }
+    }
+  }
+}
+
+/**
+ * Validate raw answers (from a file, prompts or .yo-rc.json). Answers left out
+ * take their schema default. Returns every problem found, never only the first.
+ */
+export function validateAnswers(raw: unknown): ValidationResult {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    return { errors: [{ path: "", value: raw, message: `the answers must be a mapping of answer names to values, not ${Array.isArray(raw) ? "a list" : raw === null ? "empty" : typeof raw}` }] };
+  }
+  const data: Record<string, unknown> = {};
+  for (const key of answerKeys) {
+    const given = (raw as Record<string, unknown>)[key];
+    const value = given === undefined ? defaultOf(key) : given;
+    if (value !== undefined) data[key] = value;
+  }
+  for (const [k, v] of Object.entries(raw)) if (!(k in data)) data[k] = v;
+
+  const errors: AnswerError[] = [];
+  findTokens(raw, [], errors);
+  const validate = validator();
+  if (!validate(data)) {
+    for (const e of validate.errors ?? []) {
+      const m = propertyNameErrors(e) ?? ajvMessage(e, data);
+      if (m && !errors.some((x) => x.path === m.path && x.message === m.message)) errors.push(m);
+    }
+  }
+  crossField(data, errors);
+  if (errors.length) return { errors: sortErrors(errors) };
+  return { answers: data as unknown as Answers, errors };
+}
+
+function sortErrors(errors: AnswerError[]): AnswerError[] {
+  const rank = (p: string) => {
+    const i = answerKeys.indexOf(p.split("/")[1] ?? "");
+    return i < 0 ? answerKeys.length : i;
+  };
+  return errors.sort((a, b) => rank(a.path) - rank(b.path) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+export function formatError(e: AnswerError): string {
+  return `${e.path || "/"}: ${e.value !== undefined ? `${show(e.value)} ` : ""}${e.message}`;
+}
+
+export { applies };
