@@ -1,0 +1,60 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { readAnswersFile } from "../../src/core/answers-file.js";
+import { readPackageJson, packageRoot } from "../../src/core/package-root.js";
+import { render } from "../../src/core/render.js";
+import { loadTemplates } from "../../src/core/templates.js";
+import type { Answers, RenderedFile } from "../../src/core/types.js";
+import { formatError, validateAnswers } from "../../src/core/validate.js";
+
+/**
+ * The path of a command the tests need. Never skips: a missing tool fails the
+ * test with the command that installs it (.ci/run installs them all).
+ */
+export function requireTool(cmd: string, debianPackage: string = cmd): string {
+  const r = spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`${cmd} is not installed; install it with: apt-get update && apt-get install -y ${debianPackage}`);
+  return r.stdout.trim();
+}
+
+export const examplesDir = join(packageRoot, "examples");
+export const exampleFiles: string[] = readdirSync(examplesDir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+
+export function exampleAnswers(file: string): Answers {
+  const r = validateAnswers(readAnswersFile(join(examplesDir, file)));
+  if (!r.answers) throw new Error(`${file}: ${r.errors.map(formatError).join("; ")}`);
+  return r.answers;
+}
+
+export function validAnswers(raw: Record<string, unknown>): Answers {
+  const r = validateAnswers(raw);
+  if (!r.answers) throw new Error(r.errors.map(formatError).join("; "));
+  return r.answers;
+}
+
+export const generatorVersion = readPackageJson().version;
+
+export function renderAnswers(answers: Answers): RenderedFile[] {
+  return render(answers, { templates: loadTemplates(), generatorVersion });
+}
+
+export function renderExample(file: string): RenderedFile[] {
+  return renderAnswers(exampleAnswers(file));
+}
+
+/** Write rendered files into a new temporary folder and return its path. */
+export function writeTree(files: RenderedFile[], dir: string = mkdtempSync(join(tmpdir(), "glra-"))): string {
+  for (const f of files) {
+    mkdirSync(dirname(join(dir, f.path)), { recursive: true });
+    writeFileSync(join(dir, f.path), f.contents, { mode: f.mode });
+  }
+  return dir;
+}
+
+export function fileOf(files: RenderedFile[], path: string): RenderedFile {
+  const f = files.find((x) => x.path === path);
+  if (!f) throw new Error(`${path} was not generated (have: ${files.map((x) => x.path).join(", ")})`);
+  return f;
+}
