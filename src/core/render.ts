@@ -2,6 +2,7 @@ import ejs from "ejs";
 import { amiContext } from "./context/ami.js";
 import { ciContext } from "./context/ci.js";
 import { docsContext } from "./context/docs.js";
+import { namesContext } from "./context/names.js";
 import { terraformContext } from "./context/terraform.js";
 import { hclString, shellQuote, sortKeys, stableJson, yamlString } from "./escape.js";
 import { readJson } from "./package-root.js";
@@ -54,6 +55,7 @@ export function templateContext(answers: Answers, generatorVersion: string) {
     generator: { name: GENERATOR_NAME, version: generatorVersion },
     schemaVersion,
     esc: { sh: shellQuote, hcl: hclString, yaml: yamlString, json: stableJson },
+    names: namesContext(answers),
     ami: amiContext(answers),
     tf: terraformContext(answers),
     ci: ciContext(answers),

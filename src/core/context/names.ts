@@ -1,0 +1,28 @@
+import type { Answers } from "../types.js";
+
+/**
+ * Names that more than one layer must agree on (AMI tags Terraform looks up,
+ * the runtime config file the launch template writes and the hooks read,
+ * the lifecycle hook the stop path completes, the metric the publisher sends
+ * and the scaling policy tracks).
+ */
+export function namesContext(a: Answers) {
+  return {
+    asgName: a.projectName,
+    lifecycleHookName: `${a.projectName}-drain`,
+    amiNamePrefix: `${a.projectName}-${a.baseOs}-${a.architecture}-`,
+    /** Tags the Packer build puts on the AMI; Terraform's aws_ami lookup filters on Project, BaseOs and Architecture. */
+    amiTagKeys: {
+      project: "Project",
+      baseOs: "BaseOs",
+      architecture: "Architecture",
+      runnerVersion: "GitlabRunnerVersion",
+      generatorVersion: "GeneratorVersion",
+    },
+    /** JSON written by the launch template's cloud-init user data, read by the hooks at boot. */
+    runtimeConfigPath: "/etc/gitlab-runner-aws/runner.json",
+    metricNamespace: `GitLabRunner/${a.projectName}`,
+    metricName: "BusySlotsPercent",
+    metricDimension: "AutoScalingGroupName",
+  };
+}
