@@ -1,0 +1,116 @@
+import { describe, expect, it } from "vitest";
+import { cronProblem } from "../src/core/cron.js";
+import { answerKeys, answersSchema, defaultOf } from "../src/core/schema.js";
+import { formatError, validateAnswers } from "../src/core/validate.js";
+
+const minimal = {
+  vpcId: "vpc-0a1b2c3d",
+  subnetIds: ["subnet-0a1b2c3d"],
+  buildSubnetId: "subnet-0a1b2c3d",
+  ciRoleArn: "arn:aws:iam::123456789012:role/ci",
+};
+
+function errorsOf(raw: unknown) {
+  return validateAnswers(raw).errors;
+}
+
+describe("validateAnswers", () => {
+  it("accepts the minimal answers and fills every default", () => {
+    const r = validateAnswers(minimal);
+    expect(r.errors).toEqual([]);
+    for (const key of answerKeys) {
+      const d = defaultOf(key);
+      if (d !== undefined) expect((r.answers as unknown as Record<string, unknown>)[key]).toEqual(d);
+    }
+  });
+
+  it("lists every required answer that has no value and no default", () => {
+    const errs = errorsOf({});
+    expect(errs.map((e) => e.path).sort()).toEqual(answersSchema.required.map((k) => "/" + k).sort());
+    for (const e of errs) expect(e.message).toMatch(/required and has no default/);
+  });
+
+  it("reports all errors at once, with path, value and what is allowed", () => {
+    const errs = errorsOf({ ...minimal, projectName: "Bad_Name", vpcId: "vpc-1", asgMinSize: 5, asgMaxSize: 2, concurrent: "four" });
+    const paths = errs.map((e) => e.path);
+    expect(paths).toEqual(expect.arrayContaining(["/projectName", "/vpcId", "/asgDesiredCapacity", "/concurrent"]));
+    const name = errs.find((e) => e.path === "/projectName")!;
+    expect(formatError(name)).toBe('/projectName: "Bad_Name" must be 3 to 32 lowercase letters, digits and hyphens, starting with a letter');
+    expect(errs.find((e) => e.path === "/concurrent")!.message).toBe("must be integer, not string");
+  });
+
+  it("enforces min ≤ desired ≤ max for the ASG and for every schedule", () => {
+    expect(errorsOf({ ...minimal, asgMinSize: 2, asgDesiredCapacity: 1, asgMaxSize: 3 })[0].path).toBe("/asgDesiredCapacity");
+    expect(errorsOf({ ...minimal, asgMinSize: 1, asgDesiredCapacity: 2, asgMaxSize: 3 })).toEqual([]);
+    const errs = errorsOf({ ...minimal, schedules: [{ name: "x", recurrence: "0 8 * * *", minSize: 3, maxSize: 1 }] });
+    expect(errs.map((e) => e.path)).toEqual(["/schedules/0"]);
+  });
+
+  it("suggests the closest answer for an unknown key", () => {
+    const errs = errorsOf({ ...minimal, instanceTyps: ["t3.large"], zzz: 1 });
+    expect(errs.find((e) => e.path === "/instanceTyps")!.message).toContain('Did you mean "instanceTypes"?');
+    expect(errs.find((e) => e.path === "/zzz")!.message).not.toContain("Did you mean");
+  });
+
+  it("rejects token-shaped strings anywhere and points to SSM", () => {
+    for (const token of ["glrt-AbCdEfGhIjKlMnOpQrSt", "GR1348941aBcDeFgHiJkLmNoP"]) {
+      const errs = errorsOf({ ...minimal, runnerDescription: `runner ${token}`, tags: { Secret: token } });
+      expect(errs.map((e) => e.path)).toEqual(["/runnerDescription", "/tags/Secret"]);
+      for (const e of errs) {
+        expect(e.message).toContain("store the token in SSM and give its parameter name");
+        expect(formatError(e)).not.toContain(token);
+      }
+    }
+  });
+
+  it("checks id shapes", () => {
+    const errs = errorsOf({ ...minimal, vpcId: "subnet-0a1b2c3d", subnetIds: ["vpc-0a1b2c3d", "subnet-0A1B2C3D"], buildSubnetId: "subnet-123" });
+    expect(errs.map((e) => e.path)).toEqual(["/vpcId", "/subnetIds/0", "/subnetIds/1", "/buildSubnetId"]);
+  });
+
+  it("checks time zones against the IANA database", () => {
+    expect(errorsOf({ ...minimal, timeZone: "Europe/Berlin" })).toEqual([]);
+    expect(errorsOf({ ...minimal, timeZone: "America/Argentina/Buenos_Aires" })).toEqual([]);
+    for (const tz of ["Mars/Olympus", "EST5EDT/Nowhere", "Europe/Berlim"]) expect(errorsOf({ ...minimal, timeZone: tz }).map((e) => e.path)).toEqual(["/timeZone"]);
+  });
+
+  it("matches instance types to the architecture", () => {
+    expect(errorsOf({ ...minimal, architecture: "arm64", instanceTypes: ["t4g.large", "m7g.xlarge", "c6gn.large"] })).toEqual([]);
+    expect(errorsOf({ ...minimal, architecture: "arm64", instanceTypes: ["t3.large"] }).map((e) => e.path)).toEqual(["/instanceTypes/0"]);
+    expect(errorsOf({ ...minimal, instanceTypes: ["m7g.large"] }).map((e) => e.path)).toEqual(["/instanceTypes/0"]);
+  });
+
+  it("keeps legacy-only runner settings out of authentication-token mode", () => {
+    expect(errorsOf({ ...minimal, runnerTags: ["docker"] }).map((e) => e.path)).toEqual(["/runnerTags"]);
+    expect(errorsOf({ ...minimal, registrationMode: "registration-token", runnerTags: ["docker"], runUntagged: true })).toEqual([]);
+  });
+
+  it("refuses SSH to the world and impossible CIDRs", () => {
+    const errs = errorsOf({ ...minimal, sshInterface: "private_ip", buildAllowedCidrs: ["0.0.0.0/0", "10.300.0.0/16"] });
+    expect(errs.map((e) => e.path)).toEqual(["/buildAllowedCidrs/0", "/buildAllowedCidrs/1"]);
+  });
+
+  it("rejects non-objects without throwing", () => {
+    for (const raw of [null, [], "text", 42, true]) expect(errorsOf(raw)).toHaveLength(1);
+  });
+});
+
+describe("cronProblem", () => {
+  it.each(["30 19 * * MON-FRI", "30 6 * * 1-5", "*/15 * * * *", "0 0 1,15 * *", "0 8 * JAN-MAR sun", "0 0 * * 7"])("accepts %s", (c) => {
+    expect(cronProblem(c)).toBeUndefined();
+  });
+  it.each([
+    ["30 19 * *", /4 fields/],
+    ["0 30 19 * * MON", /6 fields/],
+    ["60 * * * *", /minute field .* out of range/],
+    ["0 24 * * *", /hour field/],
+    ["0 0 0 * *", /day of month/],
+    ["0 0 * 13 *", /month/],
+    ["0 0 * * FRI-MON", /backwards/],
+    ["*/0 * * * *", /step of 0/],
+    ["0 0 L * *", /day of month/],
+    ["0 0 ? * *", /day of month/],
+  ])("rejects %s", (c, why) => {
+    expect(cronProblem(c)).toMatch(why);
+  });
+});
