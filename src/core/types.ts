@@ -40,7 +40,8 @@ export interface Answers {
   scalingTargetValue: number;
   drainTimeoutSeconds: number;
   sshInterface: "session_manager" | "private_ip";
-  buildInstanceType?: string;
+  /** Empty: the architecture's default build type. */
+  buildInstanceType: string;
   buildAllowedCidrs: string[];
   amiId: string;
   egressCidrs: string[];

@@ -177,7 +177,7 @@ function crossField(a: Record<string, unknown>, out: AnswerError[]): void {
   if (a.architecture === "x86_64" || a.architecture === "arm64") {
     const arm = a.architecture === "arm64";
     const types: Array<[string, string]> = strings(a.instanceTypes).map((t, i) => [t, `/instanceTypes/${i}`]);
-    if (typeof a.buildInstanceType === "string") types.push([a.buildInstanceType, "/buildInstanceType"]);
+    if (typeof a.buildInstanceType === "string" && a.buildInstanceType !== "") types.push([a.buildInstanceType, "/buildInstanceType"]);
     for (const [t, path] of types) {
       if (GRAVITON.test(t) !== arm) {
         out.push({ path, value: t, message: arm ? "is not an arm64 (Graviton) instance type; use one such as t4g.medium or m7g.large, or set architecture to x86_64" : "is an arm64 (Graviton) instance type; use an x86_64 type such as t3.medium, or set architecture to arm64" });

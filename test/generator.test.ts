@@ -1,0 +1,59 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import helpers from "yeoman-test";
+import { describe, expect, it } from "vitest";
+import { packageRoot } from "../src/core/package-root.js";
+import { GENERATOR_NAME } from "../src/core/render.js";
+import { answerKeys, answersSchema, applies, defaultOf } from "../src/core/schema.js";
+import { exampleAnswers, renderAnswers } from "./support/tools.js";
+
+const generator = join(packageRoot, "dist/generators/app/index.js");
+
+const required = {
+  vpcId: "vpc-0a1b2c3d",
+  subnetIds: "subnet-0a1b2c3d,subnet-0a1b2c3e",
+  buildSubnetId: "subnet-0a1b2c3d",
+  ciRoleArn: "arn:aws:iam::123456789012:role/ci",
+};
+
+describe("yo gitlab-runner-aws (yeoman-test, mocked prompts)", () => {
+  it("asks every applicable question from the schema and writes what render() gives", async () => {
+    const result = await helpers.run(generator).withAnswers({ ...required, projectName: "team-runners", timeZone: "Europe/Berlin" }, { throwOnMissingAnswer: false });
+    const asked = result.askedQuestions.map((q) => q.name);
+    const defaults = Object.fromEntries(answerKeys.map((k) => [k, defaultOf(k)]));
+    expect(asked).toEqual(answerKeys.filter((k) => applies(k, defaults)));
+    const stored = JSON.parse(readFileSync(join(result.cwd, ".yo-rc.json"), "utf8"))[GENERATOR_NAME];
+    expect(stored.answers.subnetIds).toEqual(["subnet-0a1b2c3d", "subnet-0a1b2c3e"]);
+    expect(stored.answers.projectName).toBe("team-runners");
+    for (const f of renderAnswers(stored.answers)) {
+      expect(readFileSync(join(result.cwd, f.path), "utf8"), f.path).toBe(f.contents);
+    }
+  });
+
+  it("on a rerun asks only the questions the stored answers lack", async () => {
+    const stored = { ...exampleAnswers("answers.yaml") } as Record<string, unknown>;
+    delete stored.drainTimeoutSeconds;
+    delete stored.iacTool;
+    const result = await helpers.run(generator).withYoRcConfig(GENERATOR_NAME, { answers: stored }).withAnswers({ drainTimeoutSeconds: "1200" }, { throwOnMissingAnswer: false });
+    expect(result.askedQuestions.map((q) => q.name)).toEqual(["drainTimeoutSeconds", "iacTool"]);
+    const after = JSON.parse(readFileSync(join(result.cwd, ".yo-rc.json"), "utf8"))[GENERATOR_NAME].answers;
+    expect(after.drainTimeoutSeconds).toBe(1200);
+    expect(after.iacTool).toBe(answersSchema.properties.iacTool.default);
+    expect(after.projectName).toBe(stored.projectName);
+  });
+
+  it("takes an answers file and --defaults without prompting", async () => {
+    const result = await helpers.run(generator).withOptions({ answers: join(packageRoot, "examples/answers.yaml"), defaults: true } as never);
+    expect(result.askedQuestions).toEqual([]);
+    result.assertFile(["README.md", ".editorconfig", ".gitignore", ".yo-rc.json"]);
+  });
+
+  it("prompt validation rejects a bad value with the schema's message", async () => {
+    await expect(helpers.run(generator).withAnswers({ ...required, vpcId: "vpc-nope" }, { throwOnMissingAnswer: false })).rejects.toThrow(/\/vpcId: "vpc-nope" must be vpc- followed by 8 or 17 hex digits/);
+  });
+
+  it("fails without writing anything when the answers are invalid", async () => {
+    const ctx = helpers.run(generator).withOptions({ defaults: true } as never);
+    await expect(ctx).rejects.toThrow(/is required and has no default/);
+  });
+});
