@@ -152,7 +152,10 @@ const isInt = (x: unknown): x is number => Number.isInteger(x);
 const strings = (x: unknown): string[] => (Array.isArray(x) ? x.filter((v): v is string => typeof v === "string") : []);
 
 /** Rules JSON Schema can't express. Each rule runs only on values of the right type, so they report alongside schema errors. */
-function crossField(a: Record<string, unknown>, out: AnswerError[]): void {
+function crossField(raw: Record<string, unknown>, out: AnswerError[]): void {
+  // An answer the schema already rejected takes part in no rule, so one mistake is reported once.
+  const rejected = new Set(out.map((e) => e.path.split("/")[1]));
+  const a = Object.fromEntries(Object.entries(raw).filter(([k]) => !rejected.has(k)));
   const { asgMinSize: min, asgMaxSize: max, asgDesiredCapacity: desired } = a;
   if (isInt(min) && isInt(max) && isInt(desired) && !(min <= desired && desired <= max)) {
     out.push({ path: "/asgDesiredCapacity", value: { asgMinSize: min, asgDesiredCapacity: desired, asgMaxSize: max }, message: "must satisfy asgMinSize ≤ asgDesiredCapacity ≤ asgMaxSize" });

@@ -1,0 +1,39 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { answersTable, helpText } from "../src/core/help.js";
+import { packageRoot } from "../src/core/package-root.js";
+import { replaceAnswersTable } from "../src/core/readme-table.js";
+import { answerKeys, answersSchema } from "../src/core/schema.js";
+
+const readme = readFileSync(join(packageRoot, "README.md"), "utf8");
+
+describe("documentation derived from the schema", () => {
+  it("README's answers table is the one the schema gives (run `npm run docs` when this fails)", () => {
+    expect(replaceAnswersTable(readme, answersTable())).toBe(readme);
+  });
+
+  it("every answer has a description and a prompt, and x-order lists each exactly once", () => {
+    expect([...answerKeys].sort()).toEqual(Object.keys(answersSchema.properties).sort());
+    for (const key of answerKeys) {
+      expect(answersSchema.properties[key].description, key).toBeTruthy();
+      expect(answersSchema.properties[key]["x-prompt"], key).toBeTruthy();
+      expect(answersTable()).toContain(`| \`${key}\` |`);
+      expect(helpText("0")).toContain(`  ${key} (`);
+    }
+  });
+
+  it("README's example error output is what the bin prints for that file", () => {
+    const text = readFileSync(join(packageRoot, "examples/answers.yaml"), "utf8")
+      .replace(/^vpcId: .*$/m, "vpcId: vpc-XYZ")
+      .replace(/^asgMaxSize: .*$/m, "asgMaxSize: 0")
+      .replace(/^concurrent: .*$/m, "concurrnt: 4");
+    const dir = mkdtempSync(join(tmpdir(), "glra-docs-"));
+    writeFileSync(join(dir, "bad.yaml"), text);
+    const r = spawnSync(process.execPath, [join(packageRoot, "dist/src/bin/gitlab-runner-aws.js"), "--answers", join(dir, "bad.yaml"), "--out", join(dir, "x")], { encoding: "utf8" });
+    const shown = /```text\n([\s\S]*?)```/.exec(readme)![1];
+    expect(r.stderr).toBe(shown);
+  });
+});
