@@ -1,6 +1,88 @@
-import type { Answers } from "../types.js";
+import type { Answers, Schedule } from "../types.js";
 
-/** Values derived from the answers for the templates of this layer (ctx.terraform). */
-export function terraformContext(_a: Answers): Record<string, unknown> {
-  return {};
+/** One scheduled action as terraform.tfvars.json carries it: every size explicit. */
+export interface TfSchedule {
+  recurrence: string;
+  min_size: number;
+  max_size: number;
+  desired_capacity: number;
+}
+
+/** A schedule's sizes, with the ones left out taken from the answered ASG sizes. */
+export function scheduleSizes(a: Answers, s: Schedule): TfSchedule {
+  return {
+    recurrence: s.recurrence,
+    min_size: s.minSize ?? a.asgMinSize,
+    max_size: s.maxSize ?? a.asgMaxSize,
+    desired_capacity: s.desiredCapacity ?? a.asgDesiredCapacity,
+  };
+}
+
+/**
+ * The answers Terraform needs, keyed by the names variables.tf declares.
+ * Emitted as terraform/terraform.tfvars.json, so user text never enters HCL.
+ */
+export function tfvars(a: Answers): Record<string, unknown> {
+  return {
+    aws_region: a.awsRegion,
+    project_name: a.projectName,
+    vpc_id: a.vpcId,
+    subnet_ids: a.subnetIds,
+    architecture: a.architecture,
+    base_os: a.baseOs,
+    ami_id: a.amiId,
+    instance_types: a.instanceTypes,
+    root_volume_size: a.rootVolumeSize,
+    asg_min_size: a.asgMinSize,
+    asg_max_size: a.asgMaxSize,
+    asg_desired_capacity: a.asgDesiredCapacity,
+    gitlab_url: a.gitlabUrl,
+    registration_mode: a.registrationMode,
+    token_ssm_parameter: a.tokenSsmParameter,
+    token_kms_key_id: a.tokenKmsKeyId,
+    runner_description: a.runnerDescription,
+    runner_tags: a.runnerTags,
+    run_untagged: a.runUntagged,
+    runner_locked: a.runnerLocked,
+    executor: a.executor,
+    docker_image: a.dockerImage,
+    docker_privileged: a.dockerPrivileged,
+    concurrent: a.concurrent,
+    time_zone: a.timeZone,
+    schedules: Object.fromEntries(a.schedules.map((s) => [s.name, scheduleSizes(a, s)])),
+    scaling_policy: a.scalingPolicy,
+    scaling_target_value: a.scalingTargetValue,
+    drain_timeout_seconds: a.drainTimeoutSeconds,
+    egress_cidrs: a.egressCidrs,
+    session_manager_access: a.sessionManagerAccess,
+    tags: a.tags,
+  };
+}
+
+/** What the generator should tell the user about these answers' Terraform. */
+export function warnings(a: Answers): string[] {
+  const out: string[] = [];
+  if (a.useLaunchConfiguration) {
+    out.push(
+      "useLaunchConfiguration: launch configurations are legacy. AWS accounts created on or after 2024-10-01 cannot create them, and they get no new instance types; prefer the launch template (useLaunchConfiguration: false).",
+    );
+    if (a.instanceTypes.length > 1) {
+      out.push(`instanceTypes: a launch configuration takes one instance type, so only ${a.instanceTypes[0]} is used; the others need a launch template (mixed instances).`);
+    }
+  }
+  const desired = a.schedules.length ? a.schedules.map((s) => scheduleSizes(a, s).desired_capacity) : [a.asgDesiredCapacity];
+  if (desired.every((d) => d === 0)) {
+    out.push(
+      "asgDesiredCapacity/schedules: no schedule (or the initial size) asks for a runner instance, and load-driven scaling cannot scale out from zero, so no runner would ever start.",
+    );
+  }
+  return out;
+}
+
+/** Values derived from the answers for the templates of this layer (ctx.tf). */
+export function terraformContext(a: Answers) {
+  return {
+    tfvars: tfvars(a),
+    useLaunchConfiguration: a.useLaunchConfiguration,
+  };
 }
