@@ -1,6 +1,186 @@
 import type { Answers } from "../types.js";
+import { namesContext } from "./names.js";
+
+const runtimeConfigPath = namesContext({ projectName: "x" } as Answers).runtimeConfigPath;
+
+/** Where the AMI layer puts things on the image; shared by provision.sh and the units. */
+export const amiPaths = {
+  /** Holds the runtime configuration cloud-init writes at boot. */
+  runtimeConfigDir: runtimeConfigPath.slice(0, runtimeConfigPath.lastIndexOf("/")),
+  /** Packer's file provisioner uploads the repo's files/ here; provision.sh installs from it. */
+  uploadDir: "/tmp/gitlab-runner-aws",
+  /** The hook scripts (files/libexec/*.sh) on the image. */
+  libexecDir: "/usr/local/libexec/gitlab-runner-aws",
+} as const;
+
+interface OsFacts {
+  owner: string;
+  namePattern: Record<Answers["architecture"], string>;
+  sshUsername: string;
+  rootDevice: string;
+}
+
+const baseOsFacts: Record<Answers["baseOs"], OsFacts> = {
+  al2023: {
+    owner: "amazon",
+    namePattern: { x86_64: "al2023-ami-2023.*-kernel-*-x86_64", arm64: "al2023-ami-2023.*-kernel-*-arm64" },
+    sshUsername: "ec2-user",
+    rootDevice: "/dev/xvda",
+  },
+  "ubuntu-24.04": {
+    owner: "099720109477",
+    namePattern: {
+      x86_64: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*",
+      arm64: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-*",
+    },
+    sshUsername: "ubuntu",
+    rootDevice: "/dev/sda1",
+  },
+};
+
+const defaultBuildInstanceType: Record<Answers["architecture"], string> = { x86_64: "t3.small", arm64: "t4g.small" };
+
+/** What the temporary instance profile of a session_manager build may do: only talk to Session Manager. */
+const sessionManagerPolicy = {
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Effect: "Allow",
+      Action: [
+        "ssm:UpdateInstanceInformation",
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+      ],
+      Resource: ["*"],
+    },
+  ],
+};
+
+const user = (name: string) => `{{user \`${name}\`}}`;
+
+/**
+ * Packer renders every string of a JSON template (variable values included,
+ * repeatedly) as a Go template, so "{{" can never be passed through literally.
+ */
+function packerLiteral(value: string, what: string): string {
+  if (value.includes("{{")) throw new Error(`${what}: "{{" cannot appear in a Packer template value (Packer would evaluate it)`);
+  return value;
+}
+
+/** The AWS CLI v2 version provision.sh installs where the distribution has none: the CI image's (pins.images.aws). */
+function awsCliVersion(awsCliImage: string): string {
+  const m = /:(\d+\.\d+\.\d+)$/.exec(awsCliImage);
+  if (!m) throw new Error(`schema/pins.json images.aws (${awsCliImage}) has no x.y.z tag`);
+  return m[1];
+}
+
+/** The whole packer-build.json as data: answers reach it as Packer variables or JSON values. */
+function packerTemplate(a: Answers, generatorVersion: string, awsCliImage: string) {
+  const names = namesContext(a);
+  const os = baseOsFacts[a.baseOs];
+  const userTags = Object.fromEntries(Object.entries(a.tags).map(([k, v]) => [k, packerLiteral(v, `tags.${k}`)]));
+  const keys = names.amiTagKeys;
+  const amiName = `${user("ami_name_prefix")}{{timestamp}}`;
+  const amiTags = {
+    ...userTags,
+    Name: amiName,
+    [keys.project]: user("project_name"),
+    [keys.baseOs]: user("base_os"),
+    [keys.architecture]: user("architecture"),
+    [keys.runnerVersion]: user("gitlab_runner_version"),
+    [keys.generatorVersion]: user("generator_version"),
+    SourceAmi: "{{ .SourceAMI }}",
+  };
+  const buildTags = { ...userTags, Name: `${user("project_name")}-packer-build`, [keys.project]: user("project_name") };
+  const builder = {
+    type: "amazon-ebs",
+    region: user("aws_region"),
+    instance_type: user("instance_type"),
+    source_ami_filter: {
+      owners: [os.owner],
+      most_recent: true,
+      filters: {
+        name: os.namePattern[a.architecture],
+        architecture: a.architecture,
+        "virtualization-type": "hvm",
+        "root-device-type": "ebs",
+      },
+    },
+    communicator: "ssh",
+    ssh_username: os.sshUsername,
+    ssh_interface: user("ssh_interface"),
+    subnet_id: user("subnet_id"),
+    associate_public_ip_address: false,
+    temporary_security_group_source_cidrs: a.buildAllowedCidrs,
+    ...(a.sshInterface === "session_manager" ? { temporary_iam_instance_profile_policy_document: sessionManagerPolicy } : {}),
+    imds_support: "v2.0",
+    metadata_options: { http_endpoint: "enabled", http_tokens: "required", http_put_response_hop_limit: 1 },
+    launch_block_device_mappings: [
+      {
+        device_name: os.rootDevice,
+        volume_type: "gp3",
+        volume_size: user("root_volume_size"),
+        encrypted: true,
+        delete_on_termination: true,
+      },
+    ],
+    ami_name: amiName,
+    ami_description: `GitLab Runner ${user("gitlab_runner_version")} for ${user("project_name")} (${user("base_os")}, ${user("architecture")})`,
+    tags: amiTags,
+    snapshot_tags: amiTags,
+    run_tags: buildTags,
+    run_volume_tags: buildTags,
+  };
+  return {
+    variables: {
+      aws_region: a.awsRegion,
+      subnet_id: a.buildSubnetId,
+      instance_type: a.buildInstanceType || defaultBuildInstanceType[a.architecture],
+      ssh_interface: a.sshInterface,
+      root_volume_size: String(a.rootVolumeSize),
+      ami_name_prefix: names.amiNamePrefix,
+      project_name: a.projectName,
+      base_os: a.baseOs,
+      architecture: a.architecture,
+      gitlab_runner_version: a.gitlabRunnerVersion,
+      generator_version: generatorVersion,
+      executor: a.executor,
+      extra_packages: a.extraPackages.join(" "),
+      aws_cli_version: awsCliVersion(awsCliImage),
+    },
+    builders: [builder],
+    provisioners: [
+      { type: "shell", inline: [`mkdir -p ${amiPaths.uploadDir}`] },
+      { type: "file", source: "files/", destination: amiPaths.uploadDir },
+      {
+        type: "shell",
+        script: "provision.sh",
+        execute_command: "chmod +x '{{ .Path }}'; sudo env {{ .Vars }} '{{ .Path }}'",
+        environment_vars: [
+          `GITLAB_RUNNER_VERSION=${user("gitlab_runner_version")}`,
+          `EXECUTOR=${user("executor")}`,
+          `EXTRA_PACKAGES=${user("extra_packages")}`,
+          `AWS_CLI_VERSION=${user("aws_cli_version")}`,
+          `BASE_OS=${user("base_os")}`,
+          `ARCHITECTURE=${user("architecture")}`,
+          `FILES_DIR=${amiPaths.uploadDir}`,
+        ],
+      },
+      { type: "shell", inline: [`rm -rf ${amiPaths.uploadDir}`] },
+    ],
+  };
+}
 
 /** Values derived from the answers for the templates of this layer (ctx.ami). */
-export function amiContext(_a: Answers): Record<string, unknown> {
-  return {};
+export function amiContext(a: Answers) {
+  return {
+    paths: amiPaths,
+    /** packer-build.json; takes ctx.generator.version and ctx.pins.images.aws, which render() keeps outside the layer contexts. */
+    packerTemplate: (generatorVersion: string, awsCliImage: string) => packerTemplate(a, generatorVersion, awsCliImage),
+    /** The job-slot publisher and its timer exist only for job-based scaling. */
+    publishJobMetrics: a.scalingPolicy === "jobs",
+    drainTimeoutSeconds: a.drainTimeoutSeconds,
+  };
 }
