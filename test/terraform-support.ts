@@ -1,0 +1,350 @@
+/**
+ * Helpers for the Terraform tests: parse the generated terraform/ folder with
+ * HashiCorp's HCL parser (@cdktn/hcl2json), check it against the trimmed AWS
+ * provider schema in test/fixtures/, resolve its references, and evaluate the
+ * small expressions (conditionals, arithmetic on variables) whose value the
+ * property tests need, using terraform.tfvars.json for the variables.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { getExpressionAst, getReferencesInExpression, parse } from "@cdktn/hcl2json";
+import { packageRoot } from "../src/core/package-root.js";
+import type { RenderedFile } from "../src/core/types.js";
+
+type Kind = "p" | "a" | "l" | "m" | "s" | "S";
+type Spec = [kind: Kind, required: 0 | 1, isBlock: 0 | 1, struct?: string];
+interface SchemaNode {
+  a: Record<string, Spec>;
+  c?: string[];
+}
+export interface AwsSchema {
+  provider: string;
+  resources: Record<string, SchemaNode>;
+  data: Record<string, SchemaNode>;
+  providerConfig: SchemaNode;
+  structs: Record<string, SchemaNode>;
+}
+
+export function loadAwsSchema(): AwsSchema {
+  return JSON.parse(readFileSync(join(packageRoot, "test", "fixtures", "aws-provider-schema-6.25.0.json"), "utf8")) as AwsSchema;
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export type Body = Record<string, any>;
+export interface TfFile {
+  name: string;
+  src: string;
+  json: Body;
+}
+export interface TfConfig {
+  files: TfFile[];
+  tfvars: Record<string, any>;
+}
+
+export function terraformSources(files: RenderedFile[]): { name: string; src: string }[] {
+  return files.filter((f) => /^terraform\/[^/]+\.tf$/.test(f.path)).map((f) => ({ name: f.path.slice("terraform/".length), src: f.contents }));
+}
+
+export async function parseTerraform(files: RenderedFile[]): Promise<TfConfig> {
+  const parsed: TfFile[] = [];
+  for (const { name, src } of terraformSources(files)) parsed.push({ name, src, json: await parse(name, src) });
+  const tfvars = files.find((f) => f.path === "terraform/terraform.tfvars.json");
+  return { files: parsed, tfvars: tfvars ? JSON.parse(tfvars.contents) : {} };
+}
+
+const isObj = (v: unknown): v is Body => v !== null && typeof v === "object" && !Array.isArray(v);
+const isBlockList = (v: unknown): v is Body[] => Array.isArray(v) && v.length > 0 && v.every(isObj);
+
+/** Every `kind "type" "name" {}` body, e.g. blocks(cfg, "resource", "aws_iam_role"). */
+export function blocks(cfg: TfConfig, kind: "resource" | "data", type: string): { name: string; body: Body }[] {
+  const out: { name: string; body: Body }[] = [];
+  for (const f of cfg.files) for (const [name, bodies] of Object.entries((f.json[kind]?.[type] ?? {}) as Record<string, Body[]>)) for (const body of bodies) out.push({ name, body });
+  return out;
+}
+
+export function block(cfg: TfConfig, kind: "resource" | "data", type: string, name: string): Body {
+  const b = blocks(cfg, kind, type).filter((x) => x.name === name);
+  if (b.length !== 1) throw new Error(`expected exactly one ${kind} ${type}.${name}, found ${b.length}`);
+  return b[0].body;
+}
+
+export function resourceTypes(cfg: TfConfig): string[] {
+  return [...new Set(cfg.files.flatMap((f) => Object.keys(f.json.resource ?? {})))].sort();
+}
+
+export function localsOf(cfg: TfConfig): Body {
+  const out: Body = {};
+  for (const f of cfg.files) for (const l of (f.json.locals ?? []) as Body[]) Object.assign(out, l);
+  return out;
+}
+
+export function variablesOf(cfg: TfConfig): Record<string, Body> {
+  const out: Record<string, Body> = {};
+  for (const f of cfg.files) for (const [n, bodies] of Object.entries((f.json.variable ?? {}) as Record<string, Body[]>)) out[n] = bodies[0];
+  return out;
+}
+
+export function outputsOf(cfg: TfConfig): Record<string, Body> {
+  const out: Record<string, Body> = {};
+  for (const f of cfg.files) for (const [n, bodies] of Object.entries((f.json.output ?? {}) as Record<string, Body[]>)) out[n] = bodies[0];
+  return out;
+}
+
+// ---------------------------------------------------------------- schema
+
+const RESOURCE_META = new Set(["count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"]);
+const DATA_META = new Set(["count", "for_each", "depends_on", "provider", "lifecycle"]);
+const LIFECYCLE_ARGS = new Set(["create_before_destroy", "prevent_destroy", "ignore_changes", "replace_triggered_by", "precondition", "postcondition"]);
+
+function checkBody(schema: AwsSchema, where: string, body: Body, node: SchemaNode, meta: Set<string>, out: string[]): void {
+  const present = new Set(Object.keys(body));
+  for (const [name, list] of Object.entries((body.dynamic ?? {}) as Record<string, Body[]>)) {
+    present.add(name);
+    const spec = node.a[name];
+    if (!spec || !spec[2]) {
+      out.push(`${where}: dynamic "${name}" is not a nested block of this type`);
+      continue;
+    }
+    for (const d of list) {
+      for (const k of Object.keys(d)) if (!["for_each", "iterator", "labels", "content"].includes(k)) out.push(`${where}: dynamic "${name}": unexpected "${k}"`);
+      if (!("for_each" in d)) out.push(`${where}: dynamic "${name}" has no for_each`);
+      if (!isBlockList(d.content) || d.content.length !== 1) out.push(`${where}: dynamic "${name}" needs one content block`);
+      else checkBody(schema, `${where}.${name}`, d.content[0], schema.structs[spec[3]!], new Set(), out);
+    }
+  }
+  for (const [k, v] of Object.entries(body)) {
+    if (k === "dynamic") continue;
+    if (meta.has(k)) {
+      if (k === "lifecycle") for (const lc of v as Body[]) for (const lk of Object.keys(lc)) if (!LIFECYCLE_ARGS.has(lk)) out.push(`${where}: lifecycle has no "${lk}"`);
+      continue;
+    }
+    const spec = node.a[k];
+    if (!spec) {
+      out.push(`${where}: unsupported ${isBlockList(v) ? "block" : "argument"} "${k}"`);
+      continue;
+    }
+    const [kind, , isBlock, struct] = spec;
+    if (kind === "s" || kind === "S") {
+      if (isBlock && !isBlockList(v)) out.push(`${where}: "${k}" is a block, write ${k} { ... }`);
+      if (isBlockList(v)) {
+        if (kind === "s" && v.length > 1) out.push(`${where}: at most one "${k}" block, found ${v.length}`);
+        for (const el of v) checkBody(schema, `${where}.${k}`, el, schema.structs[struct!], new Set(), out);
+      }
+    } else if (isBlockList(v)) {
+      out.push(`${where}: "${k}" is an argument, not a block: write ${k} = ...`);
+    }
+  }
+  for (const [k, spec] of Object.entries(node.a)) if (spec[1] && !present.has(k)) out.push(`${where}: missing required ${spec[2] ? "block" : "argument"} "${k}"`);
+}
+
+/** Unknown types, arguments and blocks, misused block syntax, missing required ones. */
+export function schemaProblems(cfg: TfConfig, schema: AwsSchema): string[] {
+  const out: string[] = [];
+  for (const f of cfg.files) {
+    for (const [kind, table, meta] of [
+      ["resource", schema.resources, RESOURCE_META],
+      ["data", schema.data, DATA_META],
+    ] as const) {
+      for (const [type, byName] of Object.entries((f.json[kind] ?? {}) as Record<string, Record<string, Body[]>>)) {
+        for (const [name, bodies] of Object.entries(byName)) {
+          const where = `${f.name}: ${kind === "data" ? "data." : ""}${type}.${name}`;
+          const node = table[type];
+          if (!node) {
+            out.push(`${where}: unknown ${kind} type ${type} in AWS provider ${schema.provider}`);
+            continue;
+          }
+          for (const body of bodies) checkBody(schema, where, body, node, meta, out);
+        }
+      }
+    }
+    for (const [name, bodies] of Object.entries((f.json.provider ?? {}) as Record<string, Body[]>)) {
+      if (name !== "aws") out.push(`${f.name}: unexpected provider ${name}`);
+      else for (const body of bodies) checkBody(schema, `${f.name}: provider.aws`, body, schema.providerConfig, new Set(["alias"]), out);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- references
+
+function* expressionStrings(v: unknown): Generator<string> {
+  if (typeof v === "string") {
+    if (v.includes("${") || v.includes("%{")) yield v;
+  } else if (Array.isArray(v)) for (const x of v) yield* expressionStrings(x);
+  else if (isObj(v)) for (const x of Object.values(v)) yield* expressionStrings(x);
+}
+
+/** Every var./local./data./resource reference resolves, and aws_* attributes exist. */
+export async function referenceProblems(cfg: TfConfig, schema: AwsSchema): Promise<string[]> {
+  const out: string[] = [];
+  const declared = { resource: new Map<string, string>(), data: new Map<string, string>(), var: new Set<string>(), local: new Set<string>() };
+  for (const f of cfg.files) {
+    for (const [t, byName] of Object.entries((f.json.resource ?? {}) as Record<string, Body>)) for (const n of Object.keys(byName)) declared.resource.set(`${t}.${n}`, t);
+    for (const [t, byName] of Object.entries((f.json.data ?? {}) as Record<string, Body>)) for (const n of Object.keys(byName)) declared.data.set(`${t}.${n}`, t);
+    for (const n of Object.keys(f.json.variable ?? {})) declared.var.add(n);
+    for (const l of (f.json.locals ?? []) as Body[]) for (const n of Object.keys(l)) declared.local.add(n);
+  }
+  const attrKnown = (node: SchemaNode | undefined, attr: string | undefined) => !node || !attr || attr in node.a || (node.c ?? []).includes(attr);
+
+  const checkString = async (where: string, s: string, roots: Set<string>) => {
+    for (const r of await getReferencesInExpression(where, s)) {
+      const parts = r.value.replace(/\[[^\]]*\]/g, "").split(".").filter((p) => p !== "" && p !== "*");
+      const [root, a1, a2, a3] = parts;
+      if (root === "var") {
+        if (!declared.var.has(a1)) out.push(`${where}: undeclared variable var.${a1}`);
+      } else if (root === "local") {
+        if (!declared.local.has(a1)) out.push(`${where}: undeclared local.${a1}`);
+      } else if (root === "data") {
+        const t = declared.data.get(`${a1}.${a2}`);
+        if (!t) out.push(`${where}: undeclared data.${a1}.${a2}`);
+        else if (!attrKnown(schema.data[t], a3)) out.push(`${where}: data source ${t} has no attribute ${a3}`);
+      } else if (declared.resource.has(`${root}.${a1}`)) {
+        if (!attrKnown(schema.resources[root], a2)) out.push(`${where}: resource ${root} has no attribute ${a2}`);
+      } else if (!roots.has(root)) {
+        out.push(`${where}: unresolved reference ${r.value}`);
+      }
+    }
+  };
+
+  // Walk a block body; `roots` are the names in scope besides var/local/data/resources.
+  const walk = async (where: string, body: Body, roots: Set<string>): Promise<void> => {
+    for (const [k, v] of Object.entries(body)) {
+      if (k === "dynamic") {
+        for (const [name, list] of Object.entries(v as Record<string, Body[]>)) {
+          for (const d of list) {
+            if (d.for_each !== undefined) for (const s of expressionStrings(d.for_each)) await checkString(`${where}.dynamic.${name}`, s, roots);
+            const iterator = typeof d.iterator === "string" ? d.iterator.replace(/^\$\{|\}$/g, "") : name;
+            for (const c of (d.content ?? []) as Body[]) await walk(`${where}.${name}`, c, new Set([...roots, iterator]));
+          }
+        }
+      } else if (k === "lifecycle") {
+        for (const lc of v as Body[]) {
+          for (const [lk, lv] of Object.entries(lc)) {
+            if (lk === "ignore_changes") continue; // attribute names of this block, checked by the property tests
+            if (lk === "precondition" || lk === "postcondition") for (const c of lv as Body[]) await walk(`${where}.lifecycle.${lk}`, c, new Set([...roots, "self"]));
+            else for (const s of expressionStrings(lv)) await checkString(`${where}.lifecycle.${lk}`, s, roots);
+          }
+        }
+      } else if (isBlockList(v)) {
+        for (const el of v) await walk(`${where}.${k}`, el, roots);
+      } else {
+        for (const s of expressionStrings(v)) await checkString(`${where}.${k}`, s, roots);
+      }
+    }
+  };
+
+  for (const f of cfg.files) {
+    for (const kind of ["resource", "data"] as const) {
+      for (const [type, byName] of Object.entries((f.json[kind] ?? {}) as Record<string, Record<string, Body[]>>)) {
+        for (const [name, bodies] of Object.entries(byName)) {
+          for (const body of bodies) {
+            const roots = new Set<string>();
+            if ("for_each" in body) roots.add("each");
+            if ("count" in body) roots.add("count");
+            await walk(`${f.name}: ${kind === "data" ? "data." : ""}${type}.${name}`, body, roots);
+          }
+        }
+      }
+    }
+    for (const [name, bodies] of Object.entries((f.json.variable ?? {}) as Record<string, Body[]>)) {
+      for (const { type: _type, ...rest } of bodies) await walk(`${f.name}: variable.${name}`, rest, new Set());
+    }
+    for (const kind of ["output", "provider", "check"]) {
+      for (const [name, bodies] of Object.entries((f.json[kind] ?? {}) as Record<string, Body[]>)) for (const body of bodies) await walk(`${f.name}: ${kind}.${name}`, body, new Set());
+    }
+    for (const l of (f.json.locals ?? []) as Body[]) await walk(`${f.name}: locals`, l, new Set());
+    for (const t of (f.json.terraform ?? []) as Body[]) for (const s of expressionStrings(t)) out.push(`${f.name}: terraform block must be constant, found ${s}`);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- evaluation
+
+type Ast = { type: string; meta: Record<string, any>; children: Ast[] };
+
+/**
+ * The value of an HCL expression as hcl2json renders it ("${...}" or a
+ * literal), with var.* from terraform.tfvars.json and local.* evaluated in
+ * turn. Covers literals, templates, traversals, arithmetic, comparisons,
+ * logic, conditionals, tuples and a few functions; throws on anything else.
+ */
+export async function evaluate(cfg: TfConfig, value: unknown): Promise<unknown> {
+  if (typeof value !== "string" || !value.includes("${")) return value;
+  const m = /^\$\{([\s\S]*)\}$/.exec(value);
+  const ast = (await getExpressionAst("eval.tf", m ? m[1] : JSON.stringify(value))) as unknown as Ast | null;
+  if (!ast) throw new Error(`cannot parse ${value}`);
+  return evalAst(cfg, ast);
+}
+
+async function evalAst(cfg: TfConfig, n: Ast): Promise<unknown> {
+  const kids = () => Promise.all(n.children.map((c) => evalAst(cfg, c)));
+  switch (n.type) {
+    case "literalValue":
+      if (n.meta.type === "number") return Number(n.meta.value);
+      if (n.meta.type === "bool") return n.meta.value === "true";
+      if (n.meta.type === "string") return n.meta.value;
+      return null;
+    case "templateWrap":
+      return evalAst(cfg, n.children[0]);
+    case "template":
+      return (await kids()).map(String).join("");
+    case "tuple":
+      return kids();
+    case "scopeTraversal": {
+      const [root, name, ...rest] = (n.meta.traversal as { segment: string }[]).map((t) => t.segment);
+      let v: unknown;
+      if (root === "var") {
+        if (!(name in cfg.tfvars)) throw new Error(`var.${name} is not in terraform.tfvars.json`);
+        v = cfg.tfvars[name];
+      } else if (root === "local") v = await evaluate(cfg, localsOf(cfg)[name]);
+      else throw new Error(`cannot evaluate ${n.meta.value}`);
+      for (const seg of rest) v = (v as Record<string, unknown>)[seg];
+      return v;
+    }
+    case "index": {
+      const [coll, key] = await kids();
+      return (coll as Record<string, unknown>)[key as string];
+    }
+    case "conditional": {
+      const [c, t, f] = n.children;
+      return (await evalAst(cfg, c)) ? evalAst(cfg, t) : evalAst(cfg, f);
+    }
+    case "unaryOp": {
+      const [v] = await kids();
+      if (n.meta.operator === "not") return !v;
+      if (n.meta.operator === "negate") return -(v as number);
+      break;
+    }
+    case "binaryOp": {
+      const [l, r] = (await kids()) as [any, any];
+      const ops: Record<string, () => unknown> = {
+        add: () => l + r,
+        subtract: () => l - r,
+        multiply: () => l * r,
+        equal: () => JSON.stringify(l) === JSON.stringify(r),
+        notEqual: () => JSON.stringify(l) !== JSON.stringify(r),
+        lessThan: () => l < r,
+        lessThanOrEqual: () => l <= r,
+        greaterThan: () => l > r,
+        greaterThanOrEqual: () => l >= r,
+        and: () => l && r,
+        or: () => l || r,
+      };
+      if (n.meta.operator in ops) return ops[n.meta.operator]();
+      break;
+    }
+    case "function": {
+      const args = (await kids()) as any[];
+      const fns: Record<string, () => unknown> = {
+        min: () => Math.min(...args),
+        max: () => Math.max(...args),
+        length: () => (Array.isArray(args[0]) || typeof args[0] === "string" ? args[0].length : Object.keys(args[0]).length),
+        trimprefix: () => (args[0].startsWith(args[1]) ? args[0].slice(args[1].length) : args[0]),
+        tomap: () => args[0],
+      };
+      if (n.meta.name in fns) return fns[n.meta.name]();
+      break;
+    }
+  }
+  throw new Error(`cannot evaluate ${n.type} ${n.meta.operator ?? n.meta.name ?? ""}: ${n.meta.value}`);
+}
