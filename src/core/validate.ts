@@ -116,8 +116,15 @@ function propertyNameErrors(e: ErrorObject): AnswerError | undefined {
   };
 }
 
+const UNPAIRED_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/** Strings no file can hold (unpaired surrogates become U+FFFD when written) and strings shaped like secrets. */
 function findTokens(v: unknown, path: Array<string | number>, out: AnswerError[]): void {
   if (typeof v === "string") {
+    if (UNPAIRED_SURROGATE.test(v)) {
+      out.push({ path: pointer(path), message: "is not valid Unicode text (it holds an unpaired UTF-16 surrogate, such as a lone \\ud800 escape)" });
+      return;
+    }
     for (const [re, what] of TOKEN_SHAPES) {
       if (re.test(v)) {
         out.push({ path: pointer(path), value: v.slice(0, 8) + "…", message: `looks like ${what}. Never put a token in the answers: store the token in SSM and give its parameter name (tokenSsmParameter).` });
