@@ -1,0 +1,436 @@
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Answers } from "../src/core/types.js";
+import { runtimeConfig } from "./fixtures/ami/runtime-config.js";
+import { exampleAnswers, renderAnswers, requireTool, writeTree } from "./support/tools.js";
+
+// The hook scripts run for real (bash, jq) in a temporary root; gitlab-runner,
+// aws, curl (IMDS and the metrics endpoint) and systemctl are stubs on PATH
+// that record every call as a JSON array in the call log.
+const STUB_PREAMBLE = `#!/usr/bin/env bash
+set -euo pipefail
+printf '%s\\n' "\${0##*/}" "$@" | jq -Rsc 'split("\\n")[:-1]' >>"$STUB_LOG"
+`;
+
+const STUBS: Record<string, string> = {
+  curl: `
+url="\${*: -1}"
+has() { local a; for a in "$@"; do [ "$a" = "$WANT" ] && return 0; done; return 1; }
+case "$url" in
+  http://169.254.169.254/latest/api/token)
+    WANT=PUT has "$@" || exit 22
+    echo imds-session-token
+    ;;
+  http://169.254.169.254/latest/meta-data/*)
+    WANT="X-aws-ec2-metadata-token: imds-session-token" has "$@" || exit 22
+    case "\${url#*/meta-data/}" in
+      placement/region) echo "$STUB_REGION" ;;
+      instance-id) echo i-0abc123def4567890 ;;
+      autoscaling/target-lifecycle-state)
+        f="$STUB_DIR/lifecycle"
+        [ -s "$f" ] || exit 22
+        head -n 1 "$f"
+        if [ "$(wc -l <"$f")" -gt 1 ]; then sed -i 1d "$f"; fi
+        ;;
+      *) exit 22 ;;
+    esac
+    ;;
+  http://127.0.0.1:9252/metrics) cat "$STUB_DIR/metrics" ;;
+  *) exit 7 ;;
+esac
+`,
+  aws: `
+case "$1 $2" in
+  "ssm get-parameter")
+    if [ -f "$STUB_DIR/ssm-error" ]; then cat "$STUB_DIR/ssm-error" >&2; exit 254; fi
+    if [ -f "$STUB_DIR/ssm-transient" ]; then
+      n="$(cat "$STUB_DIR/ssm-transient")"
+      if [ "$n" -gt 0 ]; then
+        echo $((n - 1)) >"$STUB_DIR/ssm-transient"
+        echo "An error occurred (ThrottlingException) when calling the GetParameter operation: Rate exceeded" >&2
+        exit 254
+      fi
+    fi
+    printf '%s\\n' "$STUB_TOKEN"
+    ;;
+  "autoscaling complete-lifecycle-action" | "cloudwatch put-metric-data") ;;
+  *) exit 252 ;;
+esac
+`,
+  "gitlab-runner": `
+config=""
+template=""
+prev=""
+for a in "$@"; do
+  case "$prev" in
+    --config) config="$a" ;;
+    --template-config) template="$a" ;;
+  esac
+  prev="$a"
+done
+case "$1" in
+  register)
+    jq -cn '{env: {
+      CI_SERVER_TOKEN: (if env.CI_SERVER_TOKEN == null then "unset" elif env.CI_SERVER_TOKEN == env.STUB_TOKEN then "token" else "other" end),
+      REGISTRATION_TOKEN: (if env.REGISTRATION_TOKEN == null then "unset" elif env.REGISTRATION_TOKEN == env.STUB_TOKEN then "token" else "other" end)
+    }}' >>"$STUB_LOG"
+    cp "$template" "$STUB_DIR/template.toml"
+    cp "$config" "$STUB_DIR/config-before-register.toml"
+    if [ -f "$STUB_DIR/register-fail" ]; then echo "FATAL: Failed to register the runner" >&2; exit 1; fi
+    printf '\\n[[runners]]\\n  name = "stub"\\n  token = "stub-runner-auth-token"\\n' >>"$config"
+    ;;
+  unregister) sed -i '/^\\[\\[runners\\]\\]/,$d' "$config" ;;
+  *) exit 1 ;;
+esac
+`,
+  systemctl: `
+case "$1" in
+  is-active) [ -f "$STUB_DIR/active-\${*: -1}" ] ;;
+  stop) for u in "\${@:2}"; do rm -f "$STUB_DIR/active-$u"; done ;;
+  daemon-reload) ;;
+  *) exit 1 ;;
+esac
+`,
+};
+
+const TOKENS: Record<Answers["registrationMode"], string> = {
+  "authentication-token": "glrt-t3_S3cr3tAuthTok3nValue",
+  "registration-token": "GR1348941S3cr3tLegacyTok3n",
+};
+const FORBIDDEN_WITH_AUTH_TOKEN = ["--tag-list", "--run-untagged", "--locked", "--access-level", "--maximum-timeout", "--paused", "--maintenance-note"];
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  calls: string[][];
+}
+
+class Host {
+  readonly dir = mkdtempSync(join(tmpdir(), "glra-ami-host-"));
+  readonly root = join(this.dir, "root");
+  readonly stubs = join(this.dir, "stubs");
+  readonly bin = join(this.dir, "bin");
+  readonly log = join(this.dir, "calls.jsonl");
+  readonly token: string;
+  private outputs: string[] = [];
+
+  constructor(
+    readonly tree: string,
+    readonly answers: Answers,
+  ) {
+    this.token = TOKENS[answers.registrationMode];
+    for (const d of [this.root, this.stubs, this.bin]) mkdirSync(d, { recursive: true });
+    for (const [name, body] of Object.entries(STUBS)) {
+      writeFileSync(join(this.bin, name), STUB_PREAMBLE + body);
+      chmodSync(join(this.bin, name), 0o755);
+    }
+    this.writeRuntimeConfig(runtimeConfig(answers));
+  }
+
+  writeRuntimeConfig(config: object) {
+    mkdirSync(join(this.root, "etc/gitlab-runner-aws"), { recursive: true });
+    writeFileSync(this.path("/etc/gitlab-runner-aws/runner.json"), JSON.stringify(config));
+  }
+
+  path(p: string) {
+    return join(this.root, p);
+  }
+
+  stub(name: string, contents: string) {
+    writeFileSync(join(this.stubs, name), contents);
+  }
+
+  stubExists(name: string) {
+    return existsSync(join(this.stubs, name));
+  }
+
+  run(script: string, env: Record<string, string> = {}): Run {
+    writeFileSync(this.log, "");
+    const r = spawnSync("bash", [join(this.tree, "files/libexec", script)], {
+      encoding: "utf8",
+      timeout: 20_000,
+      env: {
+        PATH: `${this.bin}:/usr/bin:/bin`,
+        GITLAB_RUNNER_AWS_ROOT: this.root,
+        GITLAB_RUNNER_AWS_RETRIES: "3",
+        GITLAB_RUNNER_AWS_RETRY_DELAY: "0",
+        GITLAB_RUNNER_AWS_POLL_SECONDS: "0",
+        STUB_LOG: this.log,
+        STUB_DIR: this.stubs,
+        STUB_TOKEN: this.token,
+        STUB_REGION: this.answers.awsRegion,
+        ...env,
+      },
+    });
+    this.outputs.push(r.stdout, r.stderr);
+    const calls = readFileSync(this.log, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as string[] | { env: Record<string, string> })
+      .map((c) => (Array.isArray(c) ? c : ["env", c.env.CI_SERVER_TOKEN, c.env.REGISTRATION_TOKEN]));
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr, calls };
+  }
+
+  /** Every file under the host's directory and every output so far, with the token's occurrences. */
+  tokenLeaks(): string[] {
+    const leaks = this.outputs.filter((o) => o.includes(this.token)).map(() => "stdout/stderr");
+    const walk = (d: string) => {
+      for (const e of readdirSync(d)) {
+        const p = join(d, e);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (readFileSync(p, "utf8").includes(this.token)) leaks.push(p);
+      }
+    };
+    walk(this.dir);
+    return leaks;
+  }
+}
+
+const registerCalls = (r: Run) => r.calls.filter((c) => c[0] === "gitlab-runner" && c[1] === "register");
+const flagValue = (args: string[], flag: string) => {
+  const i = args.indexOf(flag);
+  return i < 0 ? undefined : args[i + 1];
+};
+/** key = value lines of the TOML the scripts write; values are JSON-compatible literals. */
+const tomlValues = (text: string) =>
+  Object.fromEntries(
+    text
+      .split("\n")
+      .map((l) => /^\s*([a-z_]+) = (.*)$/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1], JSON.parse(m[2]) as unknown]),
+  );
+
+const examples = [
+  { file: "answers.yaml", label: "AL2023/x86_64/docker/authentication token/jobs" },
+  { file: "ubuntu-arm64-shell-legacy.yaml", label: "Ubuntu/arm64/shell/legacy registration token/cpu" },
+];
+
+describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
+  const answers = exampleAnswers(file);
+  const config = runtimeConfig(answers);
+  let tree: string;
+  const hosts: Host[] = [];
+  const host = () => {
+    const h = new Host(tree, answers);
+    hosts.push(h);
+    return h;
+  };
+
+  beforeAll(() => {
+    requireTool("jq");
+    requireTool("bash");
+    tree = writeTree(renderAnswers(answers));
+  });
+  afterAll(() => {
+    for (const h of hosts) rmSync(h.dir, { recursive: true, force: true });
+    rmSync(tree, { recursive: true, force: true });
+  });
+
+  it("registers exactly once on first start, with the flags of its registration mode", () => {
+    const h = host();
+    const r = h.run("register.sh");
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.status).toBe(0);
+    const calls = registerCalls(r);
+    expect(calls).toHaveLength(1);
+    const args = calls[0].slice(1);
+    expect(args).toContain("--non-interactive");
+    expect(flagValue(args, "--url")).toBe(answers.gitlabUrl);
+    expect(flagValue(args, "--name")).toBe(`${answers.runnerDescription} i-0abc123def4567890`);
+    expect(flagValue(args, "--executor")).toBe(answers.executor);
+    expect(flagValue(args, "--docker-image")).toBe(answers.executor === "docker" ? answers.dockerImage : undefined);
+    expect(args.some((a) => a.startsWith("--token") || a.startsWith("--registration-token"))).toBe(false);
+    const env = r.calls.find((c) => c[0] === "env")!;
+    if (answers.registrationMode === "authentication-token") {
+      expect(env.slice(1)).toEqual(["token", "unset"]);
+      for (const f of FORBIDDEN_WITH_AUTH_TOKEN) expect(args.filter((a) => a === f || a.startsWith(`${f}=`))).toEqual([]);
+    } else {
+      expect(env.slice(1)).toEqual(["unset", "token"]);
+      expect(flagValue(args, "--tag-list")?.split(",")).toEqual(answers.runnerTags);
+      expect(args).toContain(`--run-untagged=${answers.runUntagged}`);
+      expect(args).toContain(`--locked=${answers.runnerLocked}`);
+    }
+
+    // the SSM read went through the instance role: region from IMDSv2, decrypted
+    const ssm = r.calls.find((c) => c[0] === "aws" && c[2] === "get-parameter")!;
+    expect(flagValue(ssm, "--name")).toBe(answers.tokenSsmParameter);
+    expect(flagValue(ssm, "--region")).toBe(answers.awsRegion);
+    expect(ssm).toContain("--with-decryption");
+
+    const globals = tomlValues(readFileSync(join(h.stubs, "config-before-register.toml"), "utf8"));
+    expect(globals.concurrent).toBe(answers.concurrent);
+    expect(globals.listen_address).toBe(answers.scalingPolicy === "jobs" ? "127.0.0.1:9252" : undefined);
+    const template = readFileSync(join(h.stubs, "template.toml"), "utf8");
+    expect(template.match(/^\[\[runners\]\]$/gm)).toHaveLength(1);
+    expect(tomlValues(template).limit).toBe(answers.concurrent);
+    expect(tomlValues(template).privileged).toBe(answers.executor === "docker" ? answers.dockerPrivileged : undefined);
+
+    expect(readFileSync(h.path("/run/systemd/system/gitlab-runner.service.d/60-drain-timeout.conf"), "utf8")).toBe(
+      `[Service]\nTimeoutStopSec=${answers.drainTimeoutSeconds}\n`,
+    );
+    expect(r.calls.filter((c) => c[0] === "systemctl")).toEqual([["systemctl", "daemon-reload"]]);
+    expect(statSync(h.path("/etc/gitlab-runner/config.toml")).mode & 0o077).toBe(0);
+    expect(h.tokenLeaks()).toEqual([]);
+  });
+
+  it("does not register again on a restart or a second boot", () => {
+    const h = host();
+    expect(h.run("register.sh").status).toBe(0);
+    const again = h.run("register.sh");
+    expect(again.status).toBe(0);
+    expect(registerCalls(again)).toEqual([]);
+    expect(again.calls.some((c) => c[0] === "aws")).toBe(false);
+    expect(readFileSync(h.path("/etc/gitlab-runner/config.toml"), "utf8").match(/^\[\[runners\]\]$/gm)).toHaveLength(1);
+    expect(h.tokenLeaks()).toEqual([]);
+  });
+
+  it("stops gitlab-runner (drain) before unregistering, then completes the lifecycle action on scale-in", () => {
+    const h = host();
+    expect(h.run("register.sh").status).toBe(0);
+    h.stub("active-gitlab-runner.service", "");
+    h.stub("lifecycle", "Terminated\n");
+    const r = h.run("unregister.sh");
+    expect(r.status).toBe(0);
+    const order = r.calls.map((c) => c.slice(0, 3).join(" "));
+    const stop = order.indexOf("systemctl stop gitlab-runner.service");
+    const unregister = order.findIndex((c) => c.startsWith("gitlab-runner unregister"));
+    const complete = order.indexOf("aws autoscaling complete-lifecycle-action");
+    expect(stop).toBeGreaterThanOrEqual(0);
+    expect(unregister).toBeGreaterThan(stop);
+    expect(complete).toBeGreaterThan(unregister);
+    const c = r.calls[complete];
+    expect(flagValue(c, "--auto-scaling-group-name")).toBe(config.asg_name);
+    expect(flagValue(c, "--lifecycle-hook-name")).toBe(config.lifecycle_hook_name);
+    expect(flagValue(c, "--instance-id")).toBe("i-0abc123def4567890");
+    expect(flagValue(c, "--lifecycle-action-result")).toBe("CONTINUE");
+    expect(r.calls.find((x) => x[1] === "unregister")).toContain("--all-runners");
+    expect(readFileSync(h.path("/etc/gitlab-runner/config.toml"), "utf8")).not.toContain("[[runners]]");
+
+    // the next boot of the same host registers again
+    expect(registerCalls(h.run("register.sh"))).toHaveLength(1);
+    expect(h.tokenLeaks()).toEqual([]);
+  });
+
+  it("on a plain stop or shutdown unregisters without a lifecycle action", () => {
+    const h = host();
+    expect(h.run("register.sh").status).toBe(0);
+    h.stub("lifecycle", "InService\n");
+    const r = h.run("unregister.sh");
+    expect(r.status).toBe(0);
+    expect(r.calls.filter((c) => c[1] === "unregister")).toHaveLength(1);
+    expect(r.calls.some((c) => c[1] === "autoscaling")).toBe(false);
+    // systemd already stopped gitlab-runner: nothing to stop here
+    expect(r.calls.some((c) => c[0] === "systemctl" && c[1] === "stop")).toBe(false);
+  });
+
+  it("fails clearly on a missing SSM parameter and leaves no config.toml", () => {
+    const h = host();
+    h.stub(
+      "ssm-error",
+      `An error occurred (ParameterNotFound) when calling the GetParameter operation: Parameter ${answers.tokenSsmParameter} not found.\n`,
+    );
+    const r = h.run("register.sh");
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(answers.tokenSsmParameter);
+    expect(r.stderr).toContain("ParameterNotFound");
+    expect(r.calls.filter((c) => c[2] === "get-parameter")).toHaveLength(1);
+    expect(registerCalls(r)).toEqual([]);
+    expect(existsSync(h.path("/etc/gitlab-runner/config.toml"))).toBe(false);
+  });
+
+  it("retries a transient SSM error with backoff, and gives up after the last attempt", () => {
+    const ok = host();
+    ok.stub("ssm-transient", "2\n");
+    const r = ok.run("register.sh");
+    expect(r.status).toBe(0);
+    expect(r.calls.filter((c) => c[2] === "get-parameter")).toHaveLength(3);
+    expect(registerCalls(r)).toHaveLength(1);
+    expect(ok.tokenLeaks()).toEqual([]);
+
+    const down = host();
+    down.stub("ssm-transient", "99\n");
+    const d = down.run("register.sh");
+    expect(d.status).not.toBe(0);
+    expect(d.calls.filter((c) => c[2] === "get-parameter")).toHaveLength(3);
+    expect(existsSync(down.path("/etc/gitlab-runner/config.toml"))).toBe(false);
+  });
+
+  it("leaves no config.toml when gitlab-runner register fails", () => {
+    const h = host();
+    h.stub("register-fail", "");
+    const r = h.run("register.sh");
+    expect(r.status).not.toBe(0);
+    expect(existsSync(h.path("/etc/gitlab-runner/config.toml"))).toBe(false);
+    expect(h.tokenLeaks()).toEqual([]);
+  });
+
+  it("fails clearly without the runtime configuration, before touching SSM", () => {
+    const h = host();
+    rmSync(h.path("/etc/gitlab-runner-aws/runner.json"));
+    const r = h.run("register.sh");
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("/etc/gitlab-runner-aws/runner.json is missing");
+    expect(r.calls).toEqual([]);
+
+    const partial = host();
+    const { concurrent: _dropped, ...rest } = config;
+    partial.writeRuntimeConfig({ ...rest, locked: "yes" });
+    const p = partial.run("register.sh");
+    expect(p.status).not.toBe(0);
+    expect(p.stderr).toContain("concurrent must be a number, got null");
+    expect(p.stderr).toContain("locked must be a boolean, got string");
+    expect(p.calls).toEqual([]);
+  });
+
+  it("the lifecycle watcher stops the runner unit once the instance is terminating", () => {
+    const h = host();
+    h.stub("lifecycle", "InService\nInService\nTerminated\n");
+    const r = h.run("lifecycle-watch.sh");
+    expect(r.status).toBe(0);
+    const polls = r.calls.filter((c) => c[0] === "curl" && c.at(-1)!.endsWith("/autoscaling/target-lifecycle-state"));
+    expect(polls).toHaveLength(3);
+    expect(r.calls.filter((c) => c[0] === "systemctl")).toEqual([["systemctl", "stop", "gitlab-runner-aws.service"]]);
+  });
+
+  it.runIf(answers.scalingPolicy === "jobs")("publishes busy job slots as a percentage of concurrent", () => {
+    const h = host();
+    h.stub("active-gitlab-runner.service", "");
+    h.stub(
+      "metrics",
+      [
+        "# HELP gitlab_runner_jobs The current number of running builds.",
+        "# TYPE gitlab_runner_jobs gauge",
+        'gitlab_runner_jobs{executor_stage="docker_run",runner="abc",stage="step_script",state="running",system_id="s_1"} 2',
+        'gitlab_runner_jobs{executor_stage="docker_pull",runner="abc",stage="prepare",state="running",system_id="s_1"} 1',
+        'gitlab_runner_jobs_total{runner="abc",system_id="s_1"} 57',
+        "gitlab_runner_concurrent 4",
+        "",
+      ].join("\n"),
+    );
+    const r = h.run("publish-metrics.sh");
+    expect(r.status).toBe(0);
+    const put = r.calls.find((c) => c[0] === "aws" && c[1] === "cloudwatch")!;
+    expect(flagValue(put, "--namespace")).toBe(config.metrics_namespace);
+    expect(flagValue(put, "--metric-name")).toBe(config.metric_name);
+    expect(flagValue(put, "--dimensions")).toBe(`${config.metric_dimension}=${config.asg_name}`);
+    expect(flagValue(put, "--unit")).toBe("Percent");
+    expect(flagValue(put, "--value")).toBe(String(Math.floor((3 * 100) / answers.concurrent)));
+
+    const off = host();
+    off.writeRuntimeConfig({ ...config, metrics_enabled: false });
+    off.stub("active-gitlab-runner.service", "");
+    const o = off.run("publish-metrics.sh");
+    expect(o.status).toBe(0);
+    expect(o.calls).toEqual([]);
+  });
+
+  it.runIf(answers.scalingPolicy !== "jobs")("ships no metrics publisher without job-based scaling", () => {
+    expect(existsSync(join(tree, "files/libexec/publish-metrics.sh"))).toBe(false);
+    expect(existsSync(join(tree, "files/systemd/gitlab-runner-aws-metrics.timer"))).toBe(false);
+  });
+});
