@@ -1,13 +1,15 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { AnswersFileError, readAnswersFile } from "../core/answers-file.js";
 import { helpText } from "../core/help.js";
 import { readPackageJson } from "../core/package-root.js";
-import { GENERATOR_NAME, render, STORE_FILE } from "../core/render.js";
+import { render, STORE_FILE } from "../core/render.js";
+import { answerKeys, schemaVersion } from "../core/schema.js";
+import { loadStored, StoreError, type Stored } from "../core/store.js";
 import { loadTemplates } from "../core/templates.js";
 import { formatError, validateAnswers } from "../core/validate.js";
-import { planChanges, WriteError, writeFilesAtomically } from "../core/write.js";
+import { formatSummary, planRegeneration, type RegenerationPlan } from "../core/update.js";
+import { checkOutDir, WriteError, writeFilesAtomically } from "../core/write.js";
 
 export interface Io {
   out: (s: string) => void;
@@ -49,16 +51,16 @@ export function main(argv: string[], io: Io): number {
     return 0;
   }
   const outDir = resolve(args.out ?? ".");
-  let stored: Record<string, unknown> | undefined;
-  const storePath = join(outDir, STORE_FILE);
-  if (existsSync(storePath)) {
-    try {
-      const yorc = JSON.parse(readFileSync(storePath, "utf8"));
-      stored = yorc?.[GENERATOR_NAME]?.answers;
-    } catch (e) {
-      io.err(`${storePath} is not valid JSON (${(e as Error).message}); fix it or remove it and pass --answers\n`);
+  let stored: Stored | undefined;
+  try {
+    checkOutDir(outDir);
+    stored = loadStored(outDir);
+  } catch (e) {
+    if (e instanceof WriteError || e instanceof StoreError) {
+      io.err(`error: ${e.message}\n`);
       return 1;
     }
+    throw e;
   }
   let given: unknown = {};
   if (args.answers !== undefined) {
@@ -80,21 +82,40 @@ export function main(argv: string[], io: Io): number {
     io.err(r.errors.map((e) => `error: ${formatError(e)}`).join("\n") + "\nNothing was written.\n");
     return 1;
   }
-  const result = validateAnswers({ ...(stored ?? {}), ...(given as object) });
+  const result = validateAnswers({ ...(stored?.answers ?? {}), ...(given as object) });
   if (!result.answers) {
     io.err(`${result.errors.length} problem${result.errors.length === 1 ? "" : "s"} with the answers:\n` + result.errors.map((e) => `  ${formatError(e)}`).join("\n") + "\nNothing was written.\n");
     return 1;
   }
+  if (stored) {
+    if (stored.schemaVersion < schemaVersion) io.out(`${STORE_FILE}: answers migrated from answers-schema version ${stored.schemaVersion} to ${schemaVersion}\n`);
+    const fresh = answerKeys.filter((k) => !(k in stored.answers) && !(k in (given as object)));
+    if (fresh.length) io.out(`new answers, defaults applied: ${fresh.join(", ")}\n`);
+  }
   const files = render(result.answers, { templates: loadTemplates(), generatorVersion: version });
-  const plan = planChanges(outDir, files);
-  const changed = plan.filter((p) => p.change !== "unchanged");
-  if (args["dry-run"] || args.check) {
-    for (const p of plan) io.out(`${p.change.padEnd(9)} ${p.path}\n`);
-    if (args.check) return changed.length ? 1 : 0;
+  let plan: RegenerationPlan;
+  try {
+    plan = planRegeneration(outDir, files, { restore: args.restore });
+  } catch (e) {
+    if (e instanceof StoreError) {
+      io.err(`error: ${e.message}\nNothing was written.\n`);
+      return 1;
+    }
+    throw e;
+  }
+  const drift = plan.writes.length + plan.removes.length;
+  if (args.check) {
+    io.out(formatSummary(plan));
+    io.out(drift ? `drift: regenerating would change ${drift} file${drift === 1 ? "" : "s"}; run gitlab-runner-aws in ${outDir} and commit the result\n` : "no drift: regenerating would change nothing\n");
+    return drift ? 1 : 0;
+  }
+  if (args["dry-run"]) {
+    io.out(formatSummary(plan));
+    io.out(`dry run: nothing was written to ${outDir}\n`);
     return 0;
   }
   try {
-    writeFilesAtomically(outDir, files.filter((f) => plan.find((p) => p.path === f.path)!.change !== "unchanged"));
+    if (drift) writeFilesAtomically(outDir, plan.writes, plan.removes);
   } catch (e) {
     if (e instanceof WriteError) {
       io.err(`error: ${e.message}\n`);
@@ -102,7 +123,7 @@ export function main(argv: string[], io: Io): number {
     }
     throw e;
   }
-  for (const p of changed) io.out(`${p.change.padEnd(9)} ${p.path}\n`);
-  io.out(`${outDir}: ${plan.filter((p) => p.change === "create").length} created, ${plan.filter((p) => p.change === "update").length} updated, ${plan.filter((p) => p.change === "unchanged").length} unchanged\n`);
-  return 0;
+  io.out(formatSummary(plan));
+  io.out(`${outDir}: ${drift ? `${plan.writes.length} written, ${plan.removes.length} removed` : "nothing to change"}\n`);
+  return plan.conflicts.length ? 1 : 0;
 }

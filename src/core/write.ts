@@ -1,35 +1,17 @@
-import { chmodSync, lstatSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { packageRoot } from "./package-root.js";
 import type { RenderedFile } from "./types.js";
 
 export class WriteError extends Error {}
 
-export type Change = "create" | "update" | "unchanged";
-
 function inside(parent: string, child: string): boolean {
   const r = relative(parent, child);
   return r === "" || (!r.startsWith("..") && !isAbsolute(r));
 }
 
-/** What writing these files to outDir would do to each, without writing. */
-export function planChanges(outDir: string, files: RenderedFile[]): Array<{ path: string; change: Change }> {
-  return files.map((f) => {
-    const target = join(outDir, f.path);
-    let current: string | undefined;
-    try {
-      current = readFileSync(target, "utf8");
-    } catch {
-      current = undefined;
-    }
-    if (current === undefined) return { path: f.path, change: "create" as const };
-    const modeDiffers = (statSync(target).mode & 0o111) !== (f.mode & 0o111);
-    return { path: f.path, change: current === f.contents && !modeDiffers ? ("unchanged" as const) : ("update" as const) };
-  });
-}
-
 /** Refuse output folders that are files, inside this package, or reached through a symlink that leaves them. */
-export function checkOutDir(outDir: string, files: RenderedFile[] = []): void {
+export function checkOutDir(outDir: string, files: Array<Pick<RenderedFile, "path">> = []): void {
   const abs = resolve(outDir);
   try {
     if (!lstatSync(abs).isDirectory() && !statSync(abs).isDirectory()) throw new WriteError(`--out ${outDir} is a file, not a folder`);
@@ -77,42 +59,69 @@ function realExisting(p: string): string {
 }
 
 /**
- * All or nothing: every file is first written to a temporary sibling, and only
- * when all of them are on disk are they renamed over their targets. A failure
- * (or a signal) before the renames leaves the previous tree as it was.
- * `remove` lists paths to delete once the renames are done.
+ * All or nothing: every file is first written to a temporary sibling and every
+ * file to remove is moved to a temporary sibling; only when all of that has
+ * succeeded are the new files renamed over their targets and the moved-away
+ * ones deleted (with folders this leaves empty). A failure (or a signal) before
+ * the renames puts everything back as it was.
  */
 export function writeFilesAtomically(outDir: string, files: RenderedFile[], remove: string[] = []): void {
-  checkOutDir(outDir, files);
+  checkOutDir(outDir, [...files, ...remove.map((path) => ({ path }))]);
   const staged: Array<{ tmp: string; target: string }> = [];
-  const cleanup = () => {
+  const movedAway: Array<{ tmp: string; target: string }> = [];
+  const rollback = () => {
     for (const s of staged) rmSync(s.tmp, { force: true });
+    for (const m of movedAway.reverse()) renameSync(m.tmp, m.target);
+    staged.length = movedAway.length = 0;
   };
   const onSignal = (sig: NodeJS.Signals) => {
-    cleanup();
+    rollback();
     process.kill(process.pid, sig);
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
+  const tmpOf = (target: string, kind: string) => join(dirname(target), `.${target.split(sep).pop()}.${process.pid}.${kind}`);
   try {
     for (const f of files) {
       const target = join(outDir, f.path);
       mkdirSync(dirname(target), { recursive: true });
-      const tmp = join(dirname(target), `.${f.path.split("/").pop()}.${process.pid}.tmp`);
+      const tmp = tmpOf(target, "tmp");
       staged.push({ tmp, target });
       writeFileSync(tmp, f.contents, { mode: f.mode });
       chmodSync(tmp, f.mode);
     }
+    for (const r of remove) {
+      const target = join(outDir, r);
+      if (!lstatSync(target).isFile()) throw new WriteError(`nothing was written: ${target} is not a regular file, so it is not removed`);
+      const tmp = tmpOf(target, "removed");
+      renameSync(target, tmp);
+      movedAway.push({ tmp, target });
+    }
     for (const s of staged) renameSync(s.tmp, s.target);
     staged.length = 0;
-    for (const r of remove) unlinkSync(join(outDir, r));
   } catch (e) {
-    cleanup();
+    rollback();
+    if (e instanceof WriteError) throw e;
     const err = e as NodeJS.ErrnoException;
     const why = err.code === "EACCES" || err.code === "EPERM" || err.code === "EROFS" ? `${err.path ?? outDir} is not writable` : err.message;
     throw new WriteError(`nothing was written: ${why}`);
   } finally {
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
+  }
+  for (const m of movedAway) {
+    rmSync(m.tmp, { force: true });
+    removeEmptyParents(outDir, dirname(m.target));
+  }
+}
+
+function removeEmptyParents(outDir: string, dir: string): void {
+  const root = resolve(outDir);
+  for (let d = resolve(dir); d !== root && inside(root, d); d = dirname(d)) {
+    try {
+      rmdirSync(d);
+    } catch {
+      return;
+    }
   }
 }
