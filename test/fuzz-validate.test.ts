@@ -126,9 +126,9 @@ describe("fuzz: invalid answers", () => {
     fuzzTimeout(5, RUNS * 2),
   );
 
-  it("rejects strings that are not well-formed Unicode wherever they are", () => {
+  it("rejects strings that are not well-formed Unicode, or not in NFC (Terraform would change them), wherever they are", () => {
     fc.assert(
-      fc.property(answersArb, fc.constantFrom("\ud800", "a\udfffb", "\udc00\ud800"), (raw, lone) => {
+      fc.property(answersArb, fc.constantFrom("\ud800", "a\udfffb", "\udc00\ud800", "e\u0301", "\uf9f1", "\u212b"), (raw, lone) => {
         expectRejected(validateAnswers({ ...raw, runnerDescription: `runner ${lone}` }), "/runnerDescription", "lone surrogate");
         expectRejected(validateAnswers({ ...raw, tags: { [`k${lone}`]: "v" } }), "/tags/", "lone surrogate in a key");
       }),

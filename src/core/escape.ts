@@ -10,7 +10,11 @@ export function shellQuote(s: string): string {
   return "'" + s.replace(/'/g, "'\\''") + "'";
 }
 
-/** An HCL quoted string literal whose value is exactly s: no ${…} or %{…} interpolation survives. */
+/**
+ * An HCL quoted string literal whose value is exactly s: no ${…} or %{…}
+ * interpolation survives. HCL normalizes every string to Unicode NFC, escaped
+ * or not, so s must be NFC (validateAnswers rejects answers that are not).
+ */
 export function hclString(s: string): string {
   let out = "";
   for (const ch of s) {
@@ -27,7 +31,8 @@ export function hclString(s: string): string {
       }
     }
   }
-  return '"' + out.replace(/\$\{/g, "$${").replace(/%\{/g, "%%{") + '"';
+  // Replacer functions: in a replacement string "$$" would stand for a single "$".
+  return '"' + out.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{") + '"';
 }
 
 /** A YAML double-quoted scalar whose value is exactly s (JSON strings are valid YAML). */

@@ -118,11 +118,16 @@ function propertyNameErrors(e: ErrorObject): AnswerError | undefined {
 
 const UNPAIRED_SURROGATE = /[\uD800-\uDFFF]/u;
 
-/** Strings no file can hold (unpaired surrogates become U+FFFD when written) and strings shaped like secrets. */
+/** Strings that would not survive unchanged (unpaired surrogates, text not in NFC) and strings shaped like secrets. */
 function findTokens(v: unknown, path: Array<string | number>, out: AnswerError[]): void {
   if (typeof v === "string") {
     if (UNPAIRED_SURROGATE.test(v)) {
       out.push({ path: pointer(path), message: "is not valid Unicode text (it holds an unpaired UTF-16 surrogate, such as a lone \\ud800 escape)" });
+      return;
+    }
+    // Terraform (cty) and HCL store every string in NFC, so any other form would not survive unchanged.
+    if (v.normalize("NFC") !== v) {
+      out.push({ path: pointer(path), value: v, message: `is not in Unicode normal form C; Terraform would change it to ${JSON.stringify(v.normalize("NFC"))}: write it that way` });
       return;
     }
     for (const [re, what] of TOKEN_SHAPES) {

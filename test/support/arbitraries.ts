@@ -43,7 +43,7 @@ export function isFreeText(s: PropertySchema): boolean {
 export function stringArb(s: PropertySchema): fc.Arbitrary<string> {
   if (s.enum) return fc.constantFrom(...s.enum);
   const re = regexOf(s);
-  const ok = (v: string) => (re === undefined || re.test(v)) && lengthOk(s, v);
+  const ok = (v: string) => (re === undefined || re.test(v)) && lengthOk(s, v) && v.normalize("NFC") === v;
   const fromPattern = (re ? fc.stringMatching(re) : fc.string({ unit: "grapheme", maxLength: 40 })).filter(ok);
   const fragments = HOSTILE_FRAGMENTS.filter((f) => re === undefined || re.test(f));
   if (fragments.length < 5) return fromPattern;
