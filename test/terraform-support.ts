@@ -8,6 +8,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { getExpressionAst, getReferencesInExpression, parse } from "@cdktn/hcl2json";
+import YAML from "yaml";
+import { sortKeys } from "../src/core/escape.js";
 import { packageRoot } from "../src/core/package-root.js";
 import type { RenderedFile } from "../src/core/types.js";
 
@@ -261,23 +263,58 @@ export async function referenceProblems(cfg: TfConfig, schema: AwsSchema): Promi
 // ---------------------------------------------------------------- evaluation
 
 type Ast = { type: string; meta: Record<string, any>; children: Ast[] };
+/** Values for names other than var./local., e.g. { each: { key, value } } or stand-ins for data sources. */
+export type Scope = Record<string, unknown>;
 
-/**
- * The value of an HCL expression as hcl2json renders it ("${...}" or a
- * literal), with var.* from terraform.tfvars.json and local.* evaluated in
- * turn. Covers literals, templates, traversals, arithmetic, comparisons,
- * logic, conditionals, tuples and a few functions; throws on anything else.
- */
-export async function evaluate(cfg: TfConfig, value: unknown): Promise<unknown> {
-  if (typeof value !== "string" || !value.includes("${")) return value;
-  const m = /^\$\{([\s\S]*)\}$/.exec(value);
-  const ast = (await getExpressionAst("eval.tf", m ? m[1] : JSON.stringify(value))) as unknown as Ast | null;
-  if (!ast) throw new Error(`cannot parse ${value}`);
-  return evalAst(cfg, ast);
+/** "a ${b} c" -> ["a ", {expr: "b"}, " c"]; the literal parts come decoded from hcl2json, the expressions as source. */
+function splitTemplate(s: string): (string | { expr: string })[] {
+  const parts: (string | { expr: string })[] = [];
+  let lit = "";
+  for (let i = 0; i < s.length; i++) {
+    if (s.startsWith("${", i)) {
+      let depth = 1;
+      let j = i + 2;
+      for (; j < s.length && depth > 0; j++) {
+        const ch = s[j];
+        if (ch === '"') {
+          for (j++; j < s.length && s[j] !== '"'; j++) if (s[j] === "\\") j++;
+        } else if (ch === "{") depth++;
+        else if (ch === "}") depth--;
+      }
+      if (lit) parts.push(lit);
+      lit = "";
+      parts.push({ expr: s.slice(i + 2, j - 1) });
+      i = j - 1;
+    } else lit += s[i];
+  }
+  if (lit) parts.push(lit);
+  return parts;
 }
 
-async function evalAst(cfg: TfConfig, n: Ast): Promise<unknown> {
-  const kids = () => Promise.all(n.children.map((c) => evalAst(cfg, c)));
+/**
+ * The value of an HCL value as hcl2json renders it (a literal, or a string
+ * with ${...} expressions), with var.* from terraform.tfvars.json, local.*
+ * evaluated in turn and other names from scope. Covers literals, templates,
+ * traversals, objects, tuples, arithmetic, comparisons, logic, conditionals
+ * and the few functions the configuration uses; throws on anything else.
+ */
+export async function evaluate(cfg: TfConfig, value: unknown, scope: Scope = {}): Promise<unknown> {
+  if (Array.isArray(value)) return Promise.all(value.map((v) => evaluate(cfg, v, scope)));
+  if (isObj(value)) return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await evaluate(cfg, v, scope)])));
+  if (typeof value !== "string" || !value.includes("${")) return value;
+  const parts = splitTemplate(value);
+  const vals = await Promise.all(parts.map((p) => (typeof p === "string" ? p : evalSource(cfg, p.expr, scope))));
+  return vals.length === 1 ? vals[0] : vals.map(String).join("");
+}
+
+async function evalSource(cfg: TfConfig, src: string, scope: Scope): Promise<unknown> {
+  const ast = (await getExpressionAst("eval.tf", src)) as unknown as Ast | null;
+  if (!ast) throw new Error(`cannot parse ${src}`);
+  return evalAst(cfg, ast, scope);
+}
+
+async function evalAst(cfg: TfConfig, n: Ast, scope: Scope): Promise<unknown> {
+  const kids = () => Promise.all(n.children.map((c) => evalAst(cfg, c, scope)));
   switch (n.type) {
     case "literalValue":
       if (n.meta.type === "number") return Number(n.meta.value);
@@ -285,20 +322,32 @@ async function evalAst(cfg: TfConfig, n: Ast): Promise<unknown> {
       if (n.meta.type === "string") return n.meta.value;
       return null;
     case "templateWrap":
-      return evalAst(cfg, n.children[0]);
+      return evalAst(cfg, n.children[0], scope);
     case "template":
       return (await kids()).map(String).join("");
     case "tuple":
       return kids();
+    case "object": {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(n.meta.items as Record<string, string>)) out[k.startsWith('"') ? JSON.parse(k) : k] = await evalSource(cfg, v, scope);
+      return out;
+    }
     case "scopeTraversal": {
-      const [root, name, ...rest] = (n.meta.traversal as { segment: string }[]).map((t) => t.segment);
+      const [root, ...rest] = (n.meta.traversal as { segment: string }[]).map((t) => t.segment);
       let v: unknown;
       if (root === "var") {
-        if (!(name in cfg.tfvars)) throw new Error(`var.${name} is not in terraform.tfvars.json`);
-        v = cfg.tfvars[name];
-      } else if (root === "local") v = await evaluate(cfg, localsOf(cfg)[name]);
-      else throw new Error(`cannot evaluate ${n.meta.value}`);
-      for (const seg of rest) v = (v as Record<string, unknown>)[seg];
+        if (!(rest[0] in cfg.tfvars)) throw new Error(`var.${rest[0]} is not in terraform.tfvars.json`);
+        v = cfg.tfvars[rest.shift()!];
+      } else if (root === "local") {
+        const name = rest.shift()!;
+        if (!(name in localsOf(cfg))) throw new Error(`local.${name} is not declared`);
+        v = await evaluate(cfg, localsOf(cfg)[name], scope);
+      } else if (root in scope) v = scope[root];
+      else throw new Error(`cannot evaluate ${n.meta.value}: no value for ${root}`);
+      for (const seg of rest) {
+        if (v === null || typeof v !== "object" || !(seg in v)) throw new Error(`cannot evaluate ${n.meta.value}: no ${seg}`);
+        v = (v as Record<string, unknown>)[seg];
+      }
       return v;
     }
     case "index": {
@@ -307,11 +356,11 @@ async function evalAst(cfg: TfConfig, n: Ast): Promise<unknown> {
     }
     case "conditional": {
       const [c, t, f] = n.children;
-      return (await evalAst(cfg, c)) ? evalAst(cfg, t) : evalAst(cfg, f);
+      return (await evalAst(cfg, c, scope)) ? evalAst(cfg, t, scope) : evalAst(cfg, f, scope);
     }
     case "unaryOp": {
       const [v] = await kids();
-      if (n.meta.operator === "not") return !v;
+      if (n.meta.operator === "logicalNot") return !v;
       if (n.meta.operator === "negate") return -(v as number);
       break;
     }
@@ -327,8 +376,8 @@ async function evalAst(cfg: TfConfig, n: Ast): Promise<unknown> {
         lessThanOrEqual: () => l <= r,
         greaterThan: () => l > r,
         greaterThanOrEqual: () => l >= r,
-        and: () => l && r,
-        or: () => l || r,
+        logicalAnd: () => l && r,
+        logicalOr: () => l || r,
       };
       if (n.meta.operator in ops) return ops[n.meta.operator]();
       break;
@@ -341,6 +390,12 @@ async function evalAst(cfg: TfConfig, n: Ast): Promise<unknown> {
         length: () => (Array.isArray(args[0]) || typeof args[0] === "string" ? args[0].length : Object.keys(args[0]).length),
         trimprefix: () => (args[0].startsWith(args[1]) ? args[0].slice(args[1].length) : args[0]),
         tomap: () => args[0],
+        toset: () => [...new Set(args[0] as unknown[])].sort(),
+        merge: () => Object.assign({}, ...args),
+        // Terraform's jsonencode sorts object keys; yamlencode is compared after parsing.
+        jsonencode: () => JSON.stringify(sortKeys(args[0])),
+        yamlencode: () => YAML.stringify(args[0]),
+        base64encode: () => Buffer.from(args[0], "utf8").toString("base64"),
       };
       if (n.meta.name in fns) return fns[n.meta.name]();
       break;

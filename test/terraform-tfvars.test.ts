@@ -1,0 +1,50 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { tfvars } from "../src/core/context/terraform.js";
+import { stableJson } from "../src/core/escape.js";
+import { validateAnswers } from "../src/core/validate.js";
+import { exampleAnswers, exampleFiles, fileOf, renderAnswers, validAnswers } from "./support/tools.js";
+import { terraformSources } from "./terraform-support.js";
+
+const base = exampleAnswers("answers.yaml");
+
+/** Printable text that HCL, JSON or a shell would treat specially. */
+const tricky = fc
+  .array(fc.oneof(fc.constantFrom('"', "'", "\\", "${x}", "%{ if }", "$${", "`", "<%= 1 %>", "é", "Ω", "😀", "\u2028", " "), fc.string({ unit: "grapheme", maxLength: 8 })), { maxLength: 12 })
+  .map((parts) => parts.join("").replace(/[\u0000-\u001f\u007f]/g, ""));
+
+/** At most n code points, in Unicode normal form C (Terraform normalises strings to NFC; the answers must already be). */
+const clip = (s: string, n: number) => Array.from(s.normalize("NFC")).slice(0, n).join("").normalize("NFC");
+
+describe("terraform.tfvars.json", () => {
+  it.each(exampleFiles)("%s: is the stable JSON of the answers' Terraform values", (example) => {
+    const a = exampleAnswers(example);
+    const contents = fileOf(renderAnswers(a), "terraform/terraform.tfvars.json").contents;
+    expect(contents).toBe(stableJson(tfvars(a)));
+    expect(JSON.parse(contents).runner_description).toBe(a.runnerDescription);
+    expect(JSON.parse(contents).tags).toEqual(a.tags);
+  });
+
+  it("round-trips free text exactly and keeps it out of every .tf file", () => {
+    fc.assert(
+      fc.property(
+        tricky.map((s) => `⟪${clip(s, 190)}⟫`),
+        fc.dictionary(fc.stringMatching(/^[A-Za-z0-9 _.:\/=+@-]{1,20}$/).filter((k) => !k.startsWith("aws:")), tricky.map((s) => `⟪${clip(s, 250)}`), { maxKeys: 4 }),
+        (description, tags) => {
+          const a = validAnswers({ ...base, runnerDescription: description, tags });
+          const files = renderAnswers(a);
+          const vars = JSON.parse(fileOf(files, "terraform/terraform.tfvars.json").contents);
+          expect(vars.runner_description).toBe(description);
+          expect(vars.tags).toEqual(tags);
+          for (const f of terraformSources(files)) expect(f.src.includes("⟪"), f.name).toBe(false);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("cannot carry a newline in free text: the answers schema rejects it", () => {
+    expect(validateAnswers({ ...base, runnerDescription: "line one\nline two" }).errors.length).toBeGreaterThan(0);
+    expect(validateAnswers({ ...base, tags: { Team: "a\nb" } }).errors.length).toBeGreaterThan(0);
+  });
+});
