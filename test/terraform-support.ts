@@ -31,7 +31,6 @@ export function loadAwsSchema(): AwsSchema {
   return JSON.parse(readFileSync(join(packageRoot, "test", "fixtures", "aws-provider-schema-6.25.0.json"), "utf8")) as AwsSchema;
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export type Body = Record<string, any>;
 export interface TfFile {
   name: string;
