@@ -144,13 +144,13 @@ export function planRegeneration(outDir: string, rendered: RenderedFile[], optio
       if (cur.kind === "file" && cur.text === was) {
         removes.push(path);
         outcome(path, "removed", "no longer generated");
-      } else outcome(path, "kept", "no longer generated; kept because you changed it (it is yours now)");
+      } else outcome(path, "kept", "no longer generated; kept because you changed it, so it is yours now");
       continue;
     }
 
     if (cur.kind === "missing") {
       newBase[path] = next.contents;
-      if (was !== undefined && !options.restore) outcome(path, "deleted", "you deleted it; it stays deleted (--restore brings it back)");
+      if (was !== undefined && !options.restore) outcome(path, "deleted", "you deleted it, so it stays deleted; --restore brings it back");
       else {
         writes.push(next);
         outcome(path, "created", was !== undefined ? "restored" : undefined);
