@@ -434,3 +434,24 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
     expect(existsSync(join(tree, "files/systemd/gitlab-runner-aws-metrics.timer"))).toBe(false);
   });
 });
+
+describe("hook scripts with hostile answers", () => {
+  it("pass free text through as data: the runner name is the description, byte for byte", () => {
+    requireTool("jq");
+    const description = `Ops "runner" $(touch /tmp/pwned) ; \`id\` 'q' \\ ${"${HOME}"} — Zürich %s`;
+    const answers = { ...exampleAnswers("ubuntu-arm64-shell-legacy.yaml"), runnerDescription: description };
+    const tree = writeTree(renderAnswers(answers));
+    const h = new Host(tree, answers);
+    try {
+      const r = h.run("register.sh");
+      expect(r.status).toBe(0);
+      const args = registerCalls(r)[0];
+      expect(flagValue(args, "--name")).toBe(`${description} i-0abc123def4567890`);
+      expect(r.stderr).toContain(description);
+      expect(existsSync("/tmp/pwned")).toBe(false);
+    } finally {
+      rmSync(h.dir, { recursive: true, force: true });
+      rmSync(tree, { recursive: true, force: true });
+    }
+  });
+});
