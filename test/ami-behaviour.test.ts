@@ -397,7 +397,12 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
     expect(r.calls.filter((c) => c[0] === "systemctl")).toEqual([["systemctl", "stop", "gitlab-runner-aws.service"]]);
   });
 
-  it.runIf(answers.scalingPolicy === "jobs")("publishes busy job slots as a percentage of concurrent", () => {
+  it("publishes busy job slots as a percentage of concurrent, with job-based scaling only", () => {
+    if (answers.scalingPolicy !== "jobs") {
+      expect(existsSync(join(tree, "files/libexec/publish-metrics.sh"))).toBe(false);
+      expect(existsSync(join(tree, "files/systemd/gitlab-runner-aws-metrics.timer"))).toBe(false);
+      return;
+    }
     const h = host();
     h.stub("active-gitlab-runner.service", "");
     h.stub(
@@ -427,11 +432,6 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
     const o = off.run("publish-metrics.sh");
     expect(o.status).toBe(0);
     expect(o.calls).toEqual([]);
-  });
-
-  it.runIf(answers.scalingPolicy !== "jobs")("ships no metrics publisher without job-based scaling", () => {
-    expect(existsSync(join(tree, "files/libexec/publish-metrics.sh"))).toBe(false);
-    expect(existsSync(join(tree, "files/systemd/gitlab-runner-aws-metrics.timer"))).toBe(false);
   });
 });
 
