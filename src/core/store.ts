@@ -32,7 +32,7 @@ function parseJson(path: string, text: string, fix: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new StoreError(`${path} is not valid JSON (${(e as Error).message}); ${fix}`);
+    throw new StoreError(`${path} is not valid JSON (${(e as Error).message.replace(/\n/g, "\\n")}); ${fix}`);
   }
 }
 
