@@ -100,6 +100,9 @@ describe.each(exampleFiles)("systemd units of %s", (file) => {
     expect(list(dropin, "Unit", "PropagatesStopTo")).toContain("gitlab-runner-aws.service");
     // After= makes systemd stop gitlab-runner (drain) before it stops the unit that unregisters
     expect(list(dropin, "Unit", "After")).toContain("gitlab-runner-aws.service");
+    // on shutdown Docker must outlive the drain of the docker executor's jobs
+    expect(list(dropin, "Unit", "After").includes("docker.service")).toBe(a.executor === "docker");
+    expect(list(dropin, "Unit", "Wants").includes("docker.service")).toBe(a.executor === "docker");
   });
 
   it("register on start and unregister on stop, after the network and cloud-init's runtime configuration", () => {
