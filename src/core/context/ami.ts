@@ -1,12 +1,8 @@
 import type { Answers } from "../types.js";
 import { namesContext } from "./names.js";
 
-const runtimeConfigPath = namesContext({ projectName: "x" } as Answers).runtimeConfigPath;
-
 /** Where the AMI layer puts things on the image; shared by provision.sh and the units. */
 export const amiPaths = {
-  /** Holds the runtime configuration cloud-init writes at boot. */
-  runtimeConfigDir: runtimeConfigPath.slice(0, runtimeConfigPath.lastIndexOf("/")),
   /** Packer's file provisioner uploads the repo's files/ here; provision.sh installs from it. */
   uploadDir: "/tmp/gitlab-runner-aws",
   /** The hook scripts (files/libexec/*.sh) on the image. */
@@ -175,8 +171,13 @@ function packerTemplate(a: Answers, generatorVersion: string, awsCliImage: strin
 
 /** Values derived from the answers for the templates of this layer (ctx.ami). */
 export function amiContext(a: Answers) {
+  const { runtimeConfigPath } = namesContext(a);
   return {
-    paths: amiPaths,
+    paths: {
+      ...amiPaths,
+      /** Holds the runtime configuration cloud-init writes at boot. */
+      runtimeConfigDir: runtimeConfigPath.slice(0, runtimeConfigPath.lastIndexOf("/")),
+    },
     /** packer-build.json; takes ctx.generator.version and ctx.pins.images.aws, which render() keeps outside the layer contexts. */
     packerTemplate: (generatorVersion: string, awsCliImage: string) => packerTemplate(a, generatorVersion, awsCliImage),
     /** The job-slot publisher and its timer exist only for job-based scaling. */
