@@ -90,6 +90,10 @@ describe("validateAnswers", () => {
     expect(errs.map((e) => e.path)).toEqual(["/buildAllowedCidrs/0", "/buildAllowedCidrs/1"]);
   });
 
+  it("refuses Packer template syntax in tag values", () => {
+    expect(errorsOf({ ...minimal, tags: { Team: "a {{timestamp}}", Ok: "{ x }" } }).map((e) => e.path)).toEqual(["/tags/Team"]);
+  });
+
   it("rejects non-objects without throwing", () => {
     for (const raw of [null, [], "text", 42, true]) expect(errorsOf(raw)).toHaveLength(1);
   });

@@ -205,6 +205,11 @@ function crossField(raw: Record<string, unknown>, out: AnswerError[]): void {
       else if (key === "buildAllowedCidrs" && c.endsWith("/0")) out.push({ path: `/buildAllowedCidrs/${i}`, value: c, message: "must not open SSH to the whole internet; give the CIDR of the network Packer runs from, or use sshInterface session_manager" });
     });
   }
+  if (a.tags && typeof a.tags === "object") {
+    for (const [k, v] of Object.entries(a.tags as Record<string, unknown>)) {
+      if (typeof v === "string" && v.includes("{{")) out.push({ path: pointer(["tags", k]), value: v, message: 'must not contain "{{": the AMI is tagged by Packer, which reads "{{" as the start of a template' });
+    }
+  }
   if (a.registrationMode === "authentication-token") {
     for (const key of ["runnerTags", "runUntagged", "runnerLocked"]) {
       if (JSON.stringify(a[key]) !== JSON.stringify(defaultOf(key))) {
