@@ -69,10 +69,19 @@ export function writeFilesAtomically(outDir: string, files: RenderedFile[], remo
   checkOutDir(outDir, [...files, ...remove.map((path) => ({ path }))]);
   const staged: Array<{ tmp: string; target: string }> = [];
   const movedAway: Array<{ tmp: string; target: string }> = [];
+  const madeDirs: string[] = [];
   const rollback = () => {
     for (const s of staged) rmSync(s.tmp, { force: true });
     for (const m of movedAway.reverse()) renameSync(m.tmp, m.target);
-    staged.length = movedAway.length = 0;
+    // Deepest first, so each folder this run made is empty when its turn comes.
+    for (const d of madeDirs.sort((a, b) => b.length - a.length)) {
+      try {
+        rmdirSync(d);
+      } catch {
+        // Not empty: something else wrote there meanwhile; leave it.
+      }
+    }
+    staged.length = movedAway.length = madeDirs.length = 0;
   };
   const onSignal = (sig: NodeJS.Signals) => {
     rollback();
@@ -84,7 +93,8 @@ export function writeFilesAtomically(outDir: string, files: RenderedFile[], remo
   try {
     for (const f of files) {
       const target = join(outDir, f.path);
-      mkdirSync(dirname(target), { recursive: true });
+      const first = mkdirSync(dirname(target), { recursive: true });
+      if (first !== undefined) for (let d = dirname(target); d.length >= first.length; d = dirname(d)) madeDirs.push(d);
       const tmp = tmpOf(target, "tmp");
       staged.push({ tmp, target });
       writeFileSync(tmp, f.contents, { mode: f.mode });
