@@ -138,3 +138,13 @@ describe("gitlab-runner-aws bin", () => {
     expect(existsSync(join(packageRoot, "generated-inside"))).toBe(false);
   });
 });
+
+describe("warnings", () => {
+  it("warns about a legacy launch configuration but still generates", () => {
+    const out = join(tmp(), "x");
+    const r = run(["--answers", join(examplesDir, "ubuntu-arm64-shell-legacy.yaml"), "--out", out]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^warning: useLaunchConfiguration: .*2024-10-01/m);
+    expect(existsSync(join(out, "terraform"))).toBe(true);
+  });
+});

@@ -1,10 +1,12 @@
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import helpers from "yeoman-test";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../src/core/package-root.js";
 import { GENERATOR_NAME } from "../src/core/render.js";
-import { answerKeys, answersSchema, applies, defaultOf } from "../src/core/schema.js";
+import { answerKeys, answersSchema, applies, defaultOf, schemaVersion } from "../src/core/schema.js";
 import { exampleAnswers, renderAnswers } from "./support/tools.js";
 
 const generator = join(packageRoot, "dist/generators/app/index.js");
@@ -34,12 +36,29 @@ describe("yo gitlab-runner-aws (yeoman-test, mocked prompts)", () => {
     const stored = { ...exampleAnswers("answers.yaml") } as Record<string, unknown>;
     delete stored.drainTimeoutSeconds;
     delete stored.iacTool;
-    const result = await helpers.run(generator).withYoRcConfig(GENERATOR_NAME, { answers: stored }).withAnswers({ drainTimeoutSeconds: "1200" }, { throwOnMissingAnswer: false });
+    const result = await helpers.run(generator).withYoRcConfig(GENERATOR_NAME, { answers: stored, generatorVersion: "0.0.1", schemaVersion }).withAnswers({ drainTimeoutSeconds: "1200" }, { throwOnMissingAnswer: false });
     expect(result.askedQuestions.map((q) => q.name)).toEqual(["drainTimeoutSeconds", "iacTool"]);
     const after = JSON.parse(readFileSync(join(result.cwd, ".yo-rc.json"), "utf8"))[GENERATOR_NAME].answers;
     expect(after.drainTimeoutSeconds).toBe(1200);
     expect(after.iacTool).toBe(answersSchema.properties.iacTool.default);
     expect(after.projectName).toBe(stored.projectName);
+  });
+
+  it("regenerates a generated repo: merges the user's edits, asks nothing, prompts for no handled file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "glra-gen-"));
+    const first = spawnSync(process.execPath, [join(packageRoot, "dist/src/bin/gitlab-runner-aws.js"), "--answers", join(packageRoot, "examples/answers.yaml"), "--out", dir], { encoding: "utf8" });
+    expect(first.status, first.stderr).toBe(0);
+    const readme = join(dir, "README.md");
+    writeFileSync(readme, readFileSync(readme, "utf8") + "\nOur team's note, kept across upgrades.\n");
+    const result = await helpers.run(generator).cd(dir).withOptions({ concurrent: "3" } as never);
+    expect(result.askedQuestions).toEqual([]);
+    const stored = JSON.parse(readFileSync(join(dir, ".yo-rc.json"), "utf8"))[GENERATOR_NAME].answers;
+    expect(stored.concurrent).toBe(3);
+    const merged = readFileSync(readme, "utf8");
+    expect(merged).toContain("Our team's note, kept across upgrades.");
+    expect(merged).not.toContain("<<<<<<<");
+    const expected = renderAnswers(stored).find((f) => f.path === "terraform/terraform.tfvars.json")!;
+    expect(readFileSync(join(dir, expected.path), "utf8")).toBe(expected.contents);
   });
 
   it("takes an answers file and --defaults without prompting", async () => {

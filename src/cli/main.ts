@@ -8,6 +8,7 @@ import { answerKeys, schemaVersion } from "../core/schema.js";
 import { loadStored, StoreError, type Stored } from "../core/store.js";
 import { loadTemplates } from "../core/templates.js";
 import { formatError, validateAnswers } from "../core/validate.js";
+import { warnings } from "../core/context/terraform.js";
 import { formatSummary, planRegeneration, type RegenerationPlan } from "../core/update.js";
 import { checkOutDir, WriteError, writeFilesAtomically } from "../core/write.js";
 
@@ -92,6 +93,7 @@ export function main(argv: string[], io: Io): number {
     const fresh = answerKeys.filter((k) => !(k in stored.answers) && !(k in (given as object)));
     if (fresh.length) io.out(`new answers, defaults applied: ${fresh.join(", ")}\n`);
   }
+  for (const w of warnings(result.answers)) io.err(`warning: ${w}\n`);
   const files = render(result.answers, { templates: loadTemplates(), generatorVersion: version });
   let plan: RegenerationPlan;
   try {

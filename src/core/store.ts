@@ -43,7 +43,11 @@ function parseJson(path: string, text: string, fix: string): unknown {
 export function loadStored(outDir: string): Stored | undefined {
   const path = join(outDir, STORE_FILE);
   const text = readText(path);
-  if (text === undefined) return undefined;
+  return text === undefined ? undefined : parseStored(path, text);
+}
+
+/** loadStored for text already read (Yeoman reads through its in-memory file system). */
+export function parseStored(path: string, text: string): Stored | undefined {
   const fix = "fix it, or remove it and pass --answers";
   const yorc = parseJson(path, text, fix);
   if (!isObject(yorc)) throw new StoreError(`${path} must hold a JSON object; ${fix}`);
