@@ -1,7 +1,9 @@
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { answerKeys, answersSchema, type PropertySchema } from "../src/core/schema.js";
-import { formatError, validateAnswers } from "../src/core/validate.js";
+import { answersAjv, formatError, PRECOMPILED_VALIDATOR, validateAnswers } from "../src/core/validate.js";
 import { answersArb, fuzzParams, fuzzTimeout } from "./support/arbitraries.js";
 
 /**
@@ -63,6 +65,7 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.tuple(fc.constantFrom(...answerKeys), fc.constantFrom("x", "s", "_", "Id", "2")).map(([key, suffix]) => ({ key: key + suffix, why: "unknown key", pathPrefix: `/${key + suffix}`, apply: (r: Record<string, unknown>) => ({ ...r, [key + suffix]: r[key] ?? 1 }) })),
   TOKENS.map((t) => ({ key: "runnerDescription", why: "token", pathPrefix: "/runnerDescription", apply: (r: Record<string, unknown>) => ({ ...r, runnerDescription: `runner ${t}` }) })),
   TOKENS.map((t) => ({ key: "tags", why: "token in a tag", pathPrefix: "/tags/Token", apply: (r: Record<string, unknown>) => ({ ...r, tags: { ...(r.tags as object), Token: t } }) })),
+  fc.constantFrom("{{timestamp}}", "a {{ .Vars }}").map((v) => ({ key: "tags", why: "Packer template in a tag value", pathPrefix: "/tags/Name", apply: (r: Record<string, unknown>) => ({ ...r, tags: { Name: v } }) })),
   fc.constantFrom("aws:cloudformation", "bad\nkey", "").map((k) => ({ key: "tags", why: "bad tag key", pathPrefix: "/tags/", apply: (r: Record<string, unknown>) => ({ ...r, tags: { [k]: "v" } }) })),
   fc.constantFrom("Mars/Olympus_Mons", "EST", "+01:00", "Europe/Nowhere").map((z) => ({ key: "timeZone", why: "not an IANA zone", pathPrefix: "/timeZone", apply: (r: Record<string, unknown>) => ({ ...r, timeZone: z }) })),
   fc.constantFrom("* * * *", "60 * * * *", "0 24 * * *", "0 0 0 * *", "0 0 * 13 *", "0 0 * * 8", "5-1 * * * *", "*/0 * * * *", "0 0 ? * MON", "@daily").map((c) => ({
@@ -133,6 +136,23 @@ describe("fuzz: invalid answers", () => {
         expectRejected(validateAnswers({ ...raw, tags: { [`k${lone}`]: "v" } }), "/tags/", "lone surrogate in a key");
       }),
       fuzzParams(RUNS / 3),
+    );
+  });
+});
+
+describe("the validator the build precompiles", () => {
+  it("is current and judges like ajv compiling the schema at run time, errors included", () => {
+    expect(existsSync(PRECOMPILED_VALIDATOR), `${PRECOMPILED_VALIDATOR} is missing: run "npm run build" (npm test does it first)`).toBe(true);
+    const pre = createRequire(import.meta.url)(PRECOMPILED_VALIDATOR) as ((d: unknown) => boolean) & { errors?: unknown; schemaText: string };
+    expect(pre.schemaText, "dist/answers-validator.cjs is stale: run npm run build").toBe(JSON.stringify(answersSchema));
+    const runtime = answersAjv().compile(answersSchema);
+    const inputs = fc.oneof(answersArb, fc.tuple(answersArb, mutationArb).map(([r, m]) => m.apply(r)), fc.dictionary(fc.constantFrom(...answerKeys), fc.jsonValue()));
+    fc.assert(
+      fc.property(inputs, (data) => {
+        expect(pre(data)).toBe(runtime(data));
+        expect(pre.errors ?? null).toEqual(runtime.errors ?? null);
+      }),
+      fuzzParams(RUNS),
     );
   });
 });

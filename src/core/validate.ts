@@ -1,20 +1,40 @@
-import { Ajv, type ErrorObject } from "ajv";
-import addFormatsModule from "ajv-formats";
-import { closest, distance } from "fastest-levenshtein";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import type { Ajv, ErrorObject, Options, ValidateFunction } from "ajv";
+import { packageRoot } from "./package-root.js";
 import { answerKeys, answersSchema, applies, defaultOf, type PropertySchema } from "./schema.js";
 import { cronProblem } from "./cron.js";
 import type { AnswerError, Answers } from "./types.js";
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+// ajv, its formats and the Levenshtein distance load only when needed: the bin
+// normally runs the validator that the build compiled to plain code.
+const require = createRequire(import.meta.url);
 const X_KEYWORDS = ["x-schema-version", "x-order", "x-prompt", "x-allowed", "x-enum-names", "x-when"];
 
-let compiled: ReturnType<Ajv["compile"]> | undefined;
-function validator() {
+/** The validator the build writes (scripts/build-validator.mjs), with the schema text it was compiled from. */
+export const PRECOMPILED_VALIDATOR = join(packageRoot, "dist", "answers-validator.cjs");
+
+/** ajv set up for the answers schema: all errors, strict, its formats and x- keywords. */
+export function answersAjv(extra: Options = {}): Ajv {
+  const { Ajv } = require("ajv") as typeof import("ajv");
+  const addFormats = require("ajv-formats") as (ajv: Ajv) => Ajv;
+  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, ...extra });
+  addFormats(ajv);
+  ajv.addVocabulary(X_KEYWORDS);
+  return ajv;
+}
+
+let compiled: ValidateFunction | undefined;
+function validator(): ValidateFunction {
   if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-    addFormats(ajv);
-    ajv.addVocabulary(X_KEYWORDS);
-    compiled = ajv.compile(answersSchema);
+    let pre: (ValidateFunction & { schemaText?: string }) | undefined;
+    try {
+      pre = require(PRECOMPILED_VALIDATOR);
+    } catch {
+      pre = undefined;
+    }
+    // A stale build (the schema changed since) falls back to compiling at run time.
+    compiled = pre && pre.schemaText === JSON.stringify(answersSchema) ? pre : answersAjv().compile(answersSchema);
   }
   return compiled;
 }
@@ -66,6 +86,7 @@ function valueAt(data: unknown, instancePath: string): unknown {
 
 function didYouMean(name: string, candidates: string[]): string {
   if (!candidates.length) return "";
+  const { closest, distance } = require("fastest-levenshtein") as typeof import("fastest-levenshtein");
   const c = closest(name, candidates);
   return distance(name.toLowerCase(), c.toLowerCase()) <= Math.max(2, Math.floor(name.length / 3)) ? ` Did you mean "${c}"?` : "";
 }
