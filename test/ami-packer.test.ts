@@ -172,7 +172,9 @@ describe("packer-build.json across answers", () => {
   });
 
   it("refuses a tag value Packer would evaluate as a template", () => {
-    expect(() => packerOf(validAnswers({ ...base, tags: { Team: "{{timestamp}}" } }))).toThrow(/tags\.Team.*\{\{/);
+    expect(() => validAnswers({ ...base, tags: { Team: "{{timestamp}}" } })).toThrow(/\/tags\/Team: .*must not contain "\{\{"/);
+    // and render() still refuses it when handed unvalidated answers
+    expect(() => packerOf({ ...validAnswers(base), tags: { Team: "{{timestamp}}" } })).toThrow(/tags\.Team.*\{\{/);
   });
 
   it("every {{user}} reference is declared, and every variable is used", () => {
