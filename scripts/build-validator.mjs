@@ -1,7 +1,8 @@
 // Part of npm run build: compiles the answers schema with ajv once, to plain
 // code (dist/answers-validator.cjs), so the bin neither loads nor runs ajv's
 // compiler at startup. validate.ts uses it only while its schemaText matches
-// the schema it loaded; otherwise it compiles at run time as before.
+// the schema it loaded; otherwise it compiles at run time as before. It also
+// lists the IANA time zones Intl knows here.
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -14,4 +15,9 @@ const standaloneCode = standaloneModule.default ?? standaloneModule;
 
 const ajv = answersAjv({ code: { source: true } });
 const code = standaloneCode(ajv, ajv.compile(answersSchema));
-writeFileSync(PRECOMPILED_VALIDATOR, `${code}\nmodule.exports.schemaText = ${JSON.stringify(JSON.stringify(answersSchema))};\n`);
+// The canonical IANA zones this Node knows, so validating a time zone needs no Intl at startup.
+const timeZones = Intl.supportedValuesOf("timeZone");
+writeFileSync(
+  PRECOMPILED_VALIDATOR,
+  `${code}\nmodule.exports.schemaText = ${JSON.stringify(JSON.stringify(answersSchema))};\nmodule.exports.timeZones = ${JSON.stringify(timeZones)};\n`,
+);

@@ -143,8 +143,10 @@ describe("fuzz: invalid answers", () => {
 describe("the validator the build precompiles", () => {
   it("is current and judges like ajv compiling the schema at run time, errors included", () => {
     expect(existsSync(PRECOMPILED_VALIDATOR), `${PRECOMPILED_VALIDATOR} is missing: run "npm run build" (npm test does it first)`).toBe(true);
-    const pre = createRequire(import.meta.url)(PRECOMPILED_VALIDATOR) as ((d: unknown) => boolean) & { errors?: unknown; schemaText: string };
+    const pre = createRequire(import.meta.url)(PRECOMPILED_VALIDATOR) as ((d: unknown) => boolean) & { errors?: unknown; schemaText: string; timeZones: string[] };
     expect(pre.schemaText, "dist/answers-validator.cjs is stale: run npm run build").toBe(JSON.stringify(answersSchema));
+    expect(pre.timeZones.length).toBeGreaterThan(300);
+    for (const zone of pre.timeZones) expect(() => new Intl.DateTimeFormat("en-US", { timeZone: zone }), zone).not.toThrow();
     const runtime = answersAjv().compile(answersSchema);
     const inputs = fc.oneof(answersArb, fc.tuple(answersArb, mutationArb).map(([r, m]) => m.apply(r)), fc.dictionary(fc.constantFrom(...answerKeys), fc.jsonValue()));
     fc.assert(

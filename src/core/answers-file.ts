@@ -1,6 +1,10 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { printParseErrorCode, visit } from "jsonc-parser";
-import { parseDocument } from "yaml";
+import { createRequire } from "node:module";
+
+// Each parser loads when a file of its kind comes (yaml alone is ~70 modules), to keep the bin's startup short.
+const require = createRequire(import.meta.url);
+const yaml = () => require("yaml") as typeof import("yaml");
+const jsonc = () => require("jsonc-parser") as typeof import("jsonc-parser");
 
 export const MAX_ANSWERS_BYTES = 1024 * 1024;
 
@@ -54,7 +58,7 @@ export function parseAnswersText(bytes: Uint8Array, file = "answers"): unknown {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === "") throw new AnswersFileError(`answers file ${file} is empty; it must map answer names to values (see examples/answers.yaml)`);
   if (/\.json$/i.test(file)) return parseJson(text, file);
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: false });
+  const doc = yaml().parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: false });
   if (doc.errors.length) {
     const msgs = doc.errors.map((err) => {
       const pos = err.linePos?.[0];
@@ -67,6 +71,7 @@ export function parseAnswersText(bytes: Uint8Array, file = "answers"): unknown {
 
 /** Strict JSON with positions and duplicate keys reported (JSON.parse keeps the last duplicate silently). */
 function parseJson(text: string, file: string): unknown {
+  const { printParseErrorCode, visit } = jsonc();
   const problems: string[] = [];
   const keys: Array<Set<string>> = [];
   visit(

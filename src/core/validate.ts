@@ -24,20 +24,27 @@ export function answersAjv(extra: Options = {}): Ajv {
   return ajv;
 }
 
+type Precompiled = ValidateFunction & { schemaText?: string; timeZones?: string[] };
+let precompiled: Precompiled | null | undefined;
+/** The build's validator, or null when there is none or it was compiled from another schema. */
+function loadPrecompiled(): Precompiled | null {
+  if (precompiled === undefined) {
+    try {
+      precompiled = require(PRECOMPILED_VALIDATOR) as Precompiled;
+    } catch {
+      precompiled = null;
+    }
+    if (precompiled && precompiled.schemaText !== JSON.stringify(answersSchema)) precompiled = null;
+  }
+  return precompiled;
+}
+
 let compiled: ValidateFunction | undefined;
 function validator(): ValidateFunction {
-  if (!compiled) {
-    let pre: (ValidateFunction & { schemaText?: string }) | undefined;
-    try {
-      pre = require(PRECOMPILED_VALIDATOR);
-    } catch {
-      pre = undefined;
-    }
-    // A stale build (the schema changed since) falls back to compiling at run time.
-    compiled = pre && pre.schemaText === JSON.stringify(answersSchema) ? pre : answersAjv().compile(answersSchema);
-  }
-  return compiled;
+  return (compiled ??= loadPrecompiled() ?? answersAjv().compile(answersSchema));
 }
+
+let knownZones: Set<string> | undefined;
 
 export interface ValidationResult {
   answers?: Answers;
@@ -168,6 +175,9 @@ const GRAVITON = /^([a-z]+[0-9]+g[a-z0-9-]*|a1)\./;
 
 function isIanaZone(zone: string): boolean {
   if (zone === "UTC" || zone === "Etc/UTC") return true;
+  // The zones Intl listed when the package was built: checking one costs nothing, while Intl's first use loads ICU's zone data.
+  knownZones ??= new Set(loadPrecompiled()?.timeZones ?? []);
+  if (knownZones.has(zone)) return true;
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: zone });
   } catch {
