@@ -99,7 +99,7 @@ function withValues(raw: Record<string, unknown>, items: FreeText[], valueOf: (i
 const pointer = (segs: Array<string | number>) => "/" + segs.map((s) => String(s).replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
 
 /** How a value is written inside a Terraform JSON-syntax string, which is what hcl2json returns for literals. */
-const hclTemplateText = (s: string) => s.replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+const hclTemplateText = (s: string) => s.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
 
 const SCRIPT_KEYS = new Set(["script", "before_script", "after_script"]);
 
