@@ -126,11 +126,13 @@ describe("fuzz: free text (hostile strings included)", () => {
           const realize = (s: string, enc: (v: string) => string = (v) => v) => s.replace(MARK, (_, n) => enc(items[Number(n)].value));
           const answersIn = (s: string) => [...s.matchAll(MARK)].map((m) => pointer(items[Number(m[1])].segs)).join(", ");
 
+          const landed = new Set<number>();
           for (const [file, tree] of plainTrees) {
             const kind = kinds.get(file)!;
             if (kind !== "json" && kind !== "yaml" && kind !== "hcl") continue;
             for (const l of leaves(tree)) {
               if (!HAS_MARK.test(l.value)) continue;
+              if (file !== STORE_FILE) for (const m of l.value.matchAll(MARK)) landed.add(Number(m[1]));
               const path = l.path.map((s) => (typeof s === "string" ? realize(s) : s));
               const where = `${file} at ${JSON.stringify(path)} (answers ${answersIn(l.value)})`;
               const inScript = kind === "yaml" && path.some((s) => typeof s === "string" && SCRIPT_KEYS.has(s));
@@ -139,6 +141,8 @@ describe("fuzz: free text (hostile strings included)", () => {
               else expect(found.value, where).toBe(realize(l.value, inScript ? shellQuote : kind === "hcl" ? hclTemplateText : undefined));
             }
           }
+          // Every free-text answer reaches the generated repo as data (tfvars, Packer variables), not only .yo-rc.json.
+          items.forEach((item, i) => expect(landed.has(i), `answer ${pointer(item.segs)} lands in no data file but ${STORE_FILE}`).toBe(true));
           for (const f of plainFiles) {
             const kind = kinds.get(f.path)!;
             if (!["shell", "systemd", "ini", "text"].includes(kind) || !HAS_MARK.test(f.contents)) continue;
