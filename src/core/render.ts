@@ -17,8 +17,9 @@ export type Pins = typeof pinsShape;
 declare const pinsShape: {
   awsProvider: string;
   terraformRequiredVersion: string;
-  images: Record<"aws" | "packer" | "shellcheck" | "terraform" | "tflint" | "tofu", string>;
+  images: Record<"aws" | "node" | "packer" | "shellcheck" | "terraform" | "tflint" | "tofu", string>;
   packerAmazonPlugin: string;
+  sessionManagerPlugin: string;
 };
 export const pins: Pins = readJson<Pins>("schema/pins.json");
 
