@@ -4,6 +4,7 @@ import { namesContext } from "../src/core/context/names.js";
 import { scheduleSizes, warnings } from "../src/core/context/terraform.js";
 import type { Answers } from "../src/core/types.js";
 import { exampleAnswers, exampleFiles, renderAnswers, validAnswers } from "./support/tools.js";
+import { runtimeConfig } from "./fixtures/ami/runtime-config.js";
 import { block, blocks, evaluate, localsOf, outputsOf, parseTerraform, resourceTypes, type Body, type Scope, type TfConfig } from "./terraform-support.js";
 
 const base = exampleAnswers("answers.yaml");
@@ -267,26 +268,8 @@ describe.each(scenarios)("terraform/ for %s", (_name, a) => {
     expect(cloudConfig.write_files).toHaveLength(1);
     const [file] = cloudConfig.write_files;
     expect({ path: file.path, owner: file.owner, permissions: file.permissions }).toEqual({ path: names.runtimeConfigPath, owner: "root:root", permissions: "0644" });
-    expect(JSON.parse(file.content)).toEqual({
-      gitlab_url: a.gitlabUrl,
-      registration_mode: a.registrationMode,
-      token_ssm_parameter: a.tokenSsmParameter,
-      runner_description: a.runnerDescription,
-      runner_tags: a.runnerTags,
-      run_untagged: a.runUntagged,
-      locked: a.runnerLocked,
-      executor: a.executor,
-      docker_image: a.dockerImage,
-      docker_privileged: a.dockerPrivileged,
-      concurrent: a.concurrent,
-      drain_timeout_seconds: a.drainTimeoutSeconds,
-      asg_name: names.asgName,
-      lifecycle_hook_name: names.lifecycleHookName,
-      metrics_enabled: a.scalingPolicy === "jobs",
-      metrics_namespace: names.metricNamespace,
-      metric_name: names.metricName,
-      metric_dimension: names.metricDimension,
-    });
+    // The same contract the AMI layer's behaviour tests feed to the hook scripts.
+    expect(JSON.parse(file.content)).toEqual(runtimeConfig(a));
     expect(Object.keys(cfg.tfvars).filter((k) => /token|secret|password/.test(k)).sort()).toEqual(["token_kms_key_id", "token_ssm_parameter"]);
   });
 
