@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -68,7 +68,7 @@ function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
-const temporaries = (dir: string) => Object.keys(snapshot(dir)).filter((p) => /\.\d+\.(tmp|removed)$/.test(p));
+const temporaries = (dir: string) => Object.keys(snapshot(dir)).filter((p) => /\.\d+\.(tmp|removed)$|^\.gitlab-runner-aws-tx\./.test(p));
 
 function expectRefused(r: ReturnType<typeof run>, message: RegExp, out?: string) {
   expect(r.signal).toBeNull();
@@ -268,8 +268,30 @@ describe("failing and interrupted writes leave the previous tree", () => {
     expect(snapshot(out)).toEqual(before);
   });
 
+  // strace stops the bin with SIGKILL at an exact system call: the Nth rename (the first commits the write's
+  // journal, the next ones put files in place) or the Nth chmod (while the new files are still being staged).
+  it.each([
+    ["rename", 1, "before"],
+    ["rename", 2, "after"],
+    ["rename", 4, "after"],
+    ["chmod", 1, "before"],
+    ["chmod", 3, "before"],
+  ] as const)("SIGKILL at %s #%i: the next run finds the %s tree whole, with no temporary files", (call, n, expected) => {
+    requireTool("strace");
+    const { out, changed, before, after } = scenario();
+    const calls = call === "rename" ? "rename,renameat,renameat2" : "chmod,fchmodat";
+    const r = spawnSync("strace", ["-f", "-qq", "-o", "/dev/null", "-e", `trace=${calls}`, "-e", `inject=${calls}:signal=SIGKILL:when=${n}`, process.execPath, bin, "--answers", changed, "--out", out], { encoding: "utf8" });
+    expect(r.status === 137 || r.signal === "SIGKILL", `not killed: ${r.stderr}`).toBe(true);
+    expect(temporaries(out).length, "the killed run left its journal and temporaries").toBeGreaterThan(0);
+    const check = run(["--out", out, "--check"]);
+    expect(check.stdout).toMatch(expected === "before" ? /removed the temporary files of an interrupted write/ : /completed an interrupted write/);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+    expect(temporaries(out)).toEqual([]);
+    expect(snapshot(out)).toEqual(expected === "before" ? before : after);
+  });
+
   it.each(["SIGTERM", "SIGINT", "SIGKILL"] as const)(
-    "%s at any moment leaves the previous tree or the complete new one, and no temporary files",
+    "%s at any moment leaves the previous tree or the complete new one (after the next run, for SIGKILL), and no temporary files",
     async (signal) => {
       const { out, changed, before, after } = scenario();
       // Spread the signals over a whole run, as long as one takes on this machine now, and denser near its end, where it writes.
@@ -283,6 +305,8 @@ describe("failing and interrupted writes leave the previous tree", () => {
         await new Promise((r) => setTimeout(r, delay));
         child.kill(signal);
         await exited;
+        // A killed write is finished or undone by the next run (its journal says which); SIGINT/SIGTERM wait for the write.
+        if (signal === "SIGKILL") expect(run(["--out", out, "--dry-run"]).code).toBe(0);
         const now = snapshot(out);
         expect([before, after].some((t) => JSON.stringify(t) === JSON.stringify(now)), `after ${signal} at ${delay} ms: a mix of the two trees`).toBe(true);
         expect(temporaries(out), `after ${signal} at ${delay} ms`).toEqual([]);

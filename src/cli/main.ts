@@ -10,7 +10,7 @@ import { loadTemplates } from "../core/templates.js";
 import { formatError, validateAnswers } from "../core/validate.js";
 import { warnings } from "../core/context/terraform.js";
 import { formatSummary, planRegeneration, type RegenerationPlan } from "../core/update.js";
-import { checkOutDir, WriteError, writeFilesAtomically } from "../core/write.js";
+import { checkOutDir, recoverInterruptedWrites, WriteError, writeFilesAtomically } from "../core/write.js";
 
 export interface Io {
   out: (s: string) => void;
@@ -55,6 +55,8 @@ export function main(argv: string[], io: Io): number {
   let stored: Stored | undefined;
   try {
     checkOutDir(outDir);
+    // A write killed half-way is finished (or undone) first, so the plan below sees a whole tree.
+    for (const note of recoverInterruptedWrites(outDir)) io.out(`${outDir}: ${note}\n`);
     stored = loadStored(outDir);
   } catch (e) {
     if (e instanceof WriteError || e instanceof StoreError) {

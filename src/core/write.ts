@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, mkdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { packageRoot } from "./package-root.js";
 import type { RenderedFile } from "./types.js";
@@ -58,21 +58,105 @@ function realExisting(p: string): string {
   }
 }
 
+/** Where a write keeps its journal while it runs: a folder in the output folder, named for the writing process. */
+const TX_PREFIX = ".gitlab-runner-aws-tx.";
+
+interface Journal {
+  /** Temporary sibling → target, relative to the output folder. */
+  renames: Array<[string, string]>;
+  removes: string[];
+}
+
+function readJournal(path: string): Journal | undefined {
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as Journal;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Remove a file or folder if it is there; a path that can't exist (a parent is a file) is fine too. */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { recursive: true, force: true });
+  } catch {
+    // ENOTDIR and the like: nothing of ours is there.
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The renames and removals of a committed write, done (again) until they all are. */
+function applyJournal(outDir: string, j: Journal): void {
+  for (const [tmp, target] of j.renames) {
+    if (existsSync(join(outDir, tmp))) renameSync(join(outDir, tmp), join(outDir, target));
+  }
+  for (const r of j.removes) {
+    rmSync(join(outDir, r), { force: true });
+    removeEmptyParents(outDir, dirname(join(outDir, r)));
+  }
+}
+
 /**
- * All or nothing: every file is first written to a temporary sibling and every
- * file to remove is moved to a temporary sibling; only when all of that has
- * succeeded are the new files renamed over their targets and the moved-away
- * ones deleted (with folders this leaves empty). A failure (or a signal) before
- * the renames puts everything back as it was.
+ * Finish what an interrupted write (a killed process) left in outDir: a write
+ * that had committed is completed, one that had not is undone (its temporary
+ * files go). Returns what it did, for the caller to report.
+ */
+export function recoverInterruptedWrites(outDir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(outDir).filter((n) => n.startsWith(TX_PREFIX));
+  } catch {
+    return [];
+  }
+  const done: string[] = [];
+  for (const name of names) {
+    const pid = Number(name.slice(TX_PREFIX.length));
+    if (pid !== process.pid && alive(pid)) throw new WriteError(`another gitlab-runner-aws (process ${pid}) is writing to ${outDir}; wait for it to finish`);
+    const tx = join(outDir, name);
+    const committed = readJournal(join(tx, "commit.json"));
+    if (committed) {
+      applyJournal(outDir, committed);
+      done.push(`completed an interrupted write of ${committed.renames.length} file(s)`);
+    } else {
+      for (const [tmp] of readJournal(join(tx, "pending.json"))?.renames ?? []) removeQuietly(join(outDir, tmp));
+      done.push("removed the temporary files of an interrupted write; the files it was writing are as they were");
+    }
+    rmSync(tx, { recursive: true, force: true });
+  }
+  return done;
+}
+
+/**
+ * All or nothing, even if the process is killed: every file is first written
+ * to a temporary sibling, listed in a journal in the output folder; once all
+ * are on disk the journal is committed (one rename), then the temporaries are
+ * renamed over their targets and the removed files deleted (with folders this
+ * leaves empty). A failure before the commit undoes everything, folders made
+ * included; a kill after it is completed by the next run (recoverInterruptedWrites).
  */
 export function writeFilesAtomically(outDir: string, files: RenderedFile[], remove: string[] = []): void {
   checkOutDir(outDir, [...files, ...remove.map((path) => ({ path }))]);
-  const staged: Array<{ tmp: string; target: string }> = [];
-  const movedAway: Array<{ tmp: string; target: string }> = [];
+  recoverInterruptedWrites(outDir);
+  const tx = join(outDir, TX_PREFIX + process.pid);
+  const tmpOf = (path: string) => join(dirname(path), `.${path.split("/").pop()}.${process.pid}.tmp`);
+  const journal: Journal = { renames: files.map((f) => [tmpOf(f.path), f.path]), removes: remove };
   const madeDirs: string[] = [];
+  const mkdirs = (dir: string) => {
+    const first = mkdirSync(dir, { recursive: true });
+    if (first !== undefined) for (let d = dir; d.length >= first.length; d = dirname(d)) madeDirs.push(d);
+  };
+  let committed = false;
   const rollback = () => {
-    for (const s of staged) rmSync(s.tmp, { force: true });
-    for (const m of movedAway.reverse()) renameSync(m.tmp, m.target);
+    for (const [tmp] of journal.renames) removeQuietly(join(outDir, tmp));
+    removeQuietly(tx);
     // Deepest first, so each folder this run made is empty when its turn comes.
     for (const d of madeDirs.sort((a, b) => b.length - a.length)) {
       try {
@@ -81,47 +165,48 @@ export function writeFilesAtomically(outDir: string, files: RenderedFile[], remo
         // Not empty: something else wrote there meanwhile; leave it.
       }
     }
-    staged.length = movedAway.length = madeDirs.length = 0;
   };
-  const onSignal = (sig: NodeJS.Signals) => {
-    rollback();
-    process.kill(process.pid, sig);
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  const tmpOf = (target: string, kind: string) => join(dirname(target), `.${target.split(sep).pop()}.${process.pid}.${kind}`);
+  // The write is synchronous, so these listeners only hold SIGINT/SIGTERM off until it is done.
+  const hold = () => undefined;
+  process.on("SIGINT", hold);
+  process.on("SIGTERM", hold);
   try {
+    for (const r of remove) {
+      if (!lstatSync(join(outDir, r)).isFile()) throw new WriteError(`nothing was written: ${join(outDir, r)} is not a regular file, so it is not removed`);
+    }
     for (const f of files) {
       const target = join(outDir, f.path);
-      const first = mkdirSync(dirname(target), { recursive: true });
-      if (first !== undefined) for (let d = dirname(target); d.length >= first.length; d = dirname(d)) madeDirs.push(d);
-      const tmp = tmpOf(target, "tmp");
-      staged.push({ tmp, target });
+      let st;
+      try {
+        st = lstatSync(target);
+      } catch {
+        st = undefined;
+      }
+      if (st?.isDirectory()) throw new WriteError(`nothing was written: ${target} is a folder where the file ${f.path} goes`);
+    }
+    mkdirs(tx);
+    writeFileSync(join(tx, "pending.json"), JSON.stringify(journal));
+    for (const f of files) {
+      const tmp = join(outDir, tmpOf(f.path));
+      mkdirs(dirname(tmp));
       writeFileSync(tmp, f.contents, { mode: f.mode });
       chmodSync(tmp, f.mode);
     }
-    for (const r of remove) {
-      const target = join(outDir, r);
-      if (!lstatSync(target).isFile()) throw new WriteError(`nothing was written: ${target} is not a regular file, so it is not removed`);
-      const tmp = tmpOf(target, "removed");
-      renameSync(target, tmp);
-      movedAway.push({ tmp, target });
-    }
-    for (const s of staged) renameSync(s.tmp, s.target);
-    staged.length = 0;
+    writeFileSync(join(tx, "commit.json.part"), JSON.stringify(journal));
+    renameSync(join(tx, "commit.json.part"), join(tx, "commit.json"));
+    committed = true;
+    applyJournal(outDir, journal);
+    rmSync(tx, { recursive: true, force: true });
   } catch (e) {
+    if (committed) throw new WriteError(`writing to ${outDir} was interrupted (${(e as Error).message}); run gitlab-runner-aws there again to finish it`);
     rollback();
     if (e instanceof WriteError) throw e;
     const err = e as NodeJS.ErrnoException;
     const why = err.code === "EACCES" || err.code === "EPERM" || err.code === "EROFS" ? `${err.path ?? outDir} is not writable` : err.message;
     throw new WriteError(`nothing was written: ${why}`);
   } finally {
-    process.removeListener("SIGINT", onSignal);
-    process.removeListener("SIGTERM", onSignal);
-  }
-  for (const m of movedAway) {
-    rmSync(m.tmp, { force: true });
-    removeEmptyParents(outDir, dirname(m.target));
+    process.removeListener("SIGINT", hold);
+    process.removeListener("SIGTERM", hold);
   }
 }
 

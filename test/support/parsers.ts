@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseHcl } from "@cdktn/hcl2json";
 import { parse as parseShell } from "sh-syntax";
-import { parseDocument } from "yaml";
+import { parseDocument, type CollectionTag } from "yaml";
 import type { RenderedFile } from "../../src/core/types.js";
 import { requireTool } from "./tools.js";
 
@@ -33,6 +33,9 @@ export function kindOf(f: RenderedFile): Kind {
   if ([".gitignore", ".gitattributes", ".dockerignore", ".terraform-version", ".tool-versions"].includes(base)) return "text";
   throw new Error(`${p}: no parser for this file type; add one to kindOf in test/support/parsers.ts`);
 }
+
+/** GitLab CI's own YAML tag: `!reference [job, key]` stays a list of names. */
+const GITLAB_TAGS: CollectionTag[] = [{ tag: "!reference", collection: "seq", resolve: (seq) => seq }];
 
 /** A parsed file as a tree of objects, arrays and strings (numbers and booleans as they come). */
 export type Tree = unknown;
@@ -90,7 +93,7 @@ async function parseUncached(f: RenderedFile): Promise<Tree> {
     case "shell":
       return await parseShell(f.contents, { filepath: f.path });
     case "yaml": {
-      const doc = parseDocument(f.contents, { strict: true, uniqueKeys: true, prettyErrors: true });
+      const doc = parseDocument(f.contents, { strict: true, uniqueKeys: true, prettyErrors: true, customTags: GITLAB_TAGS });
       const problems = [...doc.errors, ...doc.warnings];
       if (problems.length) throw new Error(`${f.path}: ${problems.map((e) => e.message).join("; ")}`);
       return doc.toJS({ maxAliasCount: -1 });
