@@ -56,3 +56,24 @@ export function sortKeys(value: unknown): unknown {
   }
   return value;
 }
+
+/**
+ * Markdown inline text whose rendering is exactly s: every ASCII punctuation
+ * character is backslash-escaped (no emphasis, link, HTML, heading, list or
+ * table syntax survives), and whitespace Markdown would collapse or trim (runs
+ * of spaces, leading/trailing spaces, other Unicode spaces) becomes a numeric
+ * character reference. For one line of text; s holds no control characters.
+ */
+export function markdownText(s: string): string {
+  const chars = [...s];
+  let out = "";
+  chars.forEach((ch, i) => {
+    if (/[!-/:-@[-`{-~]/.test(ch)) out += "\\" + ch;
+    else if (ch === " ") {
+      const lone = i > 0 && i < chars.length - 1 && !/\s/u.test(chars[i - 1]) && !/\s/u.test(chars[i + 1]);
+      out += lone ? " " : "&#32;";
+    } else if (/\s/u.test(ch)) out += `&#x${ch.codePointAt(0)!.toString(16)};`;
+    else out += ch;
+  });
+  return out;
+}
