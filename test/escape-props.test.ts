@@ -1,9 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { getExpressionAst, parse as parseHcl } from "@cdktn/hcl2json";
 import fc from "fast-check";
+import { micromark } from "micromark";
+import { gfmAutolinkLiteral, gfmAutolinkLiteralHtml } from "micromark-extension-gfm-autolink-literal";
 import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
-import { hclString, shellQuote, stableJson, yamlString } from "../src/core/escape.js";
+import { hclString, markdownText, shellQuote, stableJson, yamlString } from "../src/core/escape.js";
 import { fuzzParams, fuzzTimeout, HOSTILE_FRAGMENTS } from "./support/arbitraries.js";
 import { requireTool } from "./support/tools.js";
 
@@ -81,6 +83,20 @@ describe("escape helpers, read back by the real parsers", () => {
         }
       }),
       fuzzParams(RUNS * 2),
+    );
+  });
+
+  it("markdownText(s) rendered by a CommonMark parser (micromark, markdownlint's, with GFM autolinks) is the text s, no markup", () => {
+    const html = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+    fc.assert(
+      fc.property(
+        textArb.filter((s) => !/[\u0000-\u001f\u007f]/.test(s)),
+        (s) => {
+          const rendered = micromark(markdownText(s), { extensions: [gfmAutolinkLiteral()], htmlExtensions: [gfmAutolinkLiteralHtml()] });
+          expect(rendered, JSON.stringify(s)).toBe(s === "" ? "" : `<p>${html(s)}</p>`);
+        },
+      ),
+      fuzzParams(RUNS),
     );
   });
 
