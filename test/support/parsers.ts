@@ -111,8 +111,20 @@ async function parseUncached(f: RenderedFile): Promise<Tree> {
 /** `bash -n` on every shell file in one child process; throws with bash's message. */
 const bashChecked = new Set<string>();
 
+/**
+ * The shell code blocks (```sh, ```bash, ```shell) of a Markdown file, which
+ * readers paste into a terminal, as one script: each block in a subshell of
+ * its own, so an unclosed quote in one is still a syntax error.
+ */
+export function shellFences(f: RenderedFile): RenderedFile[] {
+  const re = /^```(?:sh|bash|shell)[ \t]*\n([\s\S]*?)^```[ \t]*$/gm;
+  const blocks = [...f.contents.matchAll(re)].map((m) => `(\n${m[1]})\n`);
+  return blocks.length ? [{ path: `${f.path} (its shell code blocks)`, contents: blocks.join(""), mode: 0o644 }] : [];
+}
+
 export function bashSyntaxCheck(files: RenderedFile[]): void {
-  const shells = files.filter((f) => kindOf(f) === "shell" && !bashChecked.has(f.contents));
+  const scripts = files.flatMap((f) => (kindOf(f) === "shell" ? [f] : kindOf(f) === "markdown" ? shellFences(f) : []));
+  const shells = scripts.filter((f) => !bashChecked.has(f.contents));
   if (!shells.length) return;
   requireTool("bash");
   const dir = mkdtempSync(join(tmpdir(), "glra-bash-n-"));
