@@ -283,9 +283,12 @@ describe("failing and interrupted writes leave the previous tree", () => {
     const r = spawnSync("strace", ["-f", "-qq", "-o", "/dev/null", "-e", `trace=${calls}`, "-e", `inject=${calls}:signal=SIGKILL:when=${n}`, process.execPath, bin, "--answers", changed, "--out", out], { encoding: "utf8" });
     expect(r.status === 137 || r.signal === "SIGKILL", `not killed: ${r.stderr}`).toBe(true);
     expect(temporaries(out).length, "the killed run left its journal and temporaries").toBeGreaterThan(0);
-    const check = run(["--out", out, "--check"]);
-    expect(check.stdout).toMatch(expected === "before" ? /removed the temporary files of an interrupted write/ : /completed an interrupted write/);
-    expect(check.code, check.stdout + check.stderr).toBe(0);
+    const before2 = snapshot(out);
+    expectRefused(run(["--out", out, "--check"]), /an earlier write to .* was interrupted; run gitlab-runner-aws there without --dry-run or --check/);
+    expect(snapshot(out), "--check wrote").toEqual(before2);
+    const again = run(["--out", out]);
+    expect(again.stdout).toMatch(expected === "before" ? /removed the temporary files of an interrupted write/ : /completed an interrupted write/);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(temporaries(out)).toEqual([]);
     expect(snapshot(out)).toEqual(expected === "before" ? before : after);
   });
@@ -306,7 +309,7 @@ describe("failing and interrupted writes leave the previous tree", () => {
         child.kill(signal);
         await exited;
         // A killed write is finished or undone by the next run (its journal says which); SIGINT/SIGTERM wait for the write.
-        if (signal === "SIGKILL") expect(run(["--out", out, "--dry-run"]).code).toBe(0);
+        if (signal === "SIGKILL") expect(run(["--out", out]).code).toBe(0);
         const now = snapshot(out);
         expect([before, after].some((t) => JSON.stringify(t) === JSON.stringify(now)), `after ${signal} at ${delay} ms: a mix of the two trees`).toBe(true);
         expect(temporaries(out), `after ${signal} at ${delay} ms`).toEqual([]);

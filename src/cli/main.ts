@@ -10,7 +10,7 @@ import { loadTemplates } from "../core/templates.js";
 import { formatError, validateAnswers } from "../core/validate.js";
 import { warnings } from "../core/context/terraform.js";
 import { formatSummary, planRegeneration, type RegenerationPlan } from "../core/update.js";
-import { checkOutDir, recoverInterruptedWrites, WriteError, writeFilesAtomically } from "../core/write.js";
+import { checkOutDir, interruptedWrites, recoverInterruptedWrites, WriteError, writeFilesAtomically } from "../core/write.js";
 
 export interface Io {
   out: (s: string) => void;
@@ -55,8 +55,14 @@ export function main(argv: string[], io: Io): number {
   let stored: Stored | undefined;
   try {
     checkOutDir(outDir);
-    // A write killed half-way is finished (or undone) first, so the plan below sees a whole tree.
-    for (const note of recoverInterruptedWrites(outDir)) io.out(`${outDir}: ${note}\n`);
+    // A write killed half-way is finished (or undone) first, so the plan below sees a whole tree;
+    // --dry-run and --check write nothing, so they only say so.
+    if (args["dry-run"] || args.check) {
+      if (interruptedWrites(outDir).length) {
+        io.err(`error: an earlier write to ${outDir} was interrupted; run gitlab-runner-aws there without --dry-run or --check to finish or undo it\n`);
+        return 1;
+      }
+    } else for (const note of recoverInterruptedWrites(outDir)) io.out(`${outDir}: ${note}\n`);
     stored = loadStored(outDir);
   } catch (e) {
     if (e instanceof WriteError || e instanceof StoreError) {

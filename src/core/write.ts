@@ -109,13 +109,17 @@ function applyJournal(outDir: string, j: Journal): void {
  * that had committed is completed, one that had not is undone (its temporary
  * files go). Returns what it did, for the caller to report.
  */
-export function recoverInterruptedWrites(outDir: string): string[] {
-  let names: string[];
+/** Journals of writes to outDir that were interrupted (or are running in another process). */
+export function interruptedWrites(outDir: string): string[] {
   try {
-    names = readdirSync(outDir).filter((n) => n.startsWith(TX_PREFIX));
+    return readdirSync(outDir).filter((n) => n.startsWith(TX_PREFIX) && Number(n.slice(TX_PREFIX.length)) !== process.pid);
   } catch {
     return [];
   }
+}
+
+export function recoverInterruptedWrites(outDir: string): string[] {
+  const names = interruptedWrites(outDir);
   const done: string[] = [];
   for (const name of names) {
     const pid = Number(name.slice(TX_PREFIX.length));
