@@ -3,7 +3,7 @@
 # Idempotent: installs only what is missing. Uses sudo when not root.
 set -euo pipefail
 
-PKGS=(shellcheck shfmt packer yamllint systemd jq git util-linux bsdutils passwd)
+PKGS=(shellcheck shfmt packer yamllint systemd jq git util-linux bsdutils passwd strace)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,7 +4,7 @@ import { exampleFiles, renderExample } from "./support/tools.js";
 /**
  * The rendered tree of every example, file by file, under
  * test/__snapshots__/EXAMPLE/. A template change shows up as a reviewable diff
- * of the generated repo; `npx vitest run -u test/snapshot.test.ts` accepts it.
+ * of the generated repo; `npx vitest run test/snapshot.test.ts -u` accepts it.
  * The real checks of the output are in the other test files.
  */
 describe.each(exampleFiles)("render snapshot of examples/%s", (example) => {
