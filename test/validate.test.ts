@@ -63,6 +63,20 @@ describe("validateAnswers", () => {
     }
   });
 
+  it("never repeats a token whole, whichever rule quotes the value", () => {
+    const token = "glrt-AbCdEfGhIjKlMnOpQrSt";
+    const errs = errorsOf({
+      ...minimal,
+      tokenSsmParameter: token,
+      [token]: 1,
+      schedules: [{ name: token, recurrence: "0 8 * * *", minSize: 3, maxSize: 1 }],
+    });
+    expect(errs.map((e) => e.path)).toEqual(expect.arrayContaining(["/tokenSsmParameter", "/schedules/0/name", "/glrt-AbC…"]));
+    expect(errs.filter((e) => formatError(e).includes("must be an SSM parameter path")).length).toBe(1);
+    expect(errs.length).toBeGreaterThanOrEqual(5);
+    for (const e of errs) expect(formatError(e)).not.toContain(token);
+  });
+
   it("checks id shapes", () => {
     const errs = errorsOf({ ...minimal, vpcId: "subnet-0a1b2c3d", subnetIds: ["vpc-0a1b2c3d", "subnet-0A1B2C3D"], buildSubnetId: "subnet-123" });
     expect(errs.map((e) => e.path)).toEqual(["/vpcId", "/subnetIds/0", "/subnetIds/1", "/buildSubnetId"]);

@@ -171,6 +171,20 @@ function findTokens(v: unknown, path: Array<string | number>, out: AnswerError[]
   }
 }
 
+const TOKEN_SHAPES_G = TOKEN_SHAPES.map(([re]) => new RegExp(re.source, "g"));
+
+function redact(v: unknown): unknown {
+  if (typeof v === "string") return TOKEN_SHAPES_G.reduce((s, re) => s.replace(re, (m) => m.slice(0, 8) + "…"), v);
+  if (Array.isArray(v)) return v.map(redact);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [redact(k), redact(x)]));
+  return v;
+}
+
+/** Other rules may quote a value that holds a token too (a pattern, an unknown key): no message repeats a token whole. */
+function redactTokens(e: AnswerError): AnswerError {
+  return { ...e, path: redact(e.path) as string, message: redact(e.message) as string, ...(e.value !== undefined && { value: redact(e.value) }) };
+}
+
 const GRAVITON = /^([a-z]+[0-9]+g[a-z0-9-]*|a1)\./;
 
 function isIanaZone(zone: string): boolean {
@@ -276,7 +290,7 @@ export function validateAnswers(raw: unknown): ValidationResult {
     }
   }
   crossField(data, errors);
-  if (errors.length) return { errors: sortErrors(errors) };
+  if (errors.length) return { errors: sortErrors(errors.map(redactTokens)) };
   return { answers: data as unknown as Answers, errors };
 }
 
