@@ -160,7 +160,7 @@ function findTokens(v: unknown, path: Array<string | number>, out: AnswerError[]
     }
     for (const [re, what] of TOKEN_SHAPES) {
       if (re.test(v)) {
-        out.push({ path: pointer(path), value: v.slice(0, 8) + "…", message: `looks like ${what}. Never put a token in the answers: store the token in SSM and give its parameter name (tokenSsmParameter).` });
+        out.push({ path: pointer(path), value: v, message: `looks like ${what}. Never put a token in the answers: store the token in SSM and give its parameter name (tokenSsmParameter).` });
         return;
       }
     }
