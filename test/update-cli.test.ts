@@ -80,6 +80,13 @@ describe("upgrading a repo from the v1 fixture templates to the current ones wit
     expect(JSON.parse(read(dir, STORE_FILE))[GENERATOR_NAME].generatorVersion).toBe(generatorVersion);
   });
 
+  it("--check fails while conflict markers are left, with nothing else to change", () => {
+    const r = run(["--out", dir, "--check"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^conflicted +\.editorconfig +\(still has the conflict markers of an earlier run\)/m);
+    expect(r.stdout).toMatch(/^no drift, but conflicts are left to resolve/m);
+  });
+
   it("after the user resolves the conflicts and commits, --check passes here and in a fresh clone", () => {
     for (const p of [".editorconfig", ".gitignore"]) {
       const text = read(dir, p);

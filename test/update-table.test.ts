@@ -1,11 +1,11 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { GENERATOR_NAME, render, STORE_FILE } from "../src/core/render.js";
 import { BASE_FILE, readBase } from "../src/core/store.js";
 import { loadTemplates } from "../src/core/templates.js";
-import { formatSummary, planRegeneration, type RegenerationPlan } from "../src/core/update.js";
+import { formatSummary, planRegeneration, RegenerationError, type RegenerationPlan } from "../src/core/update.js";
 import { writeFilesAtomically } from "../src/core/write.js";
 import { commitAll, git, regenerate, requiredAnswers, sides, statusOf, templatesV1, templatesV2 } from "./support/regen.js";
 import { validAnswers } from "./support/tools.js";
@@ -158,11 +158,13 @@ describe("regenerating v1 → v2 over the user's edits (every row of the table)"
     const again = regenerate(dir, templatesV2, "2.0.0", { write: false });
     expect(again.writes).toEqual([]);
     expect(again.removes).toEqual([]);
-    expect(again.conflicts).toEqual(["config/conflict.conf"]);
+    expect(again.conflicts).toEqual(["config/conflict.conf", "docs/binary.txt"]);
     writeFileSync(join(dir, "config/conflict.conf"), sides(read(dir, "config/conflict.conf")).yours);
+    rmSync(join(dir, "docs/binary.txt.generated"));
     const resolved = regenerate(dir, templatesV2, "2.0.0", { write: false });
     expect(resolved.conflicts).toEqual([]);
     expect(statusOf(resolved, "config/conflict.conf")).toBe("kept");
+    expect(statusOf(resolved, "docs/binary.txt")).toBe("kept");
     expect(resolved.writes).toEqual([]);
   });
 
@@ -232,5 +234,72 @@ describe("first generation and idempotence", () => {
     expect(p.outcomes.find((o) => o.path === "docs/added.md")).toMatchObject({ status: "kept", note: expect.stringMatching(/your own file/) });
     expect(read(d, "docs/added.md")).toBe("mine\n");
     expect(regenerate(d, templatesV2, "2.0.0", { write: false }).writes).toEqual([]);
+  });
+});
+
+describe("a generator change waits until it is really in the file", () => {
+  const fresh = (tag: string) => {
+    const d = mkdtempSync(join(tmpdir(), `glra-${tag}-`));
+    regenerate(d, templatesV1, "1.0.0", { given: requiredAnswers });
+    return d;
+  };
+  const v1 = (d: string, p: string) => readBase(d)!.files[p];
+
+  it("a symlink in the file's place is left alone, and the change lands once a real file is back", () => {
+    const d = fresh("link");
+    const old = read(d, "config/values.env");
+    renameSync(join(d, "config/values.env"), join(d, "values.real"));
+    symlinkSync("../values.real", join(d, "config/values.env"));
+    const p = regenerate(d, templatesV1, "1.0.0", { given: { concurrent: 3 } });
+    expect(p.outcomes.find((o) => o.path === "config/values.env")).toMatchObject({ status: "kept", note: expect.stringMatching(/a symlink/) });
+    expect(v1(d, "config/values.env")).toBe(old);
+    rmSync(join(d, "config/values.env"));
+    writeFileSync(join(d, "config/values.env"), old);
+    const back = regenerate(d, templatesV1, "1.0.0");
+    expect(statusOf(back, "config/values.env")).toBe("updated");
+    expect(read(d, "config/values.env")).toContain("CONCURRENT=3\n");
+  });
+
+  it("over unresolved markers nothing is merged; the newer change lands after they are resolved", () => {
+    const d = fresh("markers");
+    writeFileSync(join(d, "config/values.env"), read(d, "config/values.env").replace("CONCURRENT=2\n", "CONCURRENT=5\n"));
+    const first = regenerate(d, templatesV1, "1.0.0", { given: { concurrent: 8 } });
+    expect(first.conflicts).toEqual(["config/values.env"]);
+    const withMarkers = read(d, "config/values.env");
+    const second = regenerate(d, templatesV1, "1.0.0", { given: { projectName: "other" } });
+    expect(second.conflicts).toEqual(["config/values.env"]);
+    expect(second.outcomes.find((o) => o.path === "config/values.env")?.note).toMatch(/newer changes wait/);
+    expect(read(d, "config/values.env")).toBe(withMarkers);
+    writeFileSync(join(d, "config/values.env"), sides(withMarkers).generator);
+    const third = regenerate(d, templatesV1, "1.0.0");
+    expect(third.conflicts).toEqual([]);
+    expect(statusOf(third, "config/values.env")).toBe("updated");
+    expect(read(d, "config/values.env")).toBe("PROJECT=other\nCONCURRENT=8\n");
+  });
+
+  it("CRLF line ends alone are no edit: the file is updated (with LF), not conflicted", () => {
+    const d = fresh("crlf");
+    writeFileSync(join(d, "config/values.env"), read(d, "config/values.env").replace(/\n/g, "\r\n"));
+    expect(regenerate(d, templatesV1, "1.0.0", { write: false }).writes).toEqual([]);
+    const p = regenerate(d, templatesV1, "1.0.0", { given: { concurrent: 3 } });
+    expect(statusOf(p, "config/values.env")).toBe("updated");
+    expect(read(d, "config/values.env")).toBe("PROJECT=gitlab-runner\nCONCURRENT=3\n");
+  });
+
+  it("the user's permission bits stand through an update", () => {
+    const d = fresh("perm");
+    chmodSync(join(d, "config/values.env"), 0o600);
+    const p = regenerate(d, templatesV1, "1.0.0", { given: { concurrent: 3 } });
+    expect(statusOf(p, "config/values.env")).toBe("updated");
+    expect(statSync(join(d, "config/values.env")).mode & 0o7777).toBe(0o600);
+  });
+
+  it("a path that can't be read stops the plan with a message naming it", () => {
+    const d = fresh("unreadable");
+    rmSync(join(d, "config"), { recursive: true });
+    symlinkSync("config", join(d, "config"));
+    const files = render(validAnswers(requiredAnswers), { templates: loadTemplates(templatesV1), generatorVersion: "1.0.0" });
+    expect(() => planRegeneration(d, files)).toThrow(RegenerationError);
+    expect(() => planRegeneration(d, files)).toThrow(/cannot read .*config\/\w+\.\w+ \(ELOOP\)/);
   });
 });

@@ -9,7 +9,7 @@ import { loadStored, StoreError, type Stored } from "../core/store.js";
 import { loadTemplates } from "../core/templates.js";
 import { formatError, validateAnswers } from "../core/validate.js";
 import { warnings } from "../core/context/terraform.js";
-import { formatSummary, planRegeneration, type RegenerationPlan } from "../core/update.js";
+import { formatSummary, planRegeneration, RegenerationError, type RegenerationPlan } from "../core/update.js";
 import { checkOutDir, interruptedWrites, recoverInterruptedWrites, WriteError, writeFilesAtomically } from "../core/write.js";
 
 export interface Io {
@@ -111,13 +111,19 @@ export function main(argv: string[], io: Io): number {
       io.err(`error: ${e.message}\nNothing was written.\n`);
       return 1;
     }
+    if (e instanceof RegenerationError) {
+      io.err(`error: ${e.message}\n`);
+      return 1;
+    }
     throw e;
   }
   const drift = plan.writes.length + plan.removes.length;
   if (args.check) {
     io.out(formatSummary(plan));
-    io.out(drift ? `drift: regenerating would change ${drift} file${drift === 1 ? "" : "s"}; run gitlab-runner-aws in ${outDir} and commit the result\n` : "no drift: regenerating would change nothing\n");
-    return drift ? 1 : 0;
+    if (drift) io.out(`drift: regenerating would change ${drift} file${drift === 1 ? "" : "s"}; run gitlab-runner-aws in ${outDir} and commit the result\n`);
+    else if (plan.conflicts.length) io.out("no drift, but conflicts are left to resolve (above)\n");
+    else io.out("no drift: regenerating would change nothing\n");
+    return drift || plan.conflicts.length ? 1 : 0;
   }
   if (args["dry-run"]) {
     io.out(formatSummary(plan));

@@ -37,21 +37,28 @@ const GITATTRIBUTES_TEXT = [
 
 export const MARKERS = { yours: "<<<<<<< yours", base: "||||||| base", sep: "=======", generator: ">>>>>>> generator" } as const;
 
-type Current = { kind: "missing" } | { kind: "other"; what: string } | { kind: "file"; text?: string; exec: boolean };
+/** A file of the output folder that can't be read: the plan needs every one. */
+export class RegenerationError extends Error {}
 
+type Current = { kind: "missing" } | { kind: "other"; what: string } | { kind: "file"; text?: string; mode: number };
+
+/**
+ * A path of the output folder as the plan sees it. Text is compared with LF
+ * line ends: the generated .gitattributes makes git store LF whatever an
+ * editor wrote, so CRLF alone is no edit (and a merge writes LF).
+ */
 function readCurrent(path: string): Current {
-  let st;
   try {
-    st = lstatSync(path);
+    const st = lstatSync(path);
+    if (st.isSymbolicLink()) return { kind: "other", what: "a symlink" };
+    if (st.isDirectory()) return { kind: "other", what: "a folder" };
+    if (!st.isFile()) return { kind: "other", what: "not a regular file" };
+    return { kind: "file", text: decodeText(readFileSync(path))?.replace(/\r\n/g, "\n"), mode: st.mode & 0o7777 };
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return { kind: "missing" };
-    throw e;
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === "ENOENT" || err.code === "ENOTDIR") return { kind: "missing" };
+    throw new RegenerationError(`cannot read ${path} (${err.code ?? err.message}); nothing was written. Make it readable (or move it away) and run again`);
   }
-  if (st.isSymbolicLink()) return { kind: "other", what: "a symlink" };
-  if (st.isDirectory()) return { kind: "other", what: "a folder" };
-  if (!st.isFile()) return { kind: "other", what: "not a regular file" };
-  return { kind: "file", text: decodeText(readFileSync(path)), exec: (st.mode & 0o111) !== 0 };
 }
 
 /** UTF-8 text without NUL bytes, or undefined for anything else (which is never merged). */
@@ -105,6 +112,12 @@ function hasMarkers(text: string): boolean {
 
 const isExec = (f: RenderedFile) => (f.mode & 0o111) !== 0;
 const modeOf = (exec: boolean) => (exec ? 0o755 : 0o644);
+
+/** The user's mode with the execute bits set (where it can be read) or cleared; the rest of their chmod stands. */
+function withExec(mode: number, exec: boolean): number {
+  if (((mode & 0o111) !== 0) === exec) return mode;
+  return exec ? mode | ((mode & 0o444) >> 2) : mode & ~0o111;
+}
 
 /** .yo-rc.json is the generator's: rewritten from the answers, other generators' entries kept. */
 function storeContents(current: Current, rendered: RenderedFile): string {
@@ -164,20 +177,21 @@ export function planRegeneration(outDir: string, rendered: RenderedFile[], optio
       }
       continue;
     }
+    // Until the generator's version is in the file, the base stays what it was, so the change stays pending.
     if (cur.kind === "other") {
-      if (was !== undefined) newBase[path] = next.contents;
+      if (was !== undefined) newBase[path] = was;
       outcome(path, "kept", `${cur.what} is there; left alone`);
       continue;
     }
 
-    // The user's chmod stands unless the generator changed the file's mode itself.
+    // The user's chmod stands; only the execute bits follow the generator, where it changed them itself.
     const wasExec = was === undefined ? undefined : was.startsWith("#!");
-    const exec = wasExec === undefined || wasExec !== isExec(next) ? isExec(next) : cur.exec;
-    const write = (contents: string) => writes.push({ path, contents, mode: modeOf(exec) });
+    const mode = wasExec === undefined || wasExec !== isExec(next) ? withExec(cur.mode, isExec(next)) : cur.mode;
+    const write = (contents: string) => writes.push({ path, contents, mode });
 
     if (cur.text === next.contents) {
       newBase[path] = next.contents;
-      if (cur.exec === exec) outcome(path, "unchanged");
+      if (cur.mode === mode) outcome(path, "unchanged");
       else {
         write(next.contents);
         outcome(path, "updated", "file mode");
@@ -196,16 +210,22 @@ export function planRegeneration(outDir: string, rendered: RenderedFile[], optio
     if (cur.text === was) {
       write(next.contents);
       outcome(path, "updated");
-    } else if (next.contents === was) {
-      if (cur.text !== undefined && hasMarkers(cur.text)) {
-        conflicts.push(path);
-        outcome(path, "conflicted", "still has the conflict markers of an earlier run");
-      } else outcome(path, "kept");
-    } else if (cur.text === undefined) {
-      const side = `${path}.generated`;
-      writes.push({ path: side, contents: next.contents, mode: modeOf(isExec(next)) });
+    } else if (cur.text !== undefined && hasMarkers(cur.text)) {
+      // Not merged again over unresolved markers: the generator's change waits, with the old base, until they are gone.
+      newBase[path] = was;
       conflicts.push(path);
-      outcome(path, "conflicted", `not text, so not merged: yours is kept, the generator's new version is in ${side}`);
+      outcome(path, "conflicted", `still has the conflict markers of an earlier run${next.contents === was ? "" : "; the generator's newer changes wait until they are resolved"}`);
+    } else if (cur.text === undefined) {
+      // Not text: the generator's version goes beside the user's, and the conflict stands while it is there.
+      const side = `${path}.generated`;
+      const there = readCurrent(join(outDir, side));
+      if (next.contents !== was && !(there.kind === "file" && there.text === next.contents)) writes.push({ path: side, contents: next.contents, mode: modeOf(isExec(next)) });
+      if (next.contents !== was || there.kind !== "missing") {
+        conflicts.push(path);
+        outcome(path, "conflicted", `not text, so not merged: yours is kept, the generator's version is in ${side}; take what you need from it, then delete it`);
+      } else outcome(path, "kept");
+    } else if (next.contents === was) {
+      outcome(path, "kept");
     } else {
       const merged = mergeText(cur.text, was, next.contents);
       if (merged.conflicts) {
