@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -41,5 +41,27 @@ describe("writeFilesAtomically with removals", () => {
     symlinkSync(outside, join(dir, "link"));
     expect(() => writeFilesAtomically(dir, [], ["link/victim.txt"])).toThrow(/symlink to .*outside the output folder/);
     expect(readFileSync(join(outside, "victim.txt"), "utf8")).toBe("v\n");
+  });
+});
+
+describe("writeFilesAtomically and owners", () => {
+  // CI runs the suite as root, where this matters: root rewriting a user's checkout.
+  const isRoot = process.getuid?.() === 0;
+
+  it("keeps a replaced file's owner, and gives new files and folders their folder's owner", () => {
+    const dir = repo({ "mine.txt": "old\n" });
+    const user = isRoot ? 65534 : process.getuid!();
+    if (isRoot) {
+      chownSync(dir, user, user);
+      chownSync(join(dir, "mine.txt"), 4242, 4243);
+    }
+    writeFilesAtomically(dir, [
+      { path: "mine.txt", contents: "new\n", mode: 0o644 },
+      { path: "a/b/new.txt", contents: "n\n", mode: 0o644 },
+    ]);
+    const owner = (p: string) => [lstatSync(join(dir, p)).uid, lstatSync(join(dir, p)).gid];
+    expect(owner("mine.txt")).toEqual(isRoot ? [4242, 4243] : [user, process.getgid!()]);
+    for (const p of ["a", "a/b", "a/b/new.txt"]) expect(owner(p), p).toEqual(isRoot ? [user, user] : [user, lstatSync(dir).gid]);
+    expect(readFileSync(join(dir, "mine.txt"), "utf8")).toBe("new\n");
   });
 });

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { packageRoot } from "./package-root.js";
 import type { RenderedFile } from "./types.js";
@@ -104,11 +104,6 @@ function applyJournal(outDir: string, j: Journal): void {
   }
 }
 
-/**
- * Finish what an interrupted write (a killed process) left in outDir: a write
- * that had committed is completed, one that had not is undone (its temporary
- * files go). Returns what it did, for the caller to report.
- */
 /** Journals of writes to outDir that were interrupted (or are running in another process). */
 export function interruptedWrites(outDir: string): string[] {
   try {
@@ -118,12 +113,19 @@ export function interruptedWrites(outDir: string): string[] {
   }
 }
 
+/**
+ * Finish what an interrupted write (a killed process) left in outDir: a write
+ * that had committed is completed, one that had not is undone (its temporary
+ * files go). Returns what it did, for the caller to report.
+ */
 export function recoverInterruptedWrites(outDir: string): string[] {
   const names = interruptedWrites(outDir);
   const done: string[] = [];
   for (const name of names) {
     const pid = Number(name.slice(TX_PREFIX.length));
-    if (pid !== process.pid && alive(pid)) throw new WriteError(`another gitlab-runner-aws (process ${pid}) is writing to ${outDir}; wait for it to finish`);
+    if (pid !== process.pid && alive(pid)) {
+      throw new WriteError(`another gitlab-runner-aws (process ${pid}) is writing to ${outDir}; wait for it to finish. If none is running (process ${pid} is something else now), delete ${join(outDir, name)} and run again`);
+    }
     const tx = join(outDir, name);
     const committed = readJournal(join(tx, "commit.json"));
     if (committed) {
@@ -155,7 +157,11 @@ export function writeFilesAtomically(outDir: string, files: RenderedFile[], remo
   const madeDirs: string[] = [];
   const mkdirs = (dir: string) => {
     const first = mkdirSync(dir, { recursive: true });
-    if (first !== undefined) for (let d = dir; d.length >= first.length; d = dirname(d)) madeDirs.push(d);
+    if (first === undefined) return;
+    const made: string[] = [];
+    for (let d = dir; d.length >= first.length; d = dirname(d)) made.push(d);
+    madeDirs.push(...made);
+    for (const d of made.reverse()) keepOwner(d, dirname(d));
   };
   let committed = false;
   const rollback = () => {
@@ -195,6 +201,7 @@ export function writeFilesAtomically(outDir: string, files: RenderedFile[], remo
       mkdirs(dirname(tmp));
       writeFileSync(tmp, f.contents, { mode: f.mode });
       chmodSync(tmp, f.mode);
+      keepOwner(tmp, existsSync(join(outDir, f.path)) ? join(outDir, f.path) : dirname(tmp));
     }
     writeFileSync(join(tx, "commit.json.part"), JSON.stringify(journal));
     renameSync(join(tx, "commit.json.part"), join(tx, "commit.json"));
@@ -212,6 +219,17 @@ export function writeFilesAtomically(outDir: string, files: RenderedFile[], remo
     process.removeListener("SIGINT", hold);
     process.removeListener("SIGTERM", hold);
   }
+}
+
+/**
+ * Root rewriting a user's repo (a CI job, a container) leaves it theirs: a
+ * replaced file keeps its owner, a new file or folder takes its folder's.
+ */
+function keepOwner(path: string, like: string): void {
+  if (process.getuid?.() !== 0) return;
+  const want = lstatSync(like);
+  const have = lstatSync(path);
+  if (have.uid !== want.uid || have.gid !== want.gid) chownSync(path, want.uid, want.gid);
 }
 
 function removeEmptyParents(outDir: string, dir: string): void {
