@@ -96,6 +96,7 @@ describe("bad answers files: a clear error, non-zero exit, nothing written", () 
     ["an unknown key", (d) => answersFile(d, "a.yaml", (t) => t + "instanceType: t3.large\n"), /\/instanceType: unknown answer "instanceType"\. Did you mean "instanceTypes"\?/],
     ["a wrong type", (d) => answersFile(d, "a.yaml", (t) => t.replace("asgMaxSize: 6", "asgMaxSize: six").replace(/subnetIds:\n(  - .*\n)+/, "subnetIds: subnet-0a1b2c3d\n")), /\/subnetIds: "subnet-0a1b2c3d" must be array, not string[\s\S]*\/asgMaxSize: "six" must be integer, not string/],
     ["a token instead of its SSM parameter", (d) => answersFile(d, "a.yaml", (t) => t + "runnerDescription: glrt-AbCdEfGhIjKlMnOpQrSt\n"), /store the token in SSM/],
+    ["YAML that reads unquoted text as a number, and infinity", (d) => answersFile(d, "a.yaml", (t) => t.replace(/^projectName: .*$/m, "projectName: 0755").replace(/^concurrent: .*$/m, "concurrent: .inf")), /\/projectName: 755 must be string, not number \(in YAML, put the text in quotes: unquoted, it was read as the number 755\)[\s\S]*\/concurrent: Infinity must be integer/],
     ["a list instead of a mapping", (d) => answersFile(d, "a.yaml", () => "- vpcId\n- subnetIds\n"), /must be a mapping of answer names to values, not a list/],
     ["a huge file", (d) => answersFile(d, "a.yaml", (t) => t + "# padding\n".repeat(Math.ceil(MAX_ANSWERS_BYTES / 10) + 1)), /is \d+ bytes; an answers file is at most 1048576 bytes/],
     [

@@ -64,6 +64,7 @@ function pointer(path: Array<string | number>): string {
 }
 
 function show(v: unknown): string {
+  if (typeof v === "number" && !Number.isFinite(v)) return String(v);
   const s = JSON.stringify(v);
   if (s === undefined) return String(v);
   return s.length > 80 ? s.slice(0, 77) + "…" : s;
@@ -116,8 +117,13 @@ function ajvMessage(e: ErrorObject, data: unknown): AnswerError | undefined {
         message: `is required and has no default: ${sub?.description ?? ""}`.trim() + (sub?.["x-allowed"] ? ` Give ${sub["x-allowed"]}.` : ""),
       };
     }
-    case "type":
-      return { path: e.instancePath, value, message: `must be ${(e.params as { type: string }).type}, not ${Array.isArray(value) ? "array" : value === null ? "null" : typeof value}` };
+    case "type": {
+      const want = (e.params as { type: string }).type;
+      const got = Array.isArray(value) ? "array" : value === null ? "null" : typeof value;
+      // YAML reads 0755, 1e3, yes or null unquoted as numbers, booleans or null.
+      const quote = want === "string" && ["number", "boolean", "null"].includes(got) ? ` (in YAML, put the text in quotes: unquoted, it was read as the ${got === "null" ? "" : `${got} `}${String(value)})` : "";
+      return { path: e.instancePath, value, message: `must be ${want}, not ${got}${quote}` };
+    }
     case "enum":
       return { path: e.instancePath, value, message: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}` };
     case "pattern":
