@@ -13,8 +13,8 @@ import { examplesDir, generatorVersion, validAnswers } from "./support/tools.js"
 const bin = join(packageRoot, "dist/src/bin/gitlab-runner-aws.js");
 const read = (dir: string, p: string) => readFileSync(join(dir, p), "utf8");
 
-function run(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: tmpdir(), encoding: "utf8", timeout: 30_000 });
+function run(args: string[], cwd = tmpdir()) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", timeout: 30_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -156,6 +156,34 @@ describe("the bin's other regeneration paths", () => {
     expect(r.stderr).toMatch(new RegExp(`answers-schema version ${schemaVersion + 1}, but this generator understands answers-schema version ${schemaVersion} at most\\. Upgrade the generator`));
     expect(read(dir, STORE_FILE)).toBe(text);
     expect(existsSync(join(dir, "README.md"))).toBe(false);
+  });
+
+  it("finds the generated repo from a folder inside it, as yo does", () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "glra-up-")), "repo");
+    expect(run(["--answers", join(examplesDir, "answers.yaml"), "--out", dir]).code).toBe(0);
+    const r = run(["--check"], join(dir, "terraform"));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^using the generated repo at ${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} `, "m"));
+    expect(r.stdout).toMatch(/^no drift/m);
+    expect(existsSync(join(dir, "terraform", STORE_FILE))).toBe(false);
+  });
+
+  it("says which stored answers an answers file replaces, and which file holds each wrong answer", () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "glra-over-")), "repo");
+    expect(run(["--answers", join(examplesDir, "answers.yaml"), "--out", dir]).code).toBe(0);
+    const over = join(dir, "..", "over.yaml");
+    writeFileSync(over, "concurrent: 9\nprojectName: acme-runners\n");
+    const ok = run(["--out", dir, "--answers", over, "--dry-run"]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(new RegExp(`^answers from ${over.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} replace the stored ones: concurrent$`, "m"));
+    const yorc = JSON.parse(read(dir, STORE_FILE));
+    yorc[GENERATOR_NAME].answers.asgMaxSize = 0;
+    writeFileSync(join(dir, STORE_FILE), JSON.stringify(yorc));
+    writeFileSync(over, "concurrent: many\n");
+    const bad = run(["--out", dir, "--answers", over]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^  \/asgMaxSize: 0 must be >= 1 {2}\(in \.yo-rc\.json\)$/m);
+    expect(bad.stderr).toMatch(/^  \/concurrent: "many" must be integer, not string {2}\(in .*over\.yaml\)$/m);
   });
 
   it("refuses a damaged base with a way out, and writes nothing", () => {

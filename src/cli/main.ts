@@ -1,9 +1,10 @@
-import { resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { AnswersFileError, readAnswersFile } from "../core/answers-file.js";
 import { helpText } from "../core/help.js";
 import { readPackageJson } from "../core/package-root.js";
-import { render, STORE_FILE } from "../core/render.js";
+import { GENERATOR_NAME, render, STORE_FILE } from "../core/render.js";
 import { answerKeys, schemaVersion } from "../core/schema.js";
 import { loadStored, StoreError, type Stored } from "../core/store.js";
 import { loadTemplates } from "../core/templates.js";
@@ -51,7 +52,9 @@ export function main(argv: string[], io: Io): number {
     io.out(version + "\n");
     return 0;
   }
-  const outDir = resolve(args.out ?? ".");
+  const found = args.out === undefined ? generatedRepoAbove(process.cwd()) : undefined;
+  const outDir = found ?? resolve(args.out ?? ".");
+  if (found && found !== process.cwd()) io.out(`using the generated repo at ${found} (its ${STORE_FILE}); pass --out to generate elsewhere\n`);
   let stored: Stored | undefined;
   try {
     checkOutDir(outDir);
@@ -93,10 +96,18 @@ export function main(argv: string[], io: Io): number {
   }
   const result = validateAnswers({ ...(stored?.answers ?? {}), ...(given as object) });
   if (!result.answers) {
-    io.err(`${result.errors.length} problem${result.errors.length === 1 ? "" : "s"} with the answers:\n` + result.errors.map((e) => `  ${formatError(e)}`).join("\n") + "\nNothing was written.\n");
+    // With stored answers in play, say which file each wrong answer is in.
+    const from = (path: string) => {
+      const key = path.split("/")[1] ?? "";
+      if (!stored) return "";
+      return key in (given as object) ? `  (in ${args.answers})` : key in stored.answers ? `  (in ${STORE_FILE})` : "";
+    };
+    io.err(`${result.errors.length} problem${result.errors.length === 1 ? "" : "s"} with the answers:\n` + result.errors.map((e) => `  ${formatError(e)}${from(e.path)}`).join("\n") + "\nNothing was written.\n");
     return 1;
   }
   if (stored) {
+    const replaced = Object.keys(given as object).filter((k) => k in stored.answers && JSON.stringify(stored.answers[k]) !== JSON.stringify((given as Record<string, unknown>)[k]));
+    if (replaced.length) io.out(`answers from ${args.answers} replace the stored ones: ${replaced.sort().join(", ")}\n`);
     if (stored.schemaVersion < schemaVersion) io.out(`${STORE_FILE}: answers migrated from answers-schema version ${stored.schemaVersion} to ${schemaVersion}\n`);
     const fresh = answerKeys.filter((k) => !(k in stored.answers) && !(k in (given as object)));
     if (fresh.length) io.out(`new answers, defaults applied: ${fresh.join(", ")}\n`);
@@ -142,4 +153,24 @@ export function main(argv: string[], io: Io): number {
   io.out(formatSummary(plan));
   io.out(`${outDir}: ${drift ? `${plan.writes.length} written, ${plan.removes.length} removed` : "nothing to change"}\n`);
   return plan.conflicts.length ? 1 : 0;
+}
+
+/**
+ * The generated repo dir is in, as yo finds it: the nearest folder upwards with
+ * a .yo-rc.json, if that file is this generator's (or damaged: loadStored then
+ * says what is wrong with it).
+ */
+function generatedRepoAbove(dir: string): string | undefined {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    const file = join(d, STORE_FILE);
+    if (existsSync(file)) {
+      try {
+        const yorc: unknown = JSON.parse(readFileSync(file, "utf8"));
+        return yorc !== null && typeof yorc === "object" && GENERATOR_NAME in yorc ? d : undefined;
+      } catch {
+        return d;
+      }
+    }
+    if (dirname(d) === d) return undefined;
+  }
 }

@@ -1,7 +1,7 @@
 import { answerKeys, answersSchema, isRequired, type PropertySchema } from "./schema.js";
 
 export const CLI_OPTIONS: Array<[string, string]> = [
-  ["--answers FILE", "answers in YAML or JSON; answers left out take their defaults"],
+  ["--answers FILE", "answers in YAML or JSON; answers left out take their stored values (in a generated repo) or defaults"],
   ["--out DIR", "folder to generate into (default: the current folder)"],
   ["--defaults", "run without an answers file: stored answers, else defaults"],
   ["--dry-run", "list what would be created, updated or removed; write nothing"],
@@ -30,7 +30,7 @@ export function helpText(version: string): string {
     `gitlab-runner-aws ${version}: generate a repo of autoscaled, self-cleaning GitLab Runners on AWS`,
     "",
     "Usage: gitlab-runner-aws --answers FILE [--out DIR] [options]",
-    "       gitlab-runner-aws [--out DIR]          (in a generated repo: reuse its .yo-rc.json)",
+    "       gitlab-runner-aws [--out DIR]          (in a generated repo, or a folder in it: reuse its .yo-rc.json)",
     "",
     "Options:",
     ...CLI_OPTIONS.map(([o, d]) => `  ${o.padEnd(16)} ${d}`),
