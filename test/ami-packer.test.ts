@@ -163,7 +163,7 @@ describe("packer-build.json across answers", () => {
   });
 
   it("carries tag values as data, exactly", () => {
-    const tags = { "Cost Center": `a "quoted" \\ value, ünïcode — ' $HOME \`x\``, "team:owner": "}} {single} braces" };
+    const tags = { "Cost Center": "ünïcode Zürich 日本 a=b+c @x /y:z", "team:owner": "- lead", "1e3": "null" };
     const t = packerOf(validAnswers({ ...base, tags }));
     for (const [k, v] of Object.entries(tags)) {
       expect(t.builders[0].tags[k]).toBe(v);
@@ -172,7 +172,7 @@ describe("packer-build.json across answers", () => {
   });
 
   it("refuses a tag value Packer would evaluate as a template", () => {
-    expect(() => validAnswers({ ...base, tags: { Team: "{{timestamp}}" } })).toThrow(/\/tags\/Team: .*must not contain "\{\{"/);
+    expect(() => validAnswers({ ...base, tags: { Team: "{{timestamp}}" } })).toThrow(/\/tags\/Team: "\{\{timestamp\}\}" must be letters, digits/);
     // and render() still refuses it when handed unvalidated answers
     expect(() => packerOf({ ...validAnswers(base), tags: { Team: "{{timestamp}}" } })).toThrow(/tags\.Team.*\{\{/);
   });

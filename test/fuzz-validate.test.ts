@@ -74,7 +74,7 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
     pathPrefix: "/schedules/0/recurrence",
     apply: (r: Record<string, unknown>) => ({ ...r, schedules: [{ name: "s", recurrence: c }] }),
   })),
-  fc.constant({ key: "asgDesiredCapacity", why: "desired > max", pathPrefix: "/asgDesiredCapacity", apply: (r: Record<string, unknown>) => ({ ...r, asgMinSize: 0, asgMaxSize: 2, asgDesiredCapacity: 3 }) }),
+  fc.constant({ key: "asgDesiredCapacity", why: "desired > max", pathPrefix: "/asgDesiredCapacity", apply: (r: Record<string, unknown>) => ({ ...r, asgMinSize: 1, asgMaxSize: 2, asgDesiredCapacity: 3 }) }),
   fc.constant({ key: "instanceTypes", why: "x86 types on arm64", pathPrefix: "/instanceTypes/0", apply: (r: Record<string, unknown>) => ({ ...r, architecture: "arm64", instanceTypes: ["t3.medium"] }) }),
   fc.constantFrom("300.0.0.0/8", "10.0.0.256/24").map((c) => ({ key: "egressCidrs", why: "octet > 255", pathPrefix: "/egressCidrs/0", apply: (r: Record<string, unknown>) => ({ ...r, egressCidrs: [c] }) })),
   fc.constantFrom(...answersSchema.required).map((key) => ({ key, why: "required answer left out", pathPrefix: `/${key}`, apply: (r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== key)) })),

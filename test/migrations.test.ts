@@ -69,7 +69,7 @@ describe("version 0 → 1", () => {
   });
 
   it("does not change its input, and leaves what it does not know for validation to name", () => {
-    const input = { asgMin: 0, schedule: "daily", concurrnt: 3 };
+    const input = { asgMin: 1, schedule: "daily", concurrnt: 3 };
     const copy = structuredClone(input);
     const out = migrateAnswers(input, 0, 1);
     expect(input).toEqual(copy);

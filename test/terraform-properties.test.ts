@@ -11,10 +11,10 @@ const base = exampleAnswers("answers.yaml");
 const scenarios: [string, Answers][] = [
   ...exampleFiles.map((f): [string, Answers] => [f, exampleAnswers(f)]),
   [
-    "answers.yaml with shell, one instance type, cpu, explicit AMI, no Session Manager, 7200 s drain",
-    validAnswers({ ...base, executor: "shell", instanceTypes: ["c7i.large"], scalingPolicy: "cpu", amiId: "ami-0123456789abcdef0", sessionManagerAccess: false, drainTimeoutSeconds: 7200 }),
+    "answers.yaml with shell, one instance type, cpu, explicit AMI, no Session Manager, the longest drain",
+    validAnswers({ ...base, executor: "shell", instanceTypes: ["c7i.large"], scalingPolicy: "cpu", amiId: "ami-0123456789abcdef0", sessionManagerAccess: false, drainTimeoutSeconds: 6600 }),
   ],
-  ["answers.yaml with a launch configuration, no load-driven scaling, no schedules", validAnswers({ ...base, useLaunchConfiguration: true, scalingPolicy: "none", schedules: [] })],
+  ["answers.yaml with a launch configuration, no load-driven scaling, no schedules", validAnswers({ ...base, useLaunchConfiguration: true, instanceTypes: ["t3.large"], scalingPolicy: "none", schedules: [] })],
 ];
 
 /** Stand-ins for values only AWS knows (data sources, computed attributes). */
@@ -64,7 +64,8 @@ describe.each(scenarios)("terraform/ for %s", (_name, a) => {
     const [md] = launchOf(cfg, a).metadata_options as Body[];
     expect(md.http_tokens).toBe("required");
     expect(md.http_endpoint).toBe("enabled");
-    expect(await ev(md.http_put_response_hop_limit)).toBe(a.executor === "docker" ? 2 : 1);
+    // One hop whatever the executor: job containers never reach the instance role.
+    expect(await ev(md.http_put_response_hop_limit)).toBe(1);
   });
 
   it("boots from an encrypted gp3 root volume of the answered size", async () => {
@@ -120,7 +121,7 @@ describe.each(scenarios)("terraform/ for %s", (_name, a) => {
     expect(resourceTypes(cfg).filter((t) => /^aws_iam_(policy|user|group)/.test(t))).toEqual([]);
     const statements: { sid: string; actions: string[]; resources: string[]; conditions: Body[] }[] = [];
     for (const { name, body } of blocks(cfg, "data", "aws_iam_policy_document")) {
-      if (name === "assume_ec2") continue;
+      if (name === "assume_ec2" || name === "session_manager") continue;
       for (const s of await expand(cfg, body, "statement")) {
         expect(s.body).not.toHaveProperty("not_actions");
         expect(s.body).not.toHaveProperty("not_resources");
@@ -150,10 +151,17 @@ describe.each(scenarios)("terraform/ for %s", (_name, a) => {
     expect(block(cfg, "data", "aws_kms_key", "token").key_id).toBe("${var.token_kms_key_id}");
     expect(byAction["autoscaling:CompleteLifecycleAction"].resources).toEqual([(AWS.aws_autoscaling_group as Body).runner.arn]);
 
-    const ssm = block(cfg, "resource", "aws_iam_role_policy_attachment", "session_manager");
+    // Session Manager: its channel actions only (they have no resource-level permissions), never a parameter read.
+    const ssm = block(cfg, "resource", "aws_iam_role_policy", "session_manager");
     expect(await ev(ssm.count)).toBe(a.sessionManagerAccess ? 1 : 0);
-    expect(await ev(ssm.policy_arn)).toBe("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore");
-    expect(blocks(cfg, "resource", "aws_iam_role_policy_attachment")).toHaveLength(1);
+    expect(ssm.policy).toBe("${data.aws_iam_policy_document.session_manager.json}");
+    const [shell, ...more] = await expand(cfg, block(cfg, "data", "aws_iam_policy_document", "session_manager"), "statement");
+    expect(more).toEqual([]);
+    expect(((await ev(shell.body.actions, shell.scope)) as string[]).sort()).toEqual(
+      ["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"].sort(),
+    );
+    expect(await ev(shell.body.resources, shell.scope)).toEqual(["*"]);
+    expect(resourceTypes(cfg)).not.toContain("aws_iam_role_policy_attachment");
   });
 
   it("spreads the group over the subnets with the answered sizes, ignoring later changes to desired_capacity", async () => {
@@ -162,7 +170,8 @@ describe.each(scenarios)("terraform/ for %s", (_name, a) => {
     expect(await ev(asg.name)).toBe(names.asgName);
     expect(await ev(asg.vpc_zone_identifier)).toEqual(a.subnetIds);
     expect([await ev(asg.min_size), await ev(asg.max_size), await ev(asg.desired_capacity)]).toEqual([a.asgMinSize, a.asgMaxSize, a.asgDesiredCapacity]);
-    expect((asg.lifecycle as Body[]).flatMap((l) => l.ignore_changes ?? [])).toContain("${desired_capacity}");
+    // With schedules, they own all three sizes: an apply after the evening action must not raise min_size again.
+    expect((asg.lifecycle as Body[]).flatMap((l) => l.ignore_changes ?? [])).toEqual(["${desired_capacity}", ...(a.schedules.length ? ["${min_size}", "${max_size}"] : [])]);
     expect(asg.health_check_type).toBe("EC2");
     expect(asg.health_check_grace_period).toBeGreaterThan(0);
     const [refresh] = asg.instance_refresh as Body[];
@@ -212,15 +221,21 @@ describe.each(scenarios)("terraform/ for %s", (_name, a) => {
     }
   });
 
-  it("holds terminating instances in a lifecycle hook at least as long as the drain timeout, at most 7200 s", async () => {
+  it("holds terminating instances in a lifecycle hook as long as the drain and the unregister step, at most 7200 s", async () => {
     const cfg = await cfgP;
     const hook = block(cfg, "resource", "aws_autoscaling_lifecycle_hook", "drain");
     expect(hook.lifecycle_transition).toBe("autoscaling:EC2_INSTANCE_TERMINATING");
     expect(hook.default_result).toBe("CONTINUE");
     expect(await ev(hook.name)).toBe(names.lifecycleHookName);
     const heartbeat = (await ev(hook.heartbeat_timeout)) as number;
-    expect(heartbeat).toBeGreaterThanOrEqual(a.drainTimeoutSeconds);
+    // The stop path is the drain, then unregister.sh within its unit's TimeoutStopSec, then complete-lifecycle-action.
+    const unit = files.find((f) => f.path === "files/systemd/gitlab-runner-aws.service")!.contents;
+    const [, n, unitName] = /^TimeoutStopSec=(\d+)(min|s)?$/m.exec(unit)!;
+    const unregisterSeconds = Number(n) * (unitName === "min" ? 60 : 1);
+    expect(heartbeat).toBeGreaterThanOrEqual(a.drainTimeoutSeconds + unregisterSeconds);
     expect(heartbeat).toBeLessThanOrEqual(7200);
+    expect(validAnswers({ ...a, drainTimeoutSeconds: 6600 }).drainTimeoutSeconds).toBe(6600);
+    expect(() => validAnswers({ ...a, drainTimeoutSeconds: 6601 })).toThrow(/drainTimeoutSeconds/);
   });
 
   it("tracks the answered load metric, or none", async () => {
@@ -284,13 +299,13 @@ describe.each(scenarios)("terraform/ for %s", (_name, a) => {
 
 describe("warnings", () => {
   it("says when nothing would ever start a runner", () => {
-    const idle = validAnswers({ ...base, asgMinSize: 0, asgDesiredCapacity: 0, schedules: [{ name: "off", recurrence: "0 19 * * *", minSize: 0, maxSize: 0, desiredCapacity: 0 }] });
+    const idle = validAnswers({ ...base, scalingPolicy: "none", asgMinSize: 0, asgDesiredCapacity: 0, schedules: [{ name: "off", recurrence: "0 19 * * *", minSize: 0, maxSize: 0, desiredCapacity: 0 }] });
     expect(warnings(idle).some((w) => w.includes("cannot scale out from zero"))).toBe(true);
     expect(warnings(base)).toEqual([]);
   });
 
-  it("says that a launch configuration uses only the first of several instance types", () => {
-    const w = warnings(validAnswers({ ...base, useLaunchConfiguration: true }));
-    expect(w.some((x) => x.includes(base.instanceTypes[0]) && x.includes("one instance type"))).toBe(true);
+  it("a launch configuration takes a single instance type: more is an error, not a warning", () => {
+    expect(() => validAnswers({ ...base, useLaunchConfiguration: true })).toThrow(/\/instanceTypes: .*must hold a single instance type with useLaunchConfiguration/);
+    expect(warnings(validAnswers({ ...base, useLaunchConfiguration: true, instanceTypes: ["t3.large"] }))).toEqual([expect.stringContaining("2024-10-01")]);
   });
 });

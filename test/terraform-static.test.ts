@@ -82,7 +82,7 @@ describe("the checkers catch what they claim to", () => {
     ["undeclared local", "asg.tf", "local.lifecycle_hook_name", "local.hook_name"],
     ["unknown attribute", "outputs.tf", "aws_iam_role.runner.arn", "aws_iam_role.runner.role_arn"],
     ["undeclared resource", "outputs.tf", "aws_iam_role.runner.arn", "aws_iam_role.runners.arn"],
-    ["each without for_each", "iam.tf", "role       = aws_iam_role.runner.name", "role       = each.value"],
+    ["each without for_each", "iam.tf", "role        = aws_iam_role.runner.name", "role        = each.value"],
   ] as const)("reference check: %s", async (_what, file, from, to) => {
     expect(await referenceProblems(await parseTerraform(mutate(file, from, to)), schema)).not.toEqual([]);
   });

@@ -29,14 +29,19 @@ describe("terraform.tfvars.json", () => {
     fc.assert(
       fc.property(
         tricky.map((s) => `⟪${clip(s, 190)}⟫`),
-        fc.dictionary(fc.stringMatching(/^[A-Za-z0-9 _.:\/=+@-]{1,20}$/).filter((k) => !k.startsWith("aws:")), tricky.map((s) => `⟪${clip(s, 250)}`), { maxKeys: 4 }),
+        // Tags hold only what IAM accepts (letters, digits, spaces, _ . : / = + @ -); ꙮ is a letter, a marker to look for.
+        fc.dictionary(
+          fc.stringMatching(/^[\p{L}\p{Z}\p{N}_.:\/=+@-]{1,20}$/u).filter((k) => !k.startsWith("aws:") && k.normalize("NFC") === k),
+          fc.stringMatching(/^[\p{L}\p{Z}\p{N}_.:\/=+@-]{0,250}$/u).filter((v) => v.normalize("NFC") === v).map((v) => `ꙮ${v}`.slice(0, 256)),
+          { maxKeys: 4 },
+        ),
         (description, tags) => {
           const a = validAnswers({ ...base, runnerDescription: description, tags });
           const files = renderAnswers(a);
           const vars = JSON.parse(fileOf(files, "terraform/terraform.tfvars.json").contents);
           expect(vars.runner_description).toBe(description);
           expect(vars.tags).toEqual(tags);
-          for (const f of terraformSources(files)) expect(f.src.includes("⟪"), f.name).toBe(false);
+          for (const f of terraformSources(files)) expect(f.src.includes("⟪") || f.src.includes("ꙮ"), f.name).toBe(false);
         },
       ),
       { numRuns: 60 },

@@ -77,6 +77,22 @@ describe("validateAnswers", () => {
     for (const e of errs) expect(formatError(e)).not.toContain(token);
   });
 
+  it("keeps tags to what IAM accepts, since they reach the instance role", () => {
+    expect(errorsOf({ ...minimal, tags: { Owner: "Ops Zürich", "Cost Center": "4711 / A+B", "ns:key=v": "@x_y.z-1" } })).toEqual([]);
+    const errs = errorsOf({ ...minimal, tags: { Owner: "Ops — Zürich", Cmd: "$(id)", "Bad!": "x" } });
+    expect(errs.map((e) => e.path)).toEqual(["/tags/Bad!", "/tags/Cmd", "/tags/Owner"]);
+    for (const e of errs) expect(e.message).toMatch(/IAM/);
+  });
+
+  it("with load-driven scaling, never lets the group or a running schedule sit at a minimum of 0", () => {
+    const off = { name: "off", recurrence: "30 19 * * MON-FRI", minSize: 0, maxSize: 0, desiredCapacity: 0 };
+    const idleDay = { name: "day", recurrence: "30 6 * * MON-FRI", minSize: 0, maxSize: 4, desiredCapacity: 1 };
+    expect(errorsOf({ ...minimal, scalingPolicy: "jobs", asgMinSize: 1, schedules: [off] })).toEqual([]);
+    expect(errorsOf({ ...minimal, scalingPolicy: "cpu", asgMinSize: 0, schedules: [off, idleDay] }).map((e) => e.path)).toEqual(["/asgMinSize", "/schedules/1/minSize"]);
+    expect(errorsOf({ ...minimal, scalingPolicy: "none", asgMinSize: 0, schedules: [off, idleDay] })).toEqual([]);
+    expect(errorsOf({ ...minimal, scalingPolicy: "jobs", asgMinSize: 0 })[0].message).toMatch(/no metric scales it out again/);
+  });
+
   it("checks id shapes", () => {
     const errs = errorsOf({ ...minimal, vpcId: "subnet-0a1b2c3d", subnetIds: ["vpc-0a1b2c3d", "subnet-0A1B2C3D"], buildSubnetId: "subnet-123" });
     expect(errs.map((e) => e.path)).toEqual(["/vpcId", "/subnetIds/0", "/subnetIds/1", "/buildSubnetId"]);
@@ -105,7 +121,7 @@ describe("validateAnswers", () => {
   });
 
   it("refuses Packer template syntax in tag values", () => {
-    expect(errorsOf({ ...minimal, tags: { Team: "a {{timestamp}}", Ok: "{ x }" } }).map((e) => e.path)).toEqual(["/tags/Team"]);
+    expect(errorsOf({ ...minimal, tags: { Team: "a {{timestamp}}", Ok: "x" } }).map((e) => e.path)).toEqual(["/tags/Team"]);
   });
 
   it("rejects non-objects without throwing", () => {

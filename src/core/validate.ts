@@ -191,6 +191,8 @@ function redactTokens(e: AnswerError): AnswerError {
   return { ...e, path: redact(e.path) as string, message: redact(e.message) as string, ...(e.value !== undefined && { value: redact(e.value) }) };
 }
 
+const ZERO_FLOOR = "must not be 0 with load-driven scaling (scalingPolicy jobs or cpu): tracking scales an idle group in to its minimum, and with no instance left no metric scales it out again before the next schedule";
+
 const GRAVITON = /^([a-z]+[0-9]+g[a-z0-9-]*|a1)\./;
 
 function isIanaZone(zone: string): boolean {
@@ -223,6 +225,9 @@ function crossField(raw: Record<string, unknown>, out: AnswerError[]): void {
   if (isInt(min) && isInt(max) && isInt(desired) && !(min <= desired && desired <= max)) {
     out.push({ path: "/asgDesiredCapacity", value: { asgMinSize: min, asgDesiredCapacity: desired, asgMaxSize: max }, message: "must satisfy asgMinSize ≤ asgDesiredCapacity ≤ asgMaxSize" });
   }
+  // Tracking scales an idle group in to its minimum; at zero no instance publishes the metric, so nothing scales it out again.
+  const tracking = a.scalingPolicy === "jobs" || a.scalingPolicy === "cpu";
+  if (tracking && min === 0) out.push({ path: "/asgMinSize", value: min, message: `${ZERO_FLOOR}; use 1 or more, or scalingPolicy none` });
   const names = new Set<string>();
   (Array.isArray(a.schedules) ? a.schedules : []).forEach((s: Record<string, unknown>, i) => {
     if (!s || typeof s !== "object") return;
@@ -237,6 +242,8 @@ function crossField(raw: Record<string, unknown>, out: AnswerError[]): void {
     const smin = s.minSize ?? min, smax = s.maxSize ?? max, sdes = s.desiredCapacity ?? desired;
     if (isInt(smin) && isInt(smax) && isInt(sdes) && !(smin <= sdes && sdes <= smax)) {
       out.push({ path: `/schedules/${i}`, value: { minSize: smin, desiredCapacity: sdes, maxSize: smax }, message: "must satisfy minSize ≤ desiredCapacity ≤ maxSize (sizes left out take the ASG's answered sizes)" });
+    } else if (tracking && smin === 0 && isInt(smax) && smax > 0) {
+      out.push({ path: `/schedules/${i}/minSize`, value: smin, message: `${ZERO_FLOOR}; give this schedule a minSize of 1 or more (or maxSize 0 to switch the runners off)` });
     }
   });
   if (typeof a.timeZone === "string" && !isIanaZone(a.timeZone)) out.push({ path: "/timeZone", value: a.timeZone, message: 'must be an IANA time zone such as "Europe/Berlin" or "America/New_York"' });
@@ -250,16 +257,14 @@ function crossField(raw: Record<string, unknown>, out: AnswerError[]): void {
       }
     }
   }
+  if (a.useLaunchConfiguration === true && Array.isArray(a.instanceTypes) && a.instanceTypes.length > 1) {
+    out.push({ path: "/instanceTypes", value: a.instanceTypes, message: "must hold a single instance type with useLaunchConfiguration: a launch configuration has no mixed-instances policy" });
+  }
   for (const key of ["buildAllowedCidrs", "egressCidrs"]) {
     strings(a[key]).forEach((c, i) => {
       if (!cidrOk(c)) out.push({ path: `/${key}/${i}`, value: c, message: "is not an IPv4 CIDR: each octet must be 0-255" });
       else if (key === "buildAllowedCidrs" && c.endsWith("/0")) out.push({ path: `/buildAllowedCidrs/${i}`, value: c, message: "must not open SSH to the whole internet; give the CIDR of the network Packer runs from, or use sshInterface session_manager" });
     });
-  }
-  if (a.tags && typeof a.tags === "object") {
-    for (const [k, v] of Object.entries(a.tags as Record<string, unknown>)) {
-      if (typeof v === "string" && v.includes("{{")) out.push({ path: pointer(["tags", k]), value: v, message: 'must not contain "{{": the AMI is tagged by Packer, which reads "{{" as the start of a template' });
-    }
   }
   if (a.registrationMode === "authentication-token") {
     for (const key of ["runnerTags", "runUntagged", "runnerLocked"]) {

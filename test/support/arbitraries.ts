@@ -138,13 +138,16 @@ const scheduleCandidate = fc
     return s;
   });
 
-/** Schedules whose sizes, with the ASG's filling the ones left out, keep min ≤ desired ≤ max. */
-function schedulesArb(sizes: { min: number; max: number; desired: number }): fc.Arbitrary<unknown[]> {
+/**
+ * Schedules whose sizes, with the ASG's filling the ones left out, keep min ≤ desired ≤ max,
+ * and (with load-driven scaling) a minimum of 1 or more wherever the maximum is not 0.
+ */
+function schedulesArb(sizes: { min: number; max: number; desired: number }, tracking: boolean): fc.Arbitrary<unknown[]> {
   const one = scheduleCandidate.filter((s) => {
     const lo = (s.minSize as number | undefined) ?? sizes.min;
     const mid = (s.desiredCapacity as number | undefined) ?? sizes.desired;
     const hi = (s.maxSize as number | undefined) ?? sizes.max;
-    return lo <= mid && mid <= hi;
+    return lo <= mid && mid <= hi && !(tracking && lo === 0 && hi > 0);
   });
   return fc.uniqueArray(one, { maxLength: 3, selector: (s) => s.name });
 }
@@ -169,8 +172,7 @@ const typesFor = Object.fromEntries(
   }),
 );
 const fixed = {
-  // Packer would evaluate "{{" in the AMI's tags, so validate.ts refuses it in tag values.
-  tags: (schemaArb(answers.tags) as fc.Arbitrary<Record<string, string>>).filter((t) => !Object.values(t).some((v) => v.includes("{{"))),
+  tags: schemaArb(answers.tags),
   timeZone: timeZoneArb,
   buildAllowedCidrs: fc.uniqueArray(cidrArb(1), { minLength: 1, maxLength: 3 }),
   egressCidrs: fc.uniqueArray(cidrArb(0), { minLength: 1, maxLength: 3 }),
@@ -185,6 +187,7 @@ export const answersArb: fc.Arbitrary<Record<string, unknown>> = fc
     sizes: fc.tuple(size("asgMinSize"), size("asgDesiredCapacity"), size("asgMaxSize")).map((t) => t.sort((a, b) => a - b)).filter(([, , hi]) => hi >= (answers.asgMaxSize.minimum ?? 0)),
     conditions: fc.record(Object.fromEntries(Object.entries(answers).filter(([, s]) => s.enum).map(([k, s]) => [k, fc.constantFrom(...s.enum!)]))),
   })
+  .filter(({ sizes: [min], conditions }) => !(min === 0 && conditions.scalingPolicy !== "none"))
   .chain(({ sizes: [min, desired, max], conditions }) => {
     const arm = conditions.architecture === "arm64";
     const overrides: Record<string, fc.Arbitrary<unknown>> = {
@@ -194,7 +197,7 @@ export const answersArb: fc.Arbitrary<Record<string, unknown>> = fc
       asgMinSize: fc.constant(min),
       asgMaxSize: fc.constant(max),
       asgDesiredCapacity: fc.constant(desired),
-      schedules: schedulesArb({ min, max, desired }),
+      schedules: schedulesArb({ min, max, desired }, conditions.scalingPolicy !== "none"),
     };
     const record: Record<string, fc.Arbitrary<unknown>> = {};
     for (const key of Object.keys(answers)) {
@@ -204,7 +207,10 @@ export const answersArb: fc.Arbitrary<Record<string, unknown>> = fc
     // Enums are always given because other answers were chosen for them; the three sizes go
     // together, or min ≤ desired ≤ max could break against a default; the default instance type is x86_64.
     const required = [...answersSchema.required, ...Object.keys(conditions), "asgMinSize", "asgMaxSize", "asgDesiredCapacity", ...(arm ? ["instanceTypes"] : [])];
-    return fc.record(record, { requiredKeys: required.filter((k) => k in record) });
+    // A launch configuration takes a single instance type.
+    return fc
+      .record(record, { requiredKeys: required.filter((k) => k in record) })
+      .map((r) => (r.useLaunchConfiguration === true && Array.isArray(r.instanceTypes) ? { ...r, instanceTypes: r.instanceTypes.slice(0, 1) } : r));
   });
 
 export interface FreeText {

@@ -64,11 +64,8 @@ export function warnings(a: Answers): string[] {
   const out: string[] = [];
   if (a.useLaunchConfiguration) {
     out.push(
-      "useLaunchConfiguration: launch configurations are legacy. AWS accounts created on or after 2024-10-01 cannot create them, and they get no new instance types; prefer the launch template (useLaunchConfiguration: false).",
+      "useLaunchConfiguration: launch configurations are legacy. AWS accounts created on or after 2024-10-01 cannot create them, and they get no instance types released after 2022; prefer the launch template (useLaunchConfiguration: false).",
     );
-    if (a.instanceTypes.length > 1) {
-      out.push(`instanceTypes: a launch configuration takes one instance type, so only ${a.instanceTypes[0]} is used; the others need a launch template (mixed instances).`);
-    }
   }
   const desired = a.schedules.length ? a.schedules.map((s) => scheduleSizes(a, s).desired_capacity) : [a.asgDesiredCapacity];
   if (desired.every((d) => d === 0)) {
