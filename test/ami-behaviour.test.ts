@@ -387,14 +387,33 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
     expect(p.calls).toEqual([]);
   });
 
-  it("the lifecycle watcher stops the runner unit once the instance is terminating", () => {
+  it("the lifecycle watcher stops the runner unit once the instance is terminating (its ExecStop drains, unregisters, completes)", () => {
     const h = host();
+    h.stub("active-gitlab-runner-aws.service", "");
     h.stub("lifecycle", "InService\nInService\nTerminated\n");
     const r = h.run("lifecycle-watch.sh");
     expect(r.status).toBe(0);
     const polls = r.calls.filter((c) => c[0] === "curl" && c.at(-1)!.endsWith("/autoscaling/target-lifecycle-state"));
     expect(polls).toHaveLength(3);
-    expect(r.calls.filter((c) => c[0] === "systemctl")).toEqual([["systemctl", "stop", "gitlab-runner-aws.service"]]);
+    expect(r.calls.filter((c) => c[0] === "systemctl")).toEqual([
+      ["systemctl", "is-active", "--quiet", "gitlab-runner-aws.service"],
+      ["systemctl", "stop", "gitlab-runner-aws.service"],
+    ]);
+    expect(r.calls.filter((c) => c[0] === "aws")).toEqual([]);
+  });
+
+  it("when registration failed (the unit is not active, so systemd runs no ExecStop), the watcher completes the lifecycle action itself", () => {
+    const h = host();
+    h.stub("ssm-error", "An error occurred (ParameterNotFound) when calling the GetParameter operation: \n");
+    expect(h.run("register.sh").status).not.toBe(0);
+    h.stub("lifecycle", "Terminated\n");
+    const r = h.run("lifecycle-watch.sh");
+    expect(r.status).toBe(0);
+    expect(r.calls.filter((c) => c[0] === "gitlab-runner")).toEqual([]);
+    const complete = r.calls.filter((c) => c[0] === "aws" && c[1] === "autoscaling");
+    expect(complete).toHaveLength(1);
+    expect(flagValue(complete[0], "--lifecycle-hook-name")).toBe(config.lifecycle_hook_name);
+    expect(flagValue(complete[0], "--lifecycle-action-result")).toBe("CONTINUE");
   });
 
   it("publishes busy job slots as a percentage of concurrent, with job-based scaling only", () => {

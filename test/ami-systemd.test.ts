@@ -95,6 +95,8 @@ describe.each(exampleFiles)("systemd units of %s", (file) => {
     expect(files.some((f) => /(^|\/)gitlab-runner\.service$/.test(f.path))).toBe(false);
     const dropin = unit("gitlab-runner.service.d/50-gitlab-runner-aws.conf");
     expect(list(dropin, "Service", "KillSignal")).toEqual(["SIGQUIT"]);
+    // Only the main process gets SIGQUIT: the shell executor's jobs live in the same cgroup.
+    expect(list(dropin, "Service", "KillMode")).toEqual(["mixed"]);
     expect(list(dropin, "Service", "TimeoutStopSec")).toEqual([String(a.drainTimeoutSeconds)]);
     expect(list(dropin, "Unit", "Requires")).toContain("gitlab-runner-aws.service");
     expect(list(dropin, "Unit", "PropagatesStopTo")).toContain("gitlab-runner-aws.service");
