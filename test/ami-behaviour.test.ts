@@ -86,6 +86,13 @@ case "$1" in
   *) exit 1 ;;
 esac
 `,
+  iptables: `
+case "$1" in
+  -C) [ -f "$STUB_DIR/iptables-rule" ] ;;
+  -I) printf '%s\\n' "\${*:2}" >"$STUB_DIR/iptables-rule" ;;
+  *) exit 2 ;;
+esac
+`,
   systemctl: `
 case "$1" in
   is-active) [ -f "$STUB_DIR/active-\${*: -1}" ] ;;
@@ -276,6 +283,25 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
     expect(r.calls.filter((c) => c[0] === "systemctl")).toEqual([["systemctl", "daemon-reload"]]);
     expect(statSync(h.path("/etc/gitlab-runner/config.toml")).mode & 0o077).toBe(0);
     expect(h.tokenLeaks()).toEqual([]);
+  });
+
+  it("keeps the shell executor's jobs off the instance metadata service before registering, once per boot", () => {
+    const h = host();
+    const r = h.run("register.sh");
+    expect(r.status).toBe(0);
+    const iptables = r.calls.filter((c) => c[0] === "iptables");
+    if (answers.executor !== "shell") {
+      expect(iptables).toEqual([]);
+      return;
+    }
+    const rule = ["OUTPUT", "-d", "169.254.169.254", "-m", "owner", "--uid-owner", "gitlab-runner", "-j", "REJECT"];
+    expect(iptables).toEqual([
+      ["iptables", "-C", ...rule],
+      ["iptables", "-I", ...rule],
+    ]);
+    expect(r.calls.findIndex((c) => c[0] === "iptables")).toBeLessThan(r.calls.findIndex((c) => c[0] === "gitlab-runner"));
+    const again = h.run("register.sh");
+    expect(again.calls.filter((c) => c[0] === "iptables")).toEqual([["iptables", "-C", ...rule]]);
   });
 
   it("does not register again on a restart or a second boot", () => {
