@@ -93,6 +93,13 @@ describe("validateAnswers", () => {
     expect(errorsOf({ ...minimal, scalingPolicy: "jobs", asgMinSize: 0 })[0].message).toMatch(/no metric scales it out again/);
   });
 
+  it("takes every form of KMS key: id, multi-Region id, ARNs, aliases", () => {
+    for (const k of ["alias/aws/ssm", "1234abcd-12ab-34cd-56ef-1234567890ab", "mrk-1234abcd12ab34cd56ef1234567890ab", "arn:aws:kms:us-west-2:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab", "arn:aws:kms:us-west-2:111122223333:alias/runners"]) {
+      expect(errorsOf({ ...minimal, tokenKmsKeyId: k }), k).toEqual([]);
+    }
+    expect(errorsOf({ ...minimal, tokenKmsKeyId: "mrk-123" }).map((e) => e.path)).toEqual(["/tokenKmsKeyId"]);
+  });
+
   it("checks id shapes", () => {
     const errs = errorsOf({ ...minimal, vpcId: "subnet-0a1b2c3d", subnetIds: ["vpc-0a1b2c3d", "subnet-0A1B2C3D"], buildSubnetId: "subnet-123" });
     expect(errs.map((e) => e.path)).toEqual(["/vpcId", "/subnetIds/0", "/subnetIds/1", "/buildSubnetId"]);
