@@ -127,6 +127,20 @@ describe("validateAnswers", () => {
     expect(errs.map((e) => e.path)).toEqual(["/buildAllowedCidrs/0", "/buildAllowedCidrs/1"]);
   });
 
+  it("refuses CIDRs with host bits set, which AWS refuses at apply, and names the network", () => {
+    const errs = errorsOf({ ...minimal, egressCidrs: ["0.0.0.1/0", "10.1.2.3/8", "192.168.1.0/24", "10.0.0.7/32"] });
+    expect(errs.map((e) => [e.path, e.message])).toEqual([
+      ["/egressCidrs/0", 'has host bits set, which AWS refuses; did you mean "0.0.0.0/0"?'],
+      ["/egressCidrs/1", 'has host bits set, which AWS refuses; did you mean "10.0.0.0/8"?'],
+    ]);
+  });
+
+  it("refuses tag letters newer than Terraform's Unicode tables, naming the key", () => {
+    const errs = errorsOf({ ...minimal, tags: { "Team/x": "a\u1c89", Ok: "é 日本" } });
+    expect(errs.map((e) => e.path)).toEqual(["/tags/Team~1x"]);
+    expect(errs[0].message).toMatch(/^value holds .* \(U\+1C89\), a character newer than Terraform's Unicode tables/);
+  });
+
   it("refuses Packer template syntax in tag values", () => {
     expect(errorsOf({ ...minimal, tags: { Team: "a {{timestamp}}", Ok: "x" } }).map((e) => e.path)).toEqual(["/tags/Team"]);
   });

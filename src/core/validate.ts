@@ -213,6 +213,31 @@ function cidrOk(c: string): boolean {
   return c.split("/")[0].split(".").every((o) => Number(o) <= 255);
 }
 
+/** The network of an IPv4 CIDR: its address with the host bits cleared, as AWS wants it ("10.1.2.3/8" → "10.0.0.0/8"). */
+export function canonicalCidr(c: string): string {
+  const [address, prefix] = c.split("/");
+  const bits = Number(prefix);
+  const n = address.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  const net = (n & mask) >>> 0;
+  return `${[24, 16, 8, 0].map((sh) => (net >>> sh) & 255).join(".")}/${bits}`;
+}
+
+/**
+ * Letters and digits that JavaScript's Unicode tables know but Terraform's do
+ * not (its Go regexp engine has Unicode 15.0; Node has newer tables): the
+ * tags variable's validation would refuse them at plan time. Found by asking
+ * Terraform 1.11 about every character the schema's pattern accepts.
+ */
+export const NEWER_THAN_TERRAFORM = /[\u1c89\u1c8a\ua7cb-\ua7cf\ua7d2\ua7d4\ua7da-\ua7dc\ua7f1\u{105c0}-\u{105f3}\u{10940}-\u{10959}\u{10d40}-\u{10d85}\u{10ec2}-\u{10ec7}\u{11380}-\u{113d3}\u{116d0}-\u{116e3}\u{11bc0}-\u{11bf9}\u{11db0}-\u{11de9}\u{13460}-\u{143fa}\u{16100}-\u{16139}\u{16d40}-\u{16d79}\u{16ea0}-\u{16ed3}\u{16ff2}-\u{16ff6}\u{187f8}-\u{187ff}\u{18cff}-\u{18d1e}\u{18d80}-\u{18df2}\u{1ccf0}-\u{1ccf9}\u{1e5d0}-\u{1e5fa}\u{1e6c0}-\u{1e6ff}\u{2b73a}-\u{2b73f}\u{2cea2}-\u{2cead}\u{2ebf0}-\u{2ee5d}\u{323b0}-\u{33479}]/u;
+
+/** Why Terraform would refuse a tag key or value the schema's pattern accepts, if it would (text not in NFC is refused elsewhere). */
+export function tagTextProblem(text: string): string | undefined {
+  const newer = NEWER_THAN_TERRAFORM.exec(text);
+  if (newer) return `holds ${JSON.stringify(newer[0])} (U+${newer[0].codePointAt(0)!.toString(16).toUpperCase()}), a character newer than Terraform's Unicode tables; leave it out`;
+  return undefined;
+}
+
 const isInt = (x: unknown): x is number => Number.isInteger(x);
 const strings = (x: unknown): string[] => (Array.isArray(x) ? x.filter((v): v is string => typeof v === "string") : []);
 
@@ -263,8 +288,17 @@ function crossField(raw: Record<string, unknown>, out: AnswerError[]): void {
   for (const key of ["buildAllowedCidrs", "egressCidrs"]) {
     strings(a[key]).forEach((c, i) => {
       if (!cidrOk(c)) out.push({ path: `/${key}/${i}`, value: c, message: "is not an IPv4 CIDR: each octet must be 0-255" });
+      else if (canonicalCidr(c) !== c) out.push({ path: `/${key}/${i}`, value: c, message: `has host bits set, which AWS refuses; did you mean "${canonicalCidr(c)}"?` });
       else if (key === "buildAllowedCidrs" && c.endsWith("/0")) out.push({ path: `/buildAllowedCidrs/${i}`, value: c, message: "must not open SSH to the whole internet; give the CIDR of the network Packer runs from, or use sshInterface session_manager" });
     });
+  }
+  if (a.tags && typeof a.tags === "object" && !Array.isArray(a.tags)) {
+    for (const [k, v] of Object.entries(a.tags as Record<string, unknown>)) {
+      for (const [text, what] of [[k, "key"], [v, "value"]] as const) {
+        const problem = typeof text === "string" ? tagTextProblem(text) : undefined;
+        if (problem) out.push({ path: pointer(["tags", k]), value: text, message: `${what} ${problem}` });
+      }
+    }
   }
   if (a.registrationMode === "authentication-token") {
     for (const key of ["runnerTags", "runUntagged", "runnerLocked"]) {
