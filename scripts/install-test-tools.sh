@@ -10,10 +10,18 @@ for p in "${PKGS[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "test tools: all present (${PKGS[*]})"
-  exit 0
+else
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "test tools: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-echo "test tools: installing ${missing[*]}"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# Terraform is not a Debian package: the plan tests need it on PATH (or
+# TERRAFORM=/path/to/terraform). They fail, and say so, without it.
+if ! command -v "${TERRAFORM:-terraform}" >/dev/null; then
+  echo "test tools: terraform (1.11 or later) is missing; install it from HashiCorp's release archive or apt repository, or set TERRAFORM=/path/to/terraform" >&2
+  exit 1
+fi
+echo "test tools: $("${TERRAFORM:-terraform}" version 2>/dev/null | head -n 1)"

@@ -3,12 +3,17 @@
  * (`terraform show -json`) against the answers. The example tests and the
  * fuzzed-answers test run the same list.
  */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import YAML from "yaml";
 import { expect } from "vitest";
 import { namesContext } from "../../src/core/context/names.js";
 import { scheduleSizes } from "../../src/core/context/terraform.js";
 import type { Answers } from "../../src/core/types.js";
 import { runtimeConfig } from "../fixtures/ami/runtime-config.js";
+import { renderAnswers } from "./tools.js";
 import { ofType, theOne, type Plan, type TerraformResult } from "./terraform-plan.js";
 
 /** The IAM policy documents of the planned role policies that are known at plan time, parsed. */
@@ -122,6 +127,16 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
       expect(file).toMatchObject({ path: names.runtimeConfigPath, owner: "root:root", permissions: "0644" });
       expect(JSON.parse(file.content)).toEqual(runtimeConfig(a));
       expect(userData).not.toMatch(/glrt-|GR1348941/);
+      // The AMI's own check of the file (common.sh load_runtime_config) accepts it.
+      const root = mkdtempSync(join(tmpdir(), "glra-runtime-"));
+      mkdirSync(join(root, dirname(file.path)), { recursive: true });
+      writeFileSync(join(root, file.path), file.content);
+      const common = join(root, "common.sh");
+      writeFileSync(common, renderAnswers(a).find((f) => f.path === "files/libexec/common.sh")!.contents);
+      const check = spawnSync("bash", ["-c", '. "$1" && load_runtime_config', "check", common], { encoding: "utf8", env: { ...process.env, GITLAB_RUNNER_AWS_ROOT: root } });
+      rmSync(root, { recursive: true, force: true });
+      expect(check.stderr).toBe("");
+      expect(check.status).toBe(0);
     },
   ],
   [
