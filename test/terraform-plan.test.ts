@@ -9,23 +9,15 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Answers } from "../src/core/types.js";
 import { NEWER_THAN_TERRAFORM, tagTextProblem } from "../src/core/validate.js";
 import { planProperties } from "./support/plan-properties.js";
 import { planAnswers, terraformBinary, type TerraformResult } from "./support/terraform-plan.js";
-import { exampleAnswers, exampleFiles, renderAnswers, validAnswers } from "./support/tools.js";
+import { terraformScenarios } from "./support/scenarios.js";
+import { exampleAnswers, renderAnswers } from "./support/tools.js";
 
 const base = exampleAnswers("answers.yaml");
-const cases: [string, Answers][] = [
-  ...exampleFiles.map((f): [string, Answers] => [f, exampleAnswers(f)]),
-  [
-    "answers.yaml with shell, one instance type, cpu, explicit AMI, no Session Manager, the longest drain",
-    validAnswers({ ...base, executor: "shell", instanceTypes: ["c7i.large"], scalingPolicy: "cpu", amiId: "ami-0123456789abcdef0", sessionManagerAccess: false, drainTimeoutSeconds: 6600 }),
-  ],
-  ["answers.yaml with a launch configuration, no load-driven scaling, no schedules", validAnswers({ ...base, useLaunchConfiguration: true, instanceTypes: ["t3.large"], scalingPolicy: "none", schedules: [] })],
-];
 
-describe.each(cases)("terraform plan of %s", (_name, a) => {
+describe.each(terraformScenarios)("terraform plan of %s", (_name, a) => {
   let result: TerraformResult;
   beforeAll(async () => {
     result = await planAnswers(a);

@@ -3,19 +3,12 @@ import { describe, expect, it } from "vitest";
 import { namesContext } from "../src/core/context/names.js";
 import { scheduleSizes, warnings } from "../src/core/context/terraform.js";
 import type { Answers } from "../src/core/types.js";
-import { exampleAnswers, exampleFiles, renderAnswers, validAnswers } from "./support/tools.js";
+import { terraformScenarios } from "./support/scenarios.js";
+import { exampleAnswers, renderAnswers, validAnswers } from "./support/tools.js";
 import { runtimeConfig } from "./fixtures/ami/runtime-config.js";
 import { block, blocks, evaluate, localsOf, outputsOf, parseTerraform, resourceTypes, type Body, type Scope, type TfConfig } from "./terraform-support.js";
 
 const base = exampleAnswers("answers.yaml");
-const scenarios: [string, Answers][] = [
-  ...exampleFiles.map((f): [string, Answers] => [f, exampleAnswers(f)]),
-  [
-    "answers.yaml with shell, one instance type, cpu, explicit AMI, no Session Manager, the longest drain",
-    validAnswers({ ...base, executor: "shell", instanceTypes: ["c7i.large"], scalingPolicy: "cpu", amiId: "ami-0123456789abcdef0", sessionManagerAccess: false, drainTimeoutSeconds: 6600 }),
-  ],
-  ["answers.yaml with a launch configuration, no load-driven scaling, no schedules", validAnswers({ ...base, useLaunchConfiguration: true, instanceTypes: ["t3.large"], scalingPolicy: "none", schedules: [] })],
-];
 
 /** Stand-ins for values only AWS knows (data sources, computed attributes). */
 const AWS: Scope = {
@@ -41,7 +34,7 @@ async function expand(cfg: TfConfig, body: Body, name: string, scope: Scope = {}
 const launchOf = (cfg: TfConfig, a: Answers) =>
   a.useLaunchConfiguration ? block(cfg, "resource", "aws_launch_configuration", "runner") : block(cfg, "resource", "aws_launch_template", "runner");
 
-describe.each(scenarios)("terraform/ for %s", (_name, a) => {
+describe.each(terraformScenarios)("terraform/ for %s", (_name, a) => {
   const files = renderAnswers(a);
   const names = namesContext(a);
   const cfgP = parseTerraform(files);

@@ -1,0 +1,14 @@
+import type { Answers } from "../../src/core/types.js";
+import { exampleAnswers, exampleFiles, validAnswers } from "./tools.js";
+
+const base = exampleAnswers("answers.yaml");
+
+/** Every example, plus variations of answers.yaml that reach the Terraform branches the examples leave out. */
+export const terraformScenarios: [string, Answers][] = [
+  ...exampleFiles.map((f): [string, Answers] => [f, exampleAnswers(f)]),
+  [
+    "answers.yaml with shell, one instance type, cpu, explicit AMI, no Session Manager, the longest drain",
+    validAnswers({ ...base, executor: "shell", instanceTypes: ["c7i.large"], scalingPolicy: "cpu", amiId: "ami-0123456789abcdef0", sessionManagerAccess: false, drainTimeoutSeconds: 6600 }),
+  ],
+  ["answers.yaml with a launch configuration, no load-driven scaling, no schedules", validAnswers({ ...base, useLaunchConfiguration: true, instanceTypes: ["t3.large"], scalingPolicy: "none", schedules: [] })],
+];
