@@ -143,7 +143,8 @@ export function markdownTable(header: string[], rows: string[][]): string {
 /** Values derived from the answers for the templates of this layer (ctx.docs). */
 export function docsContext(a: Answers) {
   const rows = scheduleRows(a);
-  const url = a.gitlabUrl.replace(/\/+$/, "");
+  // Normalised by validateAnswers (normalizeGitlabUrl): the same form as the pipeline's OIDC audience.
+  const url = a.gitlabUrl;
   return {
     schedules: rows,
     scheduleTable: markdownTable(
