@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { packageRoot } from "../src/core/package-root.js";
 import type { Answers } from "../src/core/types.js";
-import { exampleAnswers, exampleFiles, fileOf, renderAnswers, requireTool, validAnswers } from "./support/tools.js";
+import { pins } from "../src/core/render.js";
+import { exampleAnswers, exampleFiles, fileOf, generatorVersion, renderAnswers, requireTool, validAnswers } from "./support/tools.js";
 
 /**
  * The generated README's first-time setup, run as written: its shell blocks, in
@@ -58,7 +59,7 @@ function runBlocks(blocks: string[], stdin: string, apiToken = ""): Run {
   const dir = mkdtempSync(join(tmpdir(), "glra-setup-"));
   const bin = join(dir, "bin"), log = join(dir, "log"), cwd = join(dir, "repo"), tmp = join(dir, "tmp");
   for (const d of [bin, log, cwd, tmp]) mkdirSync(d);
-  for (const tool of ["aws", "curl", "git"]) {
+  for (const tool of ["aws", "curl", "git", "npx"]) {
     writeFileSync(join(bin, tool), STUB);
     chmodSync(join(bin, tool), 0o755);
   }
@@ -250,5 +251,33 @@ describe("the GitLab URL, end to end: the pipeline's audience is the identity pr
       expect(st.Condition.StringEquals[`${host}:aud`]).toBe(normal);
     }
     expect(JSON.parse(fileOf(files, "terraform/terraform.tfvars.json").contents).gitlab_url).toBe(normal);
+  });
+});
+
+describe.each(exampleFiles)("the generated README of examples/%s says how to move the gitlab-runner pin", (example) => {
+  const answers = exampleAnswers(example);
+  const files = renderAnswers(answers);
+  const text = fileOf(files, "README.md").contents;
+  const body = section(text, "### Update gitlab-runner");
+
+  it("names the pinned version, the answer, the day the default was checked, and the Packer variable that holds it", () => {
+    const packer = JSON.parse(fileOf(files, "packer-build.json").contents) as { variables: Record<string, string> };
+    const variable = /`([a-z_]+)` variable in `packer-build\.json`/.exec(body)![1];
+    expect(packer.variables[variable]).toBe(answers.gitlabRunnerVersion);
+    expect(body).toContain(`gitlab-runner ${answers.gitlabRunnerVersion} (answer \`gitlabRunnerVersion\``);
+    expect(body).toContain(`checked on ${pins.checked}`);
+  });
+
+  it("its commands regenerate with the new version as the only answer given, then commit", () => {
+    const run = runBlocks(shBlocks(body), "");
+    expect(run.status, run.stderr).toBe(0);
+    const npx = run.calls.find((c) => c.tool === "npx")!;
+    expect(npx.argv).toContain("--answers");
+    const given = parseYaml(npx.files) as Record<string, unknown>;
+    expect(Object.keys(given)).toEqual(["gitlabRunnerVersion"]);
+    expect(validAnswers({ ...answers, ...given }).gitlabRunnerVersion).toBe(given.gitlabRunnerVersion);
+    expect(npx.argv).toContain(`generator-gitlab-runner-aws@${generatorVersion}`);
+    expect(run.calls.find((c) => c.tool === "git")?.argv[0]).toBe("commit");
+    expect(readdirSync(run.cwd)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Stub of aws, curl and git for test/readme-setup.test.ts. Records its argv
+# Stub of aws, curl, git and npx for test/readme-setup.test.ts. Records its argv
 # (NUL-separated), the mode, path and contents of every file:// argument, and,
 # for curl, standard input when an argument is "-"; curl answers like the
 # GitLab API's POST /user/runners.
@@ -15,6 +15,11 @@ for a in "$@"; do
       cat "$f" >>"$log.files"
       ;;
   esac
+done
+prev=
+for a in "$@"; do
+  [ "$prev" = --answers ] && cat "$a" >>"$log.files"
+  prev="$a"
 done
 if [ "$name" = curl ]; then
   for a in "$@"; do [ "$a" = - ] && cat >"$log.stdin"; done

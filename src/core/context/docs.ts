@@ -1,5 +1,4 @@
 import { markdownText } from "../escape.js";
-import { readJson } from "../package-root.js";
 import type { Answers, Schedule } from "../types.js";
 import { scheduleSizes } from "./terraform.js";
 
@@ -210,10 +209,6 @@ function needsTable(rows: NetworkNeed[]): string {
   );
 }
 
-interface Pins {
-  checked?: string;
-}
-
 /** Values derived from the answers for the templates of this layer (ctx.docs). */
 export function docsContext(a: Answers) {
   const rows = scheduleRows(a);
@@ -255,8 +250,7 @@ export function docsContext(a: Answers) {
         ["A runner for this pipeline", a.ciJobTags.length ? a.ciJobTags.map((t) => "`" + t + "`").join(", ") : "untagged jobs", "step 6; The runner of this pipeline below"],
       ],
     ),
-    /** The date the generator's pinned versions were last checked (schema/pins.json). */
-    pinsChecked: readJson<Pins>("schema/pins.json").checked ?? "",
+
     /** Issuer of GitLab's ID tokens without the scheme: the IAM OIDC provider and condition-key prefix. */
     oidcProvider: url.replace(/^https:\/\//, ""),
     iacCommand: a.iacTool,
