@@ -149,6 +149,9 @@ export interface NetworkNeed {
   why: string;
 }
 
+/** Host and port of an https URL as the schema accepts it (the WHATWG parser refuses some of those, such as a port above 65535). */
+export const hostOf = (url: string): string => /^https:\/\/([^/]+)/.exec(url)![1];
+
 /** The registry host of an image reference (Docker Hub when the first part names no host). */
 export function registryOf(image: string): string {
   const first = image.split("/")[0];
@@ -164,7 +167,7 @@ export function networkNeeds(a: Answers): { runners: NetworkNeed[]; build: Netwo
   const r = a.awsRegion;
   const aws = (svc: string) => `${svc}.${r}.amazonaws.com`;
   const vpce = (svc: string) => `com.amazonaws.${r}.${svc}`;
-  const gitlabHost = new URL(a.gitlabUrl).host;
+  const gitlabHost = hostOf(a.gitlabUrl);
   const runners: NetworkNeed[] = [
     { service: "GitLab", host: gitlabHost, endpoint: "", why: "register, poll for jobs, send logs, unregister (HTTPS)" },
     { service: "SSM", host: aws("ssm"), endpoint: vpce("ssm"), why: "the runner token at boot (SSM decrypts it: no KMS endpoint needed)" + (a.sessionManagerAccess ? "; Session Manager" : "") },
@@ -231,7 +234,7 @@ export function docsContext(a: Answers) {
     ),
     gitlabUrl: url,
     /** Host (and port) of the GitLab URL. */
-    gitlabHost: new URL(url).host,
+    gitlabHost: hostOf(url),
     network: (() => {
       const n = networkNeeds(a);
       return { runners: needsTable(n.runners), build: needsTable(n.build), pipeline: needsTable(n.pipeline) };
