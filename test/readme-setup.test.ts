@@ -59,7 +59,7 @@ function runBlocks(blocks: string[], stdin: string, apiToken = ""): Run {
   const dir = mkdtempSync(join(tmpdir(), "glra-setup-"));
   const bin = join(dir, "bin"), log = join(dir, "log"), cwd = join(dir, "repo"), tmp = join(dir, "tmp");
   for (const d of [bin, log, cwd, tmp]) mkdirSync(d);
-  for (const tool of ["aws", "curl", "git", "npx"]) {
+  for (const tool of ["aws", "curl", "git", "npx", "packer", "terraform", "tofu"]) {
     writeFileSync(join(bin, tool), STUB);
     chmodSync(join(bin, tool), 0o755);
   }
@@ -279,5 +279,31 @@ describe.each(exampleFiles)("the generated README of examples/%s says how to mov
     expect(npx.argv).toContain(`generator-gitlab-runner-aws@${generatorVersion}`);
     expect(run.calls.find((c) => c.tool === "git")?.argv[0]).toBe("commit");
     expect(readdirSync(run.cwd)).toEqual([]);
+  });
+});
+
+describe.each(exampleFiles)("the workstation bootstrap of examples/%s", (example) => {
+  const answers = exampleAnswers(example);
+  const text = readmeOf(answers);
+  const [block, ...more] = shBlocks(section(text, "### The runner of this pipeline"));
+
+  it("builds the AMI and applies with the pipeline's state, the GitLab token read without echo and never on a command line", () => {
+    expect(more).toEqual([]);
+    const token = "glpat-BootstrapToken0123456789";
+    const run = runBlocks([...shBlocks(section(text, "## Before you start").split("\n### ")[0]), block], `${token}\n`);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.execs).not.toContain(token);
+    const tools = run.calls.map((c) => [c.tool, ...c.argv.slice(0, 1)].join(" "));
+    expect(tools).toEqual(["packer plugins", "packer build", `${answers.iacTool} init`, `${answers.iacTool} plan`, `${answers.iacTool} apply`]);
+    expect(run.calls.find((c) => c.argv[0] === "apply")!.argv).toContain("plan.cache");
+  });
+
+  it("uses the state address the pipeline uses", () => {
+    const probe = runBlocks([...shBlocks(section(text, "## Before you start").split("\n### ")[0]), block.replace(/^(tofu|terraform) init.*$/m, 'echo "ADDRESS=$TF_HTTP_ADDRESS"; echo "LOCK=$TF_HTTP_LOCK_ADDRESS"')], "x\n");
+    expect(probe.stdout).toContain(`ADDRESS=${answers.gitlabUrl}/api/v4/projects/12345/terraform/state/${answers.projectName}\n`);
+    expect(probe.stdout).toContain(`LOCK=${answers.gitlabUrl}/api/v4/projects/12345/terraform/state/${answers.projectName}/lock\n`);
+    const ci = fileOf(renderAnswers(answers), ".gitlab-ci.yml").contents;
+    expect(ci).toContain('export TF_HTTP_ADDRESS="${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/terraform/state/${TF_STATE_NAME}"');
+    expect(parseYaml(ci, { customTags: [{ tag: "!reference", collection: "seq", resolve: (s) => s }] }).variables.TF_STATE_NAME).toBe(answers.projectName);
   });
 });
