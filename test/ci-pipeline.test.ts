@@ -202,6 +202,13 @@ describe.each(exampleFiles)(".gitlab-ci.yml of examples/%s", (example) => {
     expect(script.includes("session-manager-plugin")).toBe(answers.sshInterface === "session_manager");
   });
 
+  it("runs every job on a runner with ciJobTags, and build-ami on the in-VPC runner of buildJobTags with private_ip", () => {
+    const defaultTags = ((ci.default as { tags?: string[] } | undefined)?.tags ?? []);
+    const tagsOf = (j: string) => (resolved(ci, j).tags as string[] | undefined) ?? defaultTags;
+    for (const j of jobs) expect(tagsOf(j), j).toEqual(j === "build-ami" && answers.sshInterface === "private_ip" ? answers.buildJobTags : answers.ciJobTags);
+    if (answers.sshInterface === "private_ip") expect(tagsOf("build-ami").length).toBeGreaterThan(0);
+  });
+
   it("avoids duplicate branch and merge-request pipelines", () => {
     const rules = ci.workflow!.rules as Array<Record<string, string>>;
     const never = rules.findIndex((r) => r.when === "never");
@@ -256,6 +263,34 @@ describe("user values stay data in .gitlab-ci.yml", () => {
     }
     expect(validateCi(plain)).toBe(true);
     return prettier.format(text, { parser: "yaml" }).then((f) => expect(f).toBe(text));
+  });
+});
+
+describe("job tags", () => {
+  const tagsOf = (answers: Answers) => {
+    const { ci, plain } = ciOf(answers);
+    expect(validateCi(plain), JSON.stringify(validateCi.errors)).toBe(true);
+    const defaults = (ci.default as { tags?: string[] } | undefined)?.tags ?? [];
+    return Object.fromEntries(jobNames(ci).map((j) => [j, (resolved(ci, j).tags as string[] | undefined) ?? defaults]));
+  };
+  const base = exampleAnswers("answers.yaml");
+
+  it("are absent by default (untagged jobs), with session_manager too", () => {
+    for (const tags of Object.values(tagsOf(base))) expect(tags).toEqual([]);
+  });
+
+  it("ciJobTags tag every job, build-ami included with session_manager; values arrive as data", () => {
+    const ciJobTags = ["docker", "null", "1e3", "a:b/c-d_e.f"];
+    for (const tags of Object.values(tagsOf(validAnswers({ ...base, ciJobTags })))) expect(tags).toEqual(ciJobTags);
+  });
+
+  it("with private_ip, build-ami takes buildJobTags instead of ciJobTags", () => {
+    const t = tagsOf(validAnswers({ ...base, sshInterface: "private_ip", buildJobTags: ["aws-vpc", "yes"], ciJobTags: ["docker"] }));
+    expect(t["build-ami"]).toEqual(["aws-vpc", "yes"]);
+    for (const [j, tags] of Object.entries(t)) if (j !== "build-ami") expect(tags, j).toEqual(["docker"]);
+    const untagged = tagsOf(validAnswers({ ...base, sshInterface: "private_ip", buildJobTags: ["aws-vpc"] }));
+    expect(untagged["build-ami"]).toEqual(["aws-vpc"]);
+    expect(untagged.plan).toEqual([]);
   });
 });
 

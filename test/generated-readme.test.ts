@@ -1,4 +1,3 @@
-import { parse as parseMermaid } from "@mermaid-js/parser";
 import * as fc from "fast-check";
 import { lint } from "markdownlint/promise";
 import { micromark } from "micromark";
@@ -23,7 +22,6 @@ async function lintErrors(text: string) {
 }
 
 const readmeOf = (a: Answers) => fileOf(renderAnswers(a), "README.md").contents;
-const mermaidBlocks = (text: string) => [...text.matchAll(/^```mermaid\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
 
 describe.each(exampleFiles)("README.md of examples/%s", (example) => {
   const answers = exampleAnswers(example);
@@ -35,23 +33,6 @@ describe.each(exampleFiles)("README.md of examples/%s", (example) => {
 
   it("is formatted as prettier formats Markdown", async () => {
     expect(await prettier.format(text, { parser: "markdown" })).toBe(text);
-  });
-
-  it("has one Mermaid architecture diagram that mermaid's parser accepts, wired Packer -> AMI -> launch template -> ASG -> runners <-> GitLab", async () => {
-    const blocks = mermaidBlocks(text);
-    expect(blocks).toHaveLength(1);
-    const ast = await parseMermaid("architecture", blocks[0]);
-    const ids = new Set([...ast.services.map((s) => s.id), ...ast.junctions.map((j) => j.id)]);
-    expect(ids.size).toBe(ast.services.length + ast.junctions.length);
-    for (const e of ast.edges) expect(ids, `${e.lhsId} -> ${e.rhsId}`).toContain(e.lhsId), expect(ids).toContain(e.rhsId);
-    const groups = new Set(ast.groups.map((g) => g.id));
-    for (const s of ast.services) if (s.in) expect(groups).toContain(s.in);
-    const edge = (a: string, b: string) => ast.edges.find((e) => e.lhsId === a && e.rhsId === b);
-    for (const [a, b] of [["packer", "ami"], ["ami", "lt"], ["lt", "asg"], ["asg", "runners"], ["runners", "gitlab"], ["ssm", "runners"], ["schedules", "asg"], ["hook", "asg"]])
-      expect(edge(a, b), `${a} -> ${b}`).toBeTruthy();
-    expect(edge("runners", "gitlab")!.lhsInto && edge("runners", "gitlab")!.rhsInto).toBe(true);
-    const title = (id: string) => ast.services.find((s) => s.id === id)!.title;
-    expect(title("lt")).toBe(answers.useLaunchConfiguration ? "Launch configuration" : "Launch template");
   });
 
   it("tables the schedules with the sizes Terraform gets, in the answered time zone", () => {

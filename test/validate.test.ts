@@ -10,6 +10,12 @@ const minimal = {
   ciRoleArn: "arn:aws:iam::123456789012:role/ci",
 };
 
+function validAnswers(raw: Record<string, unknown>) {
+  const r = validateAnswers(raw);
+  if (!r.answers) throw new Error(r.errors.map(formatError).join("; "));
+  return r.answers;
+}
+
 function errorsOf(raw: unknown) {
   return validateAnswers(raw).errors;
 }
@@ -117,13 +123,32 @@ describe("validateAnswers", () => {
     expect(errorsOf({ ...minimal, instanceTypes: ["m7g.large"] }).map((e) => e.path)).toEqual(["/instanceTypes/0"]);
   });
 
-  it("keeps legacy-only runner settings out of authentication-token mode", () => {
-    expect(errorsOf({ ...minimal, runnerTags: ["docker"] }).map((e) => e.path)).toEqual(["/runnerTags"]);
+  it("takes the runner's tags and flags in both registration modes (authentication-token: for the API call that creates the runner)", () => {
+    expect(errorsOf({ ...minimal, runnerTags: ["docker"], runUntagged: true, runnerLocked: false })).toEqual([]);
     expect(errorsOf({ ...minimal, registrationMode: "registration-token", runnerTags: ["docker"], runUntagged: true })).toEqual([]);
   });
 
+  it("requires the tags of an in-VPC runner for build-ami with sshInterface private_ip, and only there", () => {
+    const errs = errorsOf({ ...minimal, sshInterface: "private_ip" });
+    expect(errs.map((e) => e.path)).toEqual(["/buildJobTags"]);
+    expect(errs[0].message).toMatch(/required with sshInterface private_ip.*buildJobTags: \[aws-vpc\].*session_manager/);
+    expect(errorsOf({ ...minimal, sshInterface: "private_ip", buildJobTags: ["aws-vpc"] })).toEqual([]);
+    expect(errorsOf({ ...minimal, buildJobTags: ["aws-vpc"] }).map((e) => e.path)).toEqual(["/buildJobTags"]);
+    expect(errorsOf({ ...minimal, ciJobTags: ["docker", "saas-linux-small-amd64"] })).toEqual([]);
+  });
+
+  it("normalises the GitLab URL once: no trailing slash, lowercase host, no default port, path kept", () => {
+    const url = (gitlabUrl: string) => validAnswers({ ...minimal, gitlabUrl }).gitlabUrl;
+    expect(url("https://gitlab.acme.example/")).toBe("https://gitlab.acme.example");
+    expect(url("https://GitLab.Acme.Example//")).toBe("https://gitlab.acme.example");
+    expect(url("https://gitlab.acme.example:443/")).toBe("https://gitlab.acme.example");
+    expect(url("https://gitlab.acme.example:8443/Git/Lab/")).toBe("https://gitlab.acme.example:8443/Git/Lab");
+    expect(url("https://gitlab.com")).toBe("https://gitlab.com");
+    for (const u of ["https://a.example/", "https://A.example:443/x/", "https://a.example/x//"]) expect(url(url(u))).toBe(url(u));
+  });
+
   it("refuses SSH to the world and impossible CIDRs", () => {
-    const errs = errorsOf({ ...minimal, sshInterface: "private_ip", buildAllowedCidrs: ["0.0.0.0/0", "10.300.0.0/16"] });
+    const errs = errorsOf({ ...minimal, sshInterface: "private_ip", buildJobTags: ["vpc"], buildAllowedCidrs: ["0.0.0.0/0", "10.300.0.0/16"] });
     expect(errs.map((e) => e.path)).toEqual(["/buildAllowedCidrs/0", "/buildAllowedCidrs/1"]);
   });
 

@@ -43,11 +43,15 @@ export interface Answers {
   /** Empty: the architecture's default build type. */
   buildInstanceType: string;
   buildAllowedCidrs: string[];
+  /** Tags of the in-VPC runner for build-ami (private_ip only). */
+  buildJobTags: string[];
   amiId: string;
   egressCidrs: string[];
   sessionManagerAccess: boolean;
   useLaunchConfiguration: boolean;
   iacTool: "terraform" | "tofu";
+  /** Tags on every job of the generated pipeline; empty: untagged. */
+  ciJobTags: string[];
   ciRoleArn: string;
   tags: Record<string, string>;
 }

@@ -300,13 +300,34 @@ function crossField(raw: Record<string, unknown>, out: AnswerError[]): void {
       }
     }
   }
-  if (a.registrationMode === "authentication-token") {
-    for (const key of ["runnerTags", "runUntagged", "runnerLocked"]) {
-      if (JSON.stringify(a[key]) !== JSON.stringify(defaultOf(key))) {
-        out.push({ path: `/${key}`, value: a[key], message: "applies only with registrationMode registration-token; with a runner authentication token, set tags, untagged jobs and locking on the runner in GitLab" });
-      }
-    }
+  // Packer over the private IP needs a runner inside the VPC: only tags can send the build-ami job there.
+  if (a.sshInterface === "private_ip" && Array.isArray(a.buildJobTags) && a.buildJobTags.length === 0) {
+    out.push({
+      path: "/buildJobTags",
+      value: a.buildJobTags,
+      message: "is required with sshInterface private_ip: Packer connects to the build instance's private IP, which a runner outside the VPC (such as GitLab.com's) never reaches, so the build-ami job needs the tags of a runner inside the VPC (in buildAllowedCidrs), e.g. buildJobTags: [aws-vpc]; or use sshInterface session_manager, which needs no such runner",
+    });
   }
+  if (a.sshInterface === "session_manager" && Array.isArray(a.buildJobTags) && a.buildJobTags.length > 0) {
+    out.push({ path: "/buildJobTags", value: a.buildJobTags, message: "applies only with sshInterface private_ip; with session_manager the build-ami job takes ciJobTags like every other job: remove buildJobTags" });
+  }
+}
+
+/**
+ * The one form of the GitLab URL every generated file uses: the OIDC audience of
+ * the pipeline's ID tokens, the identity provider's client id and the trust
+ * condition in the README, and the URL the runners register with. AWS compares
+ * the audience exactly, so a browser copy's trailing slash must not survive.
+ * Scheme and host are lowercased (DNS ignores case; GitLab's issuer is its
+ * configured external URL, lowercase in practice), the default port 443 is
+ * dropped, and trailing slashes are removed; a path (GitLab under a relative URL
+ * root, e.g. https://example.com/gitlab) is kept as given, case included.
+ */
+export function normalizeGitlabUrl(url: string): string {
+  const m = /^(https:\/\/)([^/:]+)(:[0-9]+)?(\/.*)?$/i.exec(url);
+  if (!m) return url;
+  const port = m[3] === ":443" ? "" : (m[3] ?? "");
+  return ("https://" + m[2].toLowerCase() + port + (m[4] ?? "")).replace(/\/+$/, "");
 }
 
 /**
@@ -336,6 +357,8 @@ export function validateAnswers(raw: unknown): ValidationResult {
   }
   crossField(data, errors);
   if (errors.length) return { errors: sortErrors(errors.map(redactTokens)) };
+  // Normalised once, here: every template reads this one form.
+  if (typeof data.gitlabUrl === "string") data.gitlabUrl = normalizeGitlabUrl(data.gitlabUrl);
   return { answers: data as unknown as Answers, errors };
 }
 

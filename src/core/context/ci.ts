@@ -38,7 +38,15 @@ export function ciContext(a: Answers) {
     roleArn: a.ciRoleArn,
     /** Single-quoted, as prettier writes a YAML string holding double quotes (the program has no single quote). */
     planSummaryJqYaml: `'${PLAN_SUMMARY_JQ.replace(/'/g, "''")}'`,
-    /** The id token's audience: the GitLab URL, which is also the OIDC provider's client id in AWS. */
+    /** The id token's audience: the GitLab URL (normalised by validateAnswers), which is also the OIDC provider's client id in AWS. */
     oidcAudience: a.gitlabUrl,
+    /** Tags of every job (default:tags); empty: untagged jobs. */
+    jobTags: a.ciJobTags,
+    /**
+     * Tags of build-ami when they differ from every other job's: with private_ip, the
+     * in-VPC runner's tags replace ciJobTags (a job needs all its tags on one runner,
+     * so adding them would ask for a runner that has both sets). Undefined: the default.
+     */
+    buildJobTags: a.sshInterface === "private_ip" ? a.buildJobTags : undefined,
   };
 }

@@ -140,10 +140,83 @@ export function markdownTable(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
+/** One thing a subnet must reach: the service, its host name, the VPC endpoint that can replace NAT for it, and why. */
+export interface NetworkNeed {
+  service: string;
+  host: string;
+  /** Interface or gateway endpoint service name, or "" when only NAT (or another route out) will do. */
+  endpoint: string;
+  why: string;
+}
+
+/** Host and port of an https URL as the schema accepts it (the WHATWG parser refuses some of those, such as a port above 65535). */
+export const hostOf = (url: string): string => /^https:\/\/([^/]+)/.exec(url)![1];
+
+/** The registry host of an image reference (Docker Hub when the first part names no host). */
+export function registryOf(image: string): string {
+  const first = image.split("/")[0];
+  return image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost") ? first.replace(/:[0-9]+$/, "") : "registry-1.docker.io";
+}
+
+/**
+ * What the runner subnets, the build subnet and the pipeline's runner must reach, from what the
+ * answers enable: each row is a call some generated script or tool makes (register.sh, the
+ * lifecycle watcher, publish-metrics.sh, provision.sh, Packer, the pipeline's jobs).
+ */
+export function networkNeeds(a: Answers): { runners: NetworkNeed[]; build: NetworkNeed[]; pipeline: NetworkNeed[] } {
+  const r = a.awsRegion;
+  const aws = (svc: string) => `${svc}.${r}.amazonaws.com`;
+  const vpce = (svc: string) => `com.amazonaws.${r}.${svc}`;
+  const gitlabHost = hostOf(a.gitlabUrl);
+  const runners: NetworkNeed[] = [
+    { service: "GitLab", host: gitlabHost, endpoint: "", why: "register, poll for jobs, send logs, unregister (HTTPS)" },
+    { service: "SSM", host: aws("ssm"), endpoint: vpce("ssm"), why: "the runner token at boot (SSM decrypts it: no KMS endpoint needed)" + (a.sessionManagerAccess ? "; Session Manager" : "") },
+  ];
+  if (a.sessionManagerAccess) {
+    runners.push({ service: "SSM messages", host: aws("ssmmessages"), endpoint: vpce("ssmmessages"), why: "Session Manager shells (sessionManagerAccess)" });
+    runners.push({ service: "EC2 messages", host: aws("ec2messages"), endpoint: vpce("ec2messages"), why: "Session Manager, for SSM Agent versions that still use it" });
+  }
+  runners.push({ service: "Auto Scaling", host: aws("autoscaling"), endpoint: vpce("autoscaling"), why: "complete the lifecycle action after the drain" });
+  if (a.scalingPolicy === "jobs") runners.push({ service: "CloudWatch", host: aws("monitoring"), endpoint: vpce("monitoring"), why: "publish the busy-slots metric (scalingPolicy jobs)" });
+  if (a.executor === "docker") runners.push({ service: "Container registries", host: registryOf(a.dockerImage), endpoint: "", why: `the default image \`${a.dockerImage}\` and every image the jobs name` });
+  const build: NetworkNeed[] = [
+    a.baseOs === "al2023"
+      ? { service: "Amazon Linux repositories", host: "cdn.amazonlinux.com", endpoint: vpce("s3") + " (gateway)", why: "OS packages" + (a.executor === "docker" ? ", Docker" : "") + " and extraPackages; the repositories are served from S3 in the region" }
+      : { service: "Ubuntu archive", host: `${r}.ec2.archive.ubuntu.com, security.ubuntu.com`, endpoint: "", why: "OS packages" + (a.executor === "docker" ? ", docker.io" : "") + " and extraPackages" },
+    { service: "GitLab's package repository", host: "packages.gitlab.com", endpoint: "", why: `gitlab-runner ${a.gitlabRunnerVersion}` },
+    { service: "AWS CLI download", host: "awscli.amazonaws.com", endpoint: "", why: "the pinned AWS CLI the hook scripts use" },
+  ];
+  if (a.sshInterface === "session_manager") {
+    for (const svc of ["ssm", "ssmmessages", "ec2messages"]) build.push({ service: svc === "ssm" ? "SSM" : svc === "ssmmessages" ? "SSM messages" : "EC2 messages", host: aws(svc), endpoint: vpce(svc), why: "Packer's Session Manager connection to the build instance" });
+  }
+  const pipeline: NetworkNeed[] = [
+    { service: "GitLab", host: gitlabHost, endpoint: "", why: "the jobs, their ID tokens and the state" },
+    { service: "STS", host: aws("sts"), endpoint: vpce("sts"), why: "AssumeRoleWithWebIdentity (OIDC)" },
+    { service: "EC2", host: aws("ec2"), endpoint: vpce("ec2"), why: "Packer's build instance, the AMI; the launch template, security group" },
+    { service: "IAM", host: "iam.amazonaws.com", endpoint: "", why: "the instance role and profile, Packer's temporary profile" },
+    { service: "Auto Scaling", host: aws("autoscaling"), endpoint: vpce("autoscaling"), why: "the group, its schedules, hook and policies" },
+    { service: "KMS", host: aws("kms"), endpoint: vpce("kms"), why: "DescribeKey of the token's key" },
+  ];
+  if (a.sshInterface === "session_manager") pipeline.push({ service: "SSM and SSM messages", host: `${aws("ssm")}, ${aws("ssmmessages")}`, endpoint: `${vpce("ssm")}, ${vpce("ssmmessages")}`, why: "Packer's Session Manager session" });
+  else pipeline.push({ service: "The build instance", host: "its private IP and port 22", endpoint: "", why: `Packer's SSH connection (from ${a.buildAllowedCidrs.map((c) => "\`" + c + "\`").join(", ")})` });
+  pipeline.push({ service: "Tool downloads", host: "github.com, releases.hashicorp.com" + (a.sshInterface === "session_manager" ? ", rpm.releases.hashicorp.com, s3.amazonaws.com" : ""), endpoint: "", why: "the Packer Amazon plugin" + (a.sshInterface === "session_manager" ? ", Packer and session-manager-plugin in build-ami" : "") });
+  return { runners, build, pipeline };
+}
+
+/** The rows as a Markdown table: every text is the generator's own or a pattern-checked answer (region, image, version, CIDR), none holds a pipe or backtick. */
+function needsTable(rows: NetworkNeed[]): string {
+  const code = (s: string) => s.split(", ").map((x) => (/ /.test(x) ? x : "`" + x + "`")).join(", ");
+  return markdownTable(
+    ["Service", "Host", "VPC endpoint instead of NAT", "Why"],
+    rows.map((n) => [n.service, code(n.host), n.endpoint ? code(n.endpoint.replace(/ \(gateway\)$/, "")) + (n.endpoint.endsWith("(gateway)") ? " (gateway)" : "") : "NAT only", n.why]),
+  );
+}
+
 /** Values derived from the answers for the templates of this layer (ctx.docs). */
 export function docsContext(a: Answers) {
   const rows = scheduleRows(a);
-  const url = a.gitlabUrl.replace(/\/+$/, "");
+  // Normalised by validateAnswers (normalizeGitlabUrl): the same form as the pipeline's OIDC audience.
+  const url = a.gitlabUrl;
   return {
     schedules: rows,
     scheduleTable: markdownTable(
@@ -160,6 +233,27 @@ export function docsContext(a: Answers) {
       ],
     ),
     gitlabUrl: url,
+    /** Host (and port) of the GitLab URL. */
+    gitlabHost: hostOf(url),
+    network: (() => {
+      const n = networkNeeds(a);
+      return { runners: needsTable(n.runners), build: needsTable(n.build), pipeline: needsTable(n.pipeline) };
+    })(),
+    /** The inputs the first-time setup needs, with the values this repository was generated with. */
+    inputsTable: markdownTable(
+      ["Input", "Here", "Used in"],
+      [
+        ["AWS account", "`" + a.ciRoleArn.split(":")[4] + "`", "every step (from `ciRoleArn`)"],
+        ["VPC", "`" + a.vpcId + "`", "the runners' security group"],
+        ["Runner subnets", a.subnetIds.map((x) => "`" + x + "`").join(", "), "the Auto Scaling group; Network prerequisites below"],
+        ["Build subnet", "`" + a.buildSubnetId + "`", "the Packer build; Network prerequisites below"],
+        ["CI role", "`" + a.ciRoleArn + "`", "step 3 creates it"],
+        ["GitLab", "`" + url + "`", "steps 1, 3 and 6"],
+        ["Project path and id, default branch", "not known when generating", "steps 1, 3 and 6"],
+        ["A runner for this pipeline", a.ciJobTags.length ? a.ciJobTags.map((t) => "`" + t + "`").join(", ") : "untagged jobs", "step 6; The runner of this pipeline below"],
+      ],
+    ),
+
     /** Issuer of GitLab's ID tokens without the scheme: the IAM OIDC provider and condition-key prefix. */
     oidcProvider: url.replace(/^https:\/\//, ""),
     iacCommand: a.iacTool,
@@ -169,6 +263,12 @@ export function docsContext(a: Answers) {
     roleName: a.ciRoleArn.replace(/^.*?:role\//, "").split("/").at(-1)!,
     rolePath: "/" + a.ciRoleArn.replace(/^.*?:role\//, "").split("/").slice(0, -1).map((p) => p + "/").join(""),
     authToken: a.registrationMode === "authentication-token",
+    /** run_untagged of the API call that creates the runner: GitLab refuses a runner with neither tags nor untagged jobs. */
+    runUntagged: a.runnerTags.length ? a.runUntagged : true,
+    /** The runner's server-side settings from the answers, in words. */
+    runnerSettings:
+      (a.runnerTags.length ? `the tags ${a.runnerTags.map((t) => "`" + t + "`").join(", ")}, "run untagged jobs" ${a.runUntagged ? "on" : "off"}` : `no tags, so "run untagged jobs" on (GitLab refuses a runner with neither)`) +
+      `, and "lock to current projects" ${a.runnerLocked ? "on" : "off"}`,
     /** Fence of the code block that quotes the runner description: longer than any backtick run in it. */
     descriptionFence: "`".repeat(Math.max(3, ...[...a.runnerDescription.matchAll(/`+/g)].map((m) => m[0].length + 1))),
     /** Free text into Markdown (escape.ts markdownText). */
