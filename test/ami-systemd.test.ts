@@ -99,7 +99,8 @@ describe.each(exampleFiles)("systemd units of %s", (file) => {
     expect(list(dropin, "Service", "KillMode")).toEqual(["mixed"]);
     expect(list(dropin, "Service", "TimeoutStopSec")).toEqual([String(a.drainTimeoutSeconds)]);
     expect(list(dropin, "Unit", "Requires")).toContain("gitlab-runner-aws.service");
-    expect(list(dropin, "Unit", "PropagatesStopTo")).toContain("gitlab-runner-aws.service");
+    // no PropagatesStopTo=: it ignores restarts before systemd 253, and a unit stop must not unregister anyway
+    expect(list(dropin, "Unit", "PropagatesStopTo")).toEqual([]);
     // After= makes systemd stop gitlab-runner (drain) before it stops the unit that unregisters
     expect(list(dropin, "Unit", "After")).toContain("gitlab-runner-aws.service");
     // on shutdown Docker must outlive the drain of the docker executor's jobs
@@ -112,7 +113,9 @@ describe.each(exampleFiles)("systemd units of %s", (file) => {
     expect(list(hooks, "Service", "Type")).toEqual(["oneshot"]);
     expect(list(hooks, "Service", "RemainAfterExit")).toEqual(["yes"]);
     expect(list(hooks, "Service", "ExecStart")).toEqual([`${amiPaths.libexecDir}/register.sh`]);
-    expect(list(hooks, "Service", "ExecStop")).toEqual([`${amiPaths.libexecDir}/unregister.sh`]);
+    expect(list(hooks, "Service", "ExecStop")).toEqual([`${amiPaths.libexecDir}/unregister.sh`, "--on-stop"]);
+    // a stop during registration signals register.sh only, which lets a register in flight finish
+    expect(list(hooks, "Service", "KillMode")).toEqual(["mixed"]);
     expect(list(hooks, "Unit", "After")).toEqual(expect.arrayContaining(["network-online.target", "cloud-init.service", "cloud-config.service"]));
     expect(list(hooks, "Unit", "Wants")).toContain("network-online.target");
     expect(list(hooks, "Install", "WantedBy")).toEqual(["multi-user.target"]);
@@ -128,6 +131,8 @@ describe.each(exampleFiles)("systemd units of %s", (file) => {
       }
     }
     expect(list(unit("gitlab-runner-aws-lifecycle.service"), "Install", "WantedBy")).toEqual(["multi-user.target"]);
+    // the watcher must act while registration still retries
+    expect(list(unit("gitlab-runner-aws-lifecycle.service"), "Unit", "After")).not.toContain("gitlab-runner-aws.service");
   });
 
   it("schedule the busy-slot publisher every minute only for job-based scaling", () => {
