@@ -220,9 +220,10 @@ export function defineBootSuite(suite: Suite): void {
     });
 
     it("a termination while registration still retries is acted on at once, not after the retry budget", async () => {
-      // 8 attempts, pauses of 5 s doubling up to a minute: more than 4 minutes of retries
-      await withInstance(image, { files: { "/var/lib/fake/register-fail": "99\n" }, retries: 8, retryDelay: 5 }, async (m) => {
-        await m.waitFor("the first failed registration", has(/^register failed/), 30_000);
+      // SSM throttles every read; 8 attempts, pauses of 5 s doubling up to a minute: more than 4 minutes of retries
+      const files = { "/var/lib/fake/ssm-fail": "99\n", "/var/lib/fake/ssm-error": "ThrottlingException\n" };
+      await withInstance(image, { files, retries: 8, retryDelay: 5 }, async (m) => {
+        await m.waitFor("the first failed token read", has(/^aws ssm get-parameter failed/), 30_000);
         m.write("/var/lib/fake/lifecycle-state", "Terminated\n");
         const flipped = Date.now();
         const tl = await m.waitFor("the terminating lifecycle action", has(completeRe(drainHook(image))), 60_000);
