@@ -488,6 +488,11 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
     // a restart completes no launch action again
     const again = h.run("register.sh");
     expect(again.calls.filter((c) => c[0] === "aws")).toEqual([]);
+    // but a restart that came between registering and completing it does (IMDS shows no Pending:Wait, so the script remembers)
+    rmSync(h.path("/var/lib/gitlab-runner-aws/launch-completed"));
+    const resumed = h.run("register.sh");
+    expect(registerCalls(resumed)).toEqual([]);
+    expect(resumed.calls.filter((c) => c[2] === "complete-lifecycle-action").map((c) => flagValue(c, "--lifecycle-action-result"))).toEqual(["CONTINUE"]);
     expect(h.tokenLeaks()).toEqual([]);
   });
 
