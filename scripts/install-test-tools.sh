@@ -3,7 +3,9 @@
 # Idempotent: installs only what is missing. Uses sudo when not root.
 set -euo pipefail
 
-PKGS=(shellcheck shfmt packer yamllint systemd jq git util-linux bsdutils passwd strace)
+# mmdebstrap, systemd-container (systemd-nspawn) and iproute2: the systemd boot
+# tests (scripts/build-rootfs.sh builds their Debian rootfs, once).
+PKGS=(shellcheck shfmt packer yamllint systemd jq git util-linux bsdutils passwd strace mmdebstrap systemd-container iproute2)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

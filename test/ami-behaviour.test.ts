@@ -50,13 +50,19 @@ case "$1 $2" in
       n="$(cat "$STUB_DIR/ssm-transient")"
       if [ "$n" -gt 0 ]; then
         echo $((n - 1)) >"$STUB_DIR/ssm-transient"
-        echo "An error occurred (ThrottlingException) when calling the GetParameter operation: Rate exceeded" >&2
+        echo "An error occurred (\${STUB_SSM_ERROR:-ThrottlingException}) when calling the GetParameter operation: \${STUB_SSM_MESSAGE:-Rate exceeded}" >&2
         exit 254
       fi
     fi
     printf '%s\\n' "$STUB_TOKEN"
     ;;
-  "autoscaling complete-lifecycle-action" | "cloudwatch put-metric-data") ;;
+  "autoscaling complete-lifecycle-action")
+    if [ -f "$STUB_DIR/no-launch-hook" ] && printf '%s\n' "$@" | grep -qx -- '.*-launch'; then
+      echo "An error occurred (ValidationError) when calling the CompleteLifecycleAction operation: No active Lifecycle Action found with instance ID i-0abc123def4567890" >&2
+      exit 254
+    fi
+    ;;
+  "autoscaling set-instance-health" | "ec2 create-tags" | "cloudwatch put-metric-data") ;;
   *) exit 252 ;;
 esac
 `,
@@ -79,10 +85,23 @@ case "$1" in
     }}' >>"$STUB_LOG"
     cp "$template" "$STUB_DIR/template.toml"
     cp "$config" "$STUB_DIR/config-before-register.toml"
-    if [ -f "$STUB_DIR/register-fail" ]; then echo "FATAL: Failed to register the runner" >&2; exit 1; fi
-    printf '\\n[[runners]]\\n  name = "stub"\\n  token = "stub-runner-auth-token"\\n' >>"$config"
+    if [ -f "$STUB_DIR/register-fail" ]; then
+      n="$(cat "$STUB_DIR/register-fail")"
+      if [ -z "$n" ] || [ "$n" -gt 0 ]; then
+        [ -z "$n" ] || echo $((n - 1)) >"$STUB_DIR/register-fail"
+        echo "PANIC: Failed to register the runner: 502 Bad Gateway" >&2
+        exit 1
+      fi
+    fi
+    [ -s "$(dirname "$config")/.runner_system_id" ] || echo s_0123456789ab >"$(dirname "$config")/.runner_system_id"
+    cat "$template" >>"$config"
+    printf '  name = "stub"\\n  token = "stub-runner-auth-token"\\n' >>"$config"
     ;;
-  unregister) sed -i '/^\\[\\[runners\\]\\]/,$d' "$config" ;;
+  unregister)
+    # like gitlab-runner on an API failure: logs it, keeps the runner, exits 0
+    if [ -f "$STUB_DIR/unregister-api-fails" ]; then echo "ERROR: Failed to unregister runner: 500" >&2; exit 0; fi
+    sed -i '/^\\[\\[runners\\]\\]/,$d' "$config"
+    ;;
   *) exit 1 ;;
 esac
 `,
@@ -97,6 +116,8 @@ esac
 case "$1" in
   is-active) [ -f "$STUB_DIR/active-\${*: -1}" ] ;;
   stop) for u in "\${@:2}"; do rm -f "$STUB_DIR/active-$u"; done ;;
+  show) if [ -f "$STUB_DIR/active-\${*: -1}" ]; then echo active; else echo inactive; fi ;;
+  list-jobs) cat "$STUB_DIR/jobs" 2>/dev/null || true ;;
   daemon-reload) ;;
   *) exit 1 ;;
 esac
@@ -155,9 +176,9 @@ class Host {
     return existsSync(join(this.stubs, name));
   }
 
-  run(script: string, env: Record<string, string> = {}): Run {
+  run(script: string, env: Record<string, string> = {}, args: string[] = []): Run {
     writeFileSync(this.log, "");
-    const r = spawnSync("bash", [join(this.tree, "files/libexec", script)], {
+    const r = spawnSync("bash", [join(this.tree, "files/libexec", script), ...args], {
       encoding: "utf8",
       timeout: 20_000,
       env: {
@@ -422,9 +443,12 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
     const polls = r.calls.filter((c) => c[0] === "curl" && c.at(-1)!.endsWith("/autoscaling/target-lifecycle-state"));
     expect(polls).toHaveLength(3);
     expect(r.calls.filter((c) => c[0] === "systemctl")).toEqual([
+      ["systemctl", "show", "-P", "ActiveState", "gitlab-runner-aws.service"],
       ["systemctl", "is-active", "--quiet", "gitlab-runner-aws.service"],
       ["systemctl", "stop", "gitlab-runner-aws.service"],
     ]);
+    // register.sh (if still retrying) and unregister.sh see that the instance is leaving
+    expect(existsSync(h.path("/run/gitlab-runner-aws/leaving"))).toBe(true);
     expect(r.calls.filter((c) => c[0] === "aws")).toEqual([]);
   });
 
@@ -440,6 +464,111 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
     expect(complete).toHaveLength(1);
     expect(flagValue(complete[0], "--lifecycle-hook-name")).toBe(config.lifecycle_hook_name);
     expect(flagValue(complete[0], "--lifecycle-action-result")).toBe("CONTINUE");
+  });
+
+  it("retries gitlab-runner register with backoff, then completes the launch action and tags the instance with its system_id", () => {
+    const h = host();
+    h.stub("register-fail", "2\n");
+    const r = h.run("register.sh");
+    expect(r.status, r.stderr).toBe(0);
+    expect(registerCalls(r)).toHaveLength(3);
+    expect(r.stderr).toContain("gitlab-runner register failed (attempt 1 of 3)");
+    expect(readFileSync(h.path("/etc/gitlab-runner/config.toml"), "utf8").match(/^\[\[runners\]\]$/gm)).toHaveLength(1);
+    const tags = r.calls.filter((c) => c[0] === "aws" && c[2] === "create-tags");
+    expect(tags).toHaveLength(1);
+    expect(flagValue(tags[0], "--resources")).toBe("i-0abc123def4567890");
+    expect(flagValue(tags[0], "--tags")).toBe("Key=GitLabRunnerSystemId,Value=s_0123456789ab");
+    expect(r.stderr).toMatch(/instance i-0abc123def4567890 is runner manager s_0123456789ab/);
+    const launch = r.calls.filter((c) => c[2] === "complete-lifecycle-action");
+    expect(launch).toHaveLength(1);
+    expect(flagValue(launch[0], "--lifecycle-hook-name")).toBe(config.launch_lifecycle_hook_name);
+    expect(flagValue(launch[0], "--lifecycle-action-result")).toBe("CONTINUE");
+    // automatic token rotation is off in the runner's configuration
+    expect(readFileSync(join(h.stubs, "template.toml"), "utf8")).toMatch(/^ {2}\[runners\.feature_flags\]\n {4}FF_DISABLE_AUTOMATIC_TOKEN_ROTATION = true$/m);
+    // a restart completes no launch action again
+    const again = h.run("register.sh");
+    expect(again.calls.filter((c) => c[0] === "aws")).toEqual([]);
+    // but a restart that came between registering and completing it does (IMDS shows no Pending:Wait, so the script remembers)
+    rmSync(h.path("/var/lib/gitlab-runner-aws/launch-completed"));
+    const resumed = h.run("register.sh");
+    expect(registerCalls(resumed)).toEqual([]);
+    expect(resumed.calls.filter((c) => c[2] === "complete-lifecycle-action").map((c) => flagValue(c, "--lifecycle-action-result"))).toEqual(["CONTINUE"]);
+    expect(h.tokenLeaks()).toEqual([]);
+  });
+
+  it("after the last failed registration abandons the launch action, or marks the instance Unhealthy where no launch hook is pending", () => {
+    const h = host();
+    h.stub("register-fail", "");
+    const r = h.run("register.sh");
+    expect(r.status).not.toBe(0);
+    expect(registerCalls(r)).toHaveLength(3);
+    const complete = r.calls.filter((c) => c[2] === "complete-lifecycle-action");
+    expect(complete.map((c) => [flagValue(c, "--lifecycle-hook-name"), flagValue(c, "--lifecycle-action-result")])).toEqual([
+      [config.launch_lifecycle_hook_name, "ABANDON"],
+    ]);
+    expect(r.calls.some((c) => c[2] === "set-instance-health")).toBe(false);
+
+    const nohook = host();
+    nohook.stub("register-fail", "");
+    nohook.stub("no-launch-hook", "");
+    const n = nohook.run("register.sh");
+    expect(n.status).not.toBe(0);
+    const health = n.calls.filter((c) => c[2] === "set-instance-health");
+    expect(health).toHaveLength(1);
+    expect(flagValue(health[0], "--instance-id")).toBe("i-0abc123def4567890");
+    expect(flagValue(health[0], "--health-status")).toBe("Unhealthy");
+    expect(health[0]).toContain("--no-should-respect-grace-period");
+  });
+
+  it("retries AccessDenied on the token (IAM propagates for a while after the first apply) and logs it", () => {
+    const h = host();
+    h.stub("ssm-transient", "2\n");
+    const r = h.run("register.sh", {
+      STUB_SSM_ERROR: "AccessDeniedException",
+      STUB_SSM_MESSAGE: "User: arn:aws:sts::123456789012:assumed-role/x/i-0abc is not authorized to perform: ssm:GetParameter",
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.calls.filter((c) => c[2] === "get-parameter")).toHaveLength(3);
+    expect(r.stderr).toContain("access denied (the instance role may not have propagated yet)");
+    expect(registerCalls(r)).toHaveLength(1);
+  });
+
+  it("unregisters on a stop only when the host leaves: poweroff or halt, or termination; not on a reboot or a unit restart", () => {
+    const cases: [string, string, boolean][] = [
+      ["no shutdown job (systemctl stop or restart)", "", false],
+      ["reboot", "  312 reboot.target start waiting\n", false],
+      ["kexec", "  312 kexec.target start waiting\n", false],
+      ["poweroff", "  311 systemd-poweroff.service start waiting\n  312 poweroff.target start waiting\n", true],
+      ["halt", "  312 halt.target start waiting\n", true],
+    ];
+    for (const [label, jobs, leaves] of cases) {
+      const h = host();
+      expect(h.run("register.sh").status).toBe(0);
+      h.stub("jobs", jobs);
+      h.stub("lifecycle", "InService\n");
+      const r = h.run("unregister.sh", {}, ["--on-stop"]);
+      expect(r.status, label).toBe(0);
+      expect(r.calls.filter((c) => c[1] === "unregister").length, label).toBe(leaves ? 1 : 0);
+      expect(readFileSync(h.path("/etc/gitlab-runner/config.toml"), "utf8").includes("[[runners]]"), label).toBe(!leaves);
+    }
+    const t = host();
+    expect(t.run("register.sh").status).toBe(0);
+    t.stub("lifecycle", "Terminated\n");
+    const r = t.run("unregister.sh", {}, ["--on-stop"]);
+    expect(r.calls.filter((c) => c[1] === "unregister")).toHaveLength(1);
+  });
+
+  it("counts an unregister that leaves the runner in config.toml (gitlab-runner's exit 0 on an API failure) as failed: retries, then says so loudly", () => {
+    const h = host();
+    expect(h.run("register.sh").status).toBe(0);
+    h.stub("unregister-api-fails", "");
+    h.stub("lifecycle", "Terminated\n");
+    const r = h.run("unregister.sh");
+    expect(r.status).toBe(1);
+    expect(r.calls.filter((c) => c[1] === "unregister")).toHaveLength(3);
+    expect(r.stderr).toContain("ERROR: could not unregister runner manager s_0123456789ab");
+    // the lifecycle action still completes: the instance goes, the stale manager is cleaned in GitLab
+    expect(r.calls.filter((c) => c[2] === "complete-lifecycle-action")).toHaveLength(1);
   });
 
   it("publishes busy job slots as a percentage of concurrent, with job-based scaling only", () => {

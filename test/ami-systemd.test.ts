@@ -63,6 +63,7 @@ function verify(files: RenderedFile[], extra: Record<string, string> = {}) {
   cpSync("/usr/lib/systemd/system", join(root, "usr/lib/systemd/system"), { recursive: true, verbatimSymlinks: true });
   write(join(etc, "gitlab-runner.service"), PACKAGED_GITLAB_RUNNER);
   write(join(root, "usr/bin/gitlab-runner"), "#!/bin/sh\n", 0o755);
+  write(join(root, "bin/sleep"), "#!/bin/sh\n", 0o755);
   const units: string[] = [join(etc, "gitlab-runner.service")];
   for (const f of files) {
     if (f.path.startsWith("files/libexec/")) write(join(root, amiPaths.libexecDir, basename(f.path)), f.contents, 0o755);
@@ -99,7 +100,8 @@ describe.each(exampleFiles)("systemd units of %s", (file) => {
     expect(list(dropin, "Service", "KillMode")).toEqual(["mixed"]);
     expect(list(dropin, "Service", "TimeoutStopSec")).toEqual([String(a.drainTimeoutSeconds)]);
     expect(list(dropin, "Unit", "Requires")).toContain("gitlab-runner-aws.service");
-    expect(list(dropin, "Unit", "PropagatesStopTo")).toContain("gitlab-runner-aws.service");
+    // no PropagatesStopTo=: it ignores restarts before systemd 253, and a unit stop must not unregister anyway
+    expect(list(dropin, "Unit", "PropagatesStopTo")).toEqual([]);
     // After= makes systemd stop gitlab-runner (drain) before it stops the unit that unregisters
     expect(list(dropin, "Unit", "After")).toContain("gitlab-runner-aws.service");
     // on shutdown Docker must outlive the drain of the docker executor's jobs
@@ -109,10 +111,13 @@ describe.each(exampleFiles)("systemd units of %s", (file) => {
 
   it("register on start and unregister on stop, after the network and cloud-init's runtime configuration", () => {
     const hooks = unit("gitlab-runner-aws.service");
-    expect(list(hooks, "Service", "Type")).toEqual(["oneshot"]);
-    expect(list(hooks, "Service", "RemainAfterExit")).toEqual(["yes"]);
-    expect(list(hooks, "Service", "ExecStart")).toEqual([`${amiPaths.libexecDir}/register.sh`]);
-    expect(list(hooks, "Service", "ExecStop")).toEqual([`${amiPaths.libexecDir}/unregister.sh`]);
+    // registration before the unit counts as started; a live main process keeps its control group for ExecStop
+    expect(list(hooks, "Service", "Type")).toEqual(["exec"]);
+    expect(list(hooks, "Service", "ExecStartPre")).toEqual([`${amiPaths.libexecDir}/register.sh`]);
+    expect(list(hooks, "Service", "ExecStart")).toEqual(["/bin/sleep", "infinity"]);
+    expect(list(hooks, "Service", "ExecStop")).toEqual([`${amiPaths.libexecDir}/unregister.sh`, "--on-stop"]);
+    // a stop during registration signals register.sh only, which lets a register in flight finish
+    expect(list(hooks, "Service", "KillMode")).toEqual(["mixed"]);
     expect(list(hooks, "Unit", "After")).toEqual(expect.arrayContaining(["network-online.target", "cloud-init.service", "cloud-config.service"]));
     expect(list(hooks, "Unit", "Wants")).toContain("network-online.target");
     expect(list(hooks, "Install", "WantedBy")).toEqual(["multi-user.target"]);
@@ -124,10 +129,14 @@ describe.each(exampleFiles)("systemd units of %s", (file) => {
     const scripts = new Set(files.filter((f) => f.path.startsWith("files/libexec/")).map((f) => `${amiPaths.libexecDir}/${basename(f.path)}`));
     for (const f of files.filter((x) => x.path.startsWith("files/systemd/"))) {
       for (const [key, values] of Object.entries(parseUnit(f.contents).Service ?? {})) {
-        if (key.startsWith("Exec")) for (const v of values) expect(scripts, `${f.path} ${key}`).toContain(v.split(/\s+/)[0]);
+        if (!key.startsWith("Exec")) continue;
+        // the registration unit's main process only holds it up
+        for (const v of values) if (v !== "/bin/sleep infinity") expect(scripts, `${f.path} ${key}`).toContain(v.split(/\s+/)[0]);
       }
     }
     expect(list(unit("gitlab-runner-aws-lifecycle.service"), "Install", "WantedBy")).toEqual(["multi-user.target"]);
+    // the watcher must act while registration still retries
+    expect(list(unit("gitlab-runner-aws-lifecycle.service"), "Unit", "After")).not.toContain("gitlab-runner-aws.service");
   });
 
   it("schedule the busy-slot publisher every minute only for job-based scaling", () => {

@@ -176,7 +176,8 @@ export function networkNeeds(a: Answers): { runners: NetworkNeed[]; build: Netwo
     runners.push({ service: "SSM messages", host: aws("ssmmessages"), endpoint: vpce("ssmmessages"), why: "Session Manager shells (sessionManagerAccess)" });
     runners.push({ service: "EC2 messages", host: aws("ec2messages"), endpoint: vpce("ec2messages"), why: "Session Manager, for SSM Agent versions that still use it" });
   }
-  runners.push({ service: "Auto Scaling", host: aws("autoscaling"), endpoint: vpce("autoscaling"), why: "complete the lifecycle action after the drain" });
+  runners.push({ service: "Auto Scaling", host: aws("autoscaling"), endpoint: vpce("autoscaling"), why: "complete the launch and termination lifecycle actions; mark a host that cannot register unhealthy" });
+  runners.push({ service: "EC2", host: aws("ec2"), endpoint: vpce("ec2"), why: "tag the instance with its runner's system_id (GitLab lists one manager per host)" });
   if (a.scalingPolicy === "jobs") runners.push({ service: "CloudWatch", host: aws("monitoring"), endpoint: vpce("monitoring"), why: "publish the busy-slots metric (scalingPolicy jobs)" });
   if (a.executor === "docker") runners.push({ service: "Container registries", host: registryOf(a.dockerImage), endpoint: "", why: `the default image \`${a.dockerImage}\` and every image the jobs name` });
   const build: NetworkNeed[] = [
