@@ -49,6 +49,7 @@ export interface Answers {
   useLaunchConfiguration: boolean;
   iacTool: "terraform" | "tofu";
   ciRoleArn: string;
+  permissionsBoundaryArn: string;
   tags: Record<string, string>;
 }
 

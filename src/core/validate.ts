@@ -4,6 +4,7 @@ import type { Ajv, ErrorObject, Options, ValidateFunction } from "ajv";
 import { packageRoot } from "./package-root.js";
 import { answerKeys, answersSchema, applies, defaultOf, type PropertySchema } from "./schema.js";
 import { cronProblem } from "./cron.js";
+import { partitionOf } from "./context/ci-permissions.js";
 import type { AnswerError, Answers } from "./types.js";
 
 // ajv, its formats and the Levenshtein distance load only when needed: the bin
@@ -299,6 +300,23 @@ function crossField(raw: Record<string, unknown>, out: AnswerError[]): void {
         if (problem) out.push({ path: pointer(["tags", k]), value: text, message: `${what} ${problem}` });
       }
     }
+  }
+  // One partition for everything: the region decides it (GovCloud, China or the commercial one).
+  if (typeof a.awsRegion === "string") {
+    const p = partitionOf(a.awsRegion);
+    if (!p) {
+      out.push({ path: "/awsRegion", value: a.awsRegion, message: "is in an ISO partition, which this generator does not support; use a region of the aws, aws-us-gov (us-gov-*) or aws-cn (cn-*) partition" });
+    } else {
+      for (const key of ["ciRoleArn", "permissionsBoundaryArn"]) {
+        const v = a[key];
+        if (typeof v === "string" && v !== "" && v.split(":")[1] !== p.partition) {
+          out.push({ path: `/${key}`, value: v, message: `must be in the partition of awsRegion ${a.awsRegion} (arn:${p.partition}:…)` });
+        }
+      }
+    }
+  }
+  if (typeof a.permissionsBoundaryArn === "string" && a.permissionsBoundaryArn !== "" && a.sshInterface !== "private_ip") {
+    out.push({ path: "/permissionsBoundaryArn", value: a.permissionsBoundaryArn, message: "needs sshInterface private_ip: with session_manager, Packer creates a temporary role without a boundary, which a boundary-only CI role could not create" });
   }
   if (a.registrationMode === "authentication-token") {
     for (const key of ["runnerTags", "runUntagged", "runnerLocked"]) {

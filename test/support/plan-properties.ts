@@ -254,4 +254,10 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
       }
     },
   ],
+  [
+    "gives the instance role the answered permissions boundary, or none",
+    (a, plan, _result) => {
+      expect(theOne(plan, "aws_iam_role").values.permissions_boundary ?? "").toBe(a.permissionsBoundaryArn);
+    },
+  ],
 ];

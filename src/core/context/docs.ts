@@ -1,5 +1,7 @@
 import { markdownText } from "../escape.js";
 import type { Answers, Schedule } from "../types.js";
+import { ciPolicy, partitionOf } from "./ci-permissions.js";
+import { namesContext } from "./names.js";
 import { scheduleSizes } from "./terraform.js";
 
 const DAY_NAMES = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -140,6 +142,27 @@ export function markdownTable(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
+/**
+ * The key policy statement that lets the runner instances' role (name_prefix
+ * project-) decrypt the token with a customer managed key, through SSM in the
+ * answered region only.
+ */
+export function kmsKeyPolicyStatement(a: Answers) {
+  const account = a.ciRoleArn.split(":")[4];
+  const p = partitionOf(a.awsRegion)!;
+  return {
+    Sid: `${namesContext(a).asgName}-runners-decrypt-token-via-ssm`.replace(/[^A-Za-z0-9]/g, ""),
+    Effect: "Allow",
+    Principal: { AWS: `arn:${p.partition}:iam::${account}:root` },
+    Action: "kms:Decrypt",
+    Resource: "*",
+    Condition: {
+      StringEquals: { "kms:ViaService": `ssm.${a.awsRegion}.${p.dnsSuffix}`, "kms:CallerAccount": account },
+      ArnLike: { "aws:PrincipalArn": `arn:${p.partition}:iam::${account}:role/${a.projectName}-*` },
+    },
+  };
+}
+
 /** Values derived from the answers for the templates of this layer (ctx.docs). */
 export function docsContext(a: Answers) {
   const rows = scheduleRows(a);
@@ -165,7 +188,18 @@ export function docsContext(a: Answers) {
     iacCommand: a.iacTool,
     iacName: a.iacTool === "tofu" ? "OpenTofu" : "Terraform",
     accountId: a.ciRoleArn.split(":")[4],
-    partition: a.ciRoleArn.split(":")[1],
+    /** The partition of the answered region (validation keeps the ARN answers in it). */
+    partition: partitionOf(a.awsRegion)!.partition,
+    /** Where the partition's IAM API is served. */
+    iamRegion: partitionOf(a.awsRegion)!.iamRegion,
+    /** The CI role's policy (context/ci-permissions.ts), as the JSON file the README writes. */
+    ciPolicyJson: JSON.stringify(ciPolicy(a, a.ciRoleArn.split(":")[4]), null, 2),
+    /** The token's key is the AWS managed key of SSM, whose key policy already lets SSM decrypt for the account. */
+    awsManagedTokenKey: /(^|:)alias\/aws\/ssm$/.test(a.tokenKmsKeyId),
+    /** The statement a customer managed key's policy needs so that the runner role can decrypt the token through SSM. */
+    kmsKeyPolicyStatementJson: JSON.stringify(kmsKeyPolicyStatement(a), null, 2),
+    /** Per scheduled action, the command that puts the group at its sizes now. */
+    scheduleNowCommands: rows.map((r) => ({ name: r.name, when: r.when, args: `--min-size ${r.minSize} --max-size ${r.maxSize} --desired-capacity ${r.desiredCapacity}` })),
     roleName: a.ciRoleArn.replace(/^.*?:role\//, "").split("/").at(-1)!,
     rolePath: "/" + a.ciRoleArn.replace(/^.*?:role\//, "").split("/").slice(0, -1).map((p) => p + "/").join(""),
     authToken: a.registrationMode === "authentication-token",
