@@ -1,7 +1,6 @@
 import { markdownText } from "../escape.js";
 import type { Answers, Schedule } from "../types.js";
 import { ciPolicy, partitionOf } from "./ci-permissions.js";
-import { namesContext } from "./names.js";
 import { scheduleSizes } from "./terraform.js";
 
 const DAY_NAMES = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -151,7 +150,7 @@ export function kmsKeyPolicyStatement(a: Answers) {
   const account = a.ciRoleArn.split(":")[4];
   const p = partitionOf(a.awsRegion)!;
   return {
-    Sid: `${namesContext(a).asgName}-runners-decrypt-token-via-ssm`.replace(/[^A-Za-z0-9]/g, ""),
+    Sid: "GitLabRunnerInstancesDecryptTokenViaSsm",
     Effect: "Allow",
     Principal: { AWS: `arn:${p.partition}:iam::${account}:root` },
     Action: "kms:Decrypt",
