@@ -8,6 +8,7 @@ import { partitionOf } from "../src/core/context/ci-permissions.js";
 import { namesContext } from "../src/core/context/names.js";
 import { scheduleSizes } from "../src/core/context/terraform.js";
 import type { Answers } from "../src/core/types.js";
+import { planAnswers, theOne } from "./support/terraform-plan.js";
 import { exampleAnswers, exampleFiles, fileOf, renderAnswers, validAnswers } from "./support/tools.js";
 
 const readmeOf = (a: Answers) => fileOf(renderAnswers(a), "README.md").contents;
@@ -92,6 +93,32 @@ describe.each(exampleFiles)("README.md of examples/%s, day 2", (example) => {
     const pattern = new RegExp("^" + statement.Condition.ArnLike["aws:PrincipalArn"].replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*") + "$");
     expect(pattern.test(`arn:${p.partition}:iam::${account}:role/${a.projectName}-20261201000000000000000001`)).toBe(true);
     expect(pattern.test(`arn:${p.partition}:iam::${account}:role/other-${a.projectName}`)).toBe(false);
+  });
+
+  it("sets both hooks on an existing group exactly as the group declares them", async () => {
+    const cmds = fences(section(text, "### Lifecycle hooks of an existing group")).flatMap((f) => commands(f.body));
+    const hooks = cmds.map((c) => ({
+      cmd: c.slice(0, 3).join(" "),
+      region: flag(c, "--region"),
+      group: flag(c, "--auto-scaling-group-name"),
+      name: flag(c, "--lifecycle-hook-name"),
+      lifecycle_transition: flag(c, "--lifecycle-transition"),
+      heartbeat_timeout: Number(flag(c, "--heartbeat-timeout")),
+      default_result: flag(c, "--default-result"),
+    }));
+    // What Terraform declares in the group (the plan-level properties check the same values in the plan).
+    const { plan } = await planAnswers(a, { validate: false });
+    const declared = theOne(plan, "aws_autoscaling_group").values.initial_lifecycle_hook.map((h: Record<string, unknown>) => ({
+      cmd: "aws autoscaling put-lifecycle-hook",
+      region: a.awsRegion,
+      group: names.asgName,
+      name: h.name,
+      lifecycle_transition: h.lifecycle_transition,
+      heartbeat_timeout: h.heartbeat_timeout,
+      default_result: h.default_result,
+    }));
+    expect(hooks).toEqual(expect.arrayContaining(declared));
+    expect(hooks).toHaveLength(declared.length);
   });
 
   it("explains the launch gate and what happens to a refresh with an image that cannot register", () => {
