@@ -58,11 +58,8 @@ export const resourceTypeNeeds: Record<string, TypeNeeds> = {
           "autoscaling:DisableMetricsCollection",
           "autoscaling:PutLifecycleHook",
           "autoscaling:DeleteLifecycleHook",
-          "autoscaling:PutWarmPool",
           "autoscaling:StartInstanceRefresh",
           "autoscaling:CancelInstanceRefresh",
-          "autoscaling:RollbackInstanceRefresh",
-          "autoscaling:SetInstanceProtection",
         ],
       },
       {
@@ -318,7 +315,9 @@ export function ciPolicy(a: Answers, accountId: string) {
   const byScope = new Map<Scope, Set<string>>();
   for (const n of needs) for (const act of n.actions) (byScope.get(n.on) ?? byScope.set(n.on, new Set()).get(n.on)!).add(act);
 
-  const passToEc2 = { StringEquals: { "iam:PassedToService": `ec2.${dnsSuffix}` } };
+  // In China the EC2 service principal has been written both ways; accept either there.
+  const ec2Principals = P === "aws-cn" ? ["ec2.amazonaws.com", `ec2.${dnsSuffix}`] : `ec2.${dnsSuffix}`;
+  const passToEc2 = { StringEquals: { "iam:PassedToService": ec2Principals } };
   const boundary = a.permissionsBoundaryArn;
   const statements: Statement[] = [];
   for (const scope of Object.keys(SIDS) as Scope[]) {
