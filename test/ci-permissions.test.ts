@@ -188,6 +188,8 @@ describe("permissions boundary", () => {
     const files = renderAnswers(base);
     expect(readmePolicy(files).Statement.find((s) => s.Action.includes("iam:CreateRole"))!.Condition).toBeUndefined();
     expect(fileOf(files, "README.md").contents).toContain("without a permissions boundary (answer `permissionsBoundaryArn`)");
+    // With Session Manager builds, Packer's temporary roles are named as the escape they are.
+    expect(fileOf(renderAnswers(exampleAnswers("answers.yaml")), "README.md").contents).toMatch(/can create roles named `acme-runners-\*` or `packer-\*` with any inline policy and any trust policy/);
   });
 
   it("is refused with Session Manager builds, whose temporary Packer role cannot carry it", () => {
