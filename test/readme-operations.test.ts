@@ -19,7 +19,12 @@ function section(text: string, heading: string): string {
   const start = lines.findIndex((l) => l === heading);
   if (start < 0) return "";
   const level = heading.indexOf(" ");
-  const end = lines.findIndex((l, i) => i > start && /^#+ /.test(l) && l.indexOf(" ") <= level);
+  // A "#" line inside a code block (a shell comment) is no heading.
+  let fenced = false;
+  const end = lines.findIndex((l, i) => {
+    if (/^ *```/.test(l)) fenced = !fenced;
+    return i > start && !fenced && /^#+ /.test(l) && l.indexOf(" ") <= level;
+  });
   return lines.slice(start, end < 0 ? undefined : end).join("\n");
 }
 
@@ -124,7 +129,11 @@ describe.each(exampleFiles)("README.md of examples/%s, day 2", (example) => {
   it("explains the launch gate and what happens to a refresh with an image that cannot register", () => {
     const gate = section(text, "### When a new image cannot register");
     expect(gate).toContain("`" + names.launchLifecycleHookName + "`");
-    expect(gate).toMatch(a.useLaunchConfiguration ? /cancel-instance-refresh/ : /rolls back by itself/);
+    // The group keeps the new image after a failed refresh (no usable rollback): the way back is the previous AMI.
+    const cmds = fences(gate).flatMap((f) => commands(f.body)).map((c) => c.slice(0, 3).join(" "));
+    expect(cmds).toEqual(expect.arrayContaining(["aws autoscaling cancel-instance-refresh", "aws ec2 describe-images"]));
+    expect(gate).toContain("`amiId`");
+    expect(gate).not.toMatch(/rolls back by itself|returning the group to the previous/);
   });
 });
 
