@@ -68,7 +68,13 @@ export const resourceTypeNeeds: Record<string, TypeNeeds> = {
           ...autoscalingDescribe,
           "autoscaling:DescribeLifecycleHooks",
           "autoscaling:DescribeInstanceRefreshes",
+          // Read with the group by the provider (warm pool, load balancers, traffic sources).
           "autoscaling:DescribeWarmPool",
+          "autoscaling:DescribeLoadBalancers",
+          "autoscaling:DescribeLoadBalancerTargetGroups",
+          "autoscaling:DescribeTrafficSources",
+          // Deleting the group waits for its instances to terminate.
+          "ec2:DescribeInstances",
           // Creating a group that launches from a template is checked against the caller's own launch permissions.
           "ec2:RunInstances",
           "ec2:CreateTags",
@@ -229,11 +235,11 @@ export const packerNeeds: Need[] = [
 export const packerSessionManagerNeeds: Need[] = [
   {
     on: "packerRole",
-    actions: ["iam:CreateRole", "iam:GetRole", "iam:DeleteRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PassRole"],
+    actions: ["iam:CreateRole", "iam:GetRole", "iam:DeleteRole", "iam:TagRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PassRole"],
   },
   {
     on: "packerInstanceProfile",
-    actions: ["iam:CreateInstanceProfile", "iam:GetInstanceProfile", "iam:DeleteInstanceProfile", "iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile"],
+    actions: ["iam:CreateInstanceProfile", "iam:GetInstanceProfile", "iam:DeleteInstanceProfile", "iam:TagInstanceProfile", "iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile"],
   },
   { on: "region", actions: ["ssm:DescribeInstanceInformation"] },
   { on: "buildSession", actions: ["ssm:StartSession", "ssm:TerminateSession", "ssm:ResumeSession"] },
