@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { namesContext } from "../src/core/context/names.js";
+import { pins } from "../src/core/render.js";
 import type { Answers } from "../src/core/types.js";
 import { exampleAnswers, exampleFiles, fileOf, renderAnswers, requireTool, validAnswers, writeTree } from "./support/tools.js";
 
@@ -86,6 +87,22 @@ describe.each(exampleFiles)("packer-build.json of %s", (file) => {
     const [root] = b.launch_block_device_mappings;
     expect(root).toMatchObject({ volume_type: "gp3", encrypted: true, delete_on_termination: true });
     expect(Number(resolve(t, root.volume_size))).toBe(a.rootVolumeSize);
+  });
+
+  it("opens SSH on the temporary security group only for private_ip builds, from the answered CIDRs", () => {
+    // packer-plugin-amazon (schema/pins.json packerAmazonPlugin, 1.8.0) creates the temporary
+    // security group for every build, and adds its one ingress rule (the SSH port from
+    // temporary_security_group_source_cidrs) unless SkipSSHRuleCreation, which is
+    // SSMAgentEnabled(): ssh_interface "session_manager" with iam_instance_profile or
+    // temporary_iam_instance_profile_policy_document set (builder/ebs/builder.go,
+    // builder/common/run_config.go, builder/common/step_security_group.go at v1.8.0).
+    // The CIDRs stay narrow even when unused: without them the plugin would default to 0.0.0.0/0.
+    const sessionManager = resolve(t, b.ssh_interface) === "session_manager" && (Boolean(b.iam_instance_profile) || b.temporary_iam_instance_profile_policy_document !== undefined);
+    const ownGroup = "security_group_id" in b || "security_group_ids" in b || "security_group_filter" in b;
+    expect(ownGroup).toBe(false);
+    const sshRule = sessionManager ? [] : b.temporary_security_group_source_cidrs ?? ["0.0.0.0/0"];
+    expect(sshRule).toEqual(a.sshInterface === "session_manager" ? [] : a.buildAllowedCidrs);
+    expect(pins.packerAmazonPlugin).toMatch(/^1\.8\./);
   });
 
   it("names and tags the AMI so Terraform finds the newest one", () => {

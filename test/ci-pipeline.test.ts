@@ -228,6 +228,60 @@ describe.each(exampleFiles)(".gitlab-ci.yml of examples/%s", (example) => {
   });
 });
 
+describe("the provider lock file", () => {
+  const COMPLETE = 'provider "registry.terraform.io/hashicorp/aws" {\n  version = "6.25.0"\n  hashes  = ["h1:linux_amd64", "h1:linux_arm64"]\n}\n';
+
+  /** Runs the validate job's script as GitLab would (one shell, stop at the first failure) with a stub binary that logs its calls; `providers lock` writes COMPLETE. */
+  function runValidate(answers: Answers, committed: string | undefined) {
+    const { ci } = ciOf(answers);
+    const job = resolved(ci, `${answers.iacTool}-validate`);
+    const dir = mkdtempSync(join(tmpdir(), "glra-lock-"));
+    const bin = join(dir, "bin");
+    const tf = join(dir, "repo", "terraform");
+    spawnSync("mkdir", ["-p", bin, tf]);
+    const log = join(dir, "calls.log");
+    writeFileSync(join(dir, "complete.lock"), COMPLETE);
+    writeFileSync(join(bin, answers.iacTool), `#!/bin/sh\necho "$*" >>"${log}"\nif [ "$1" = providers ]; then cp "${join(dir, "complete.lock")}" .terraform.lock.hcl; fi\n`, { mode: 0o755 });
+    if (committed !== undefined) writeFileSync(join(tf, ".terraform.lock.hcl"), committed);
+    const r = spawnSync("sh", ["-e", "-c", (job.script as string[]).join("\n")], {
+      cwd: join(dir, "repo"),
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, TF_ROOT: "terraform", CI_PROJECT_DIR: join(dir, "repo") },
+    });
+    const calls = spawnSync("cat", [log], { encoding: "utf8" }).stdout.trim().split("\n");
+    return { status: r.status, stderr: r.stderr, calls, job };
+  }
+
+  it.each(exampleFiles)("%s: validate fails without a committed lock file or with an incomplete one, and passes with the complete one", (example) => {
+    const answers = exampleAnswers(example);
+    const missing = runValidate(answers, undefined);
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toMatch(/terraform\/\.terraform\.lock\.hcl is missing or lacks provider hashes for linux_amd64, linux_arm64: commit the one in this job's artifacts/);
+    expect(missing.calls).toContain("providers lock -platform=linux_amd64 -platform=linux_arm64");
+    expect(missing.calls.some((c) => c.startsWith("init"))).toBe(false);
+    const incomplete = runValidate(answers, COMPLETE.replace(', "h1:linux_arm64"', ""));
+    expect(incomplete.status).not.toBe(0);
+    const complete = runValidate(answers, COMPLETE);
+    expect(complete.status, complete.stderr).toBe(0);
+    expect(complete.calls).toEqual(["fmt -check -diff -recursive", "providers lock -platform=linux_amd64 -platform=linux_arm64", "init -input=false -backend=false -lockfile=readonly", "validate"]);
+    // The job keeps the complete lock file to commit when it fails.
+    expect(complete.job.artifacts).toEqual({ when: "on_failure", expire_in: "1 week", paths: ["terraform/.terraform.lock.hcl"] });
+  });
+
+  it.each(exampleFiles)("%s: plan, apply and destroy never change the lock file (init -lockfile=readonly); the plan carries it to apply", (example) => {
+    const answers = exampleAnswers(example);
+    const { ci } = ciOf(answers);
+    for (const j of ["plan", "apply", "destroy"]) {
+      const inits = [...(resolved(ci, j).before_script ?? []), ...(resolved(ci, j).script ?? [])].map(String).filter((l) => / init( |$)/.test(l));
+      expect(inits, j).toEqual([`${answers.iacTool} init -input=false -lockfile=readonly`]);
+    }
+    expect((resolved(ci, "plan").artifacts as { paths: string[] }).paths).toContain("terraform/.terraform.lock.hcl");
+    const readme = fileOf(renderAnswers(answers), "README.md").contents;
+    expect(readme).toMatch(/^### Provider lock file$/m);
+    expect(readme).toContain(`${answers.iacTool} providers lock -platform=linux_amd64 -platform=linux_arm64`);
+  });
+});
+
 describe("the CI schema check can fail", () => {
   const { plain: ci } = ciOf(exampleAnswers("answers.yaml"));
   it("accepts the unchanged file", () => expect(validateCi(ci)).toBe(true));

@@ -53,6 +53,7 @@ export interface Answers {
   /** Tags on every job of the generated pipeline; empty: untagged. */
   ciJobTags: string[];
   ciRoleArn: string;
+  permissionsBoundaryArn: string;
   tags: Record<string, string>;
 }
 

@@ -4,6 +4,7 @@ import type { Ajv, ErrorObject, Options, ValidateFunction } from "ajv";
 import { packageRoot } from "./package-root.js";
 import { answerKeys, answersSchema, applies, defaultOf, type PropertySchema } from "./schema.js";
 import { cronProblem } from "./cron.js";
+import { partitionOf } from "./context/ci-permissions.js";
 import type { AnswerError, Answers } from "./types.js";
 
 // ajv, its formats and the Levenshtein distance load only when needed: the bin
@@ -307,6 +308,23 @@ function crossField(raw: Record<string, unknown>, out: AnswerError[]): void {
       value: a.buildJobTags,
       message: "is required with sshInterface private_ip: Packer connects to the build instance's private IP, which a runner outside the VPC (such as GitLab.com's) never reaches, so the build-ami job needs the tags of a runner inside the VPC (in buildAllowedCidrs), e.g. buildJobTags: [aws-vpc]; or use sshInterface session_manager, which needs no such runner",
     });
+  }
+  // One partition for everything: the region decides it (GovCloud, China or the commercial one).
+  if (typeof a.awsRegion === "string") {
+    const p = partitionOf(a.awsRegion);
+    if (!p) {
+      out.push({ path: "/awsRegion", value: a.awsRegion, message: "is in an ISO partition, which this generator does not support; use a region of the aws, aws-us-gov (us-gov-*) or aws-cn (cn-*) partition" });
+    } else {
+      for (const key of ["ciRoleArn", "permissionsBoundaryArn"]) {
+        const v = a[key];
+        if (typeof v === "string" && v !== "" && v.split(":")[1] !== p.partition) {
+          out.push({ path: `/${key}`, value: v, message: `must be in the partition of awsRegion ${a.awsRegion} (arn:${p.partition}:…)` });
+        }
+      }
+    }
+  }
+  if (typeof a.permissionsBoundaryArn === "string" && a.permissionsBoundaryArn !== "" && a.sshInterface !== "private_ip") {
+    out.push({ path: "/permissionsBoundaryArn", value: a.permissionsBoundaryArn, message: "needs sshInterface private_ip: with session_manager, Packer creates a temporary role without a boundary, which a boundary-only CI role could not create" });
   }
   if (a.sshInterface === "session_manager" && Array.isArray(a.buildJobTags) && a.buildJobTags.length > 0) {
     out.push({ path: "/buildJobTags", value: a.buildJobTags, message: "applies only with sshInterface private_ip; with session_manager the build-ami job takes ciJobTags like every other job: remove buildJobTags" });

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { answersSchema, type PropertySchema } from "../../src/core/schema.js";
+import { partitionOf } from "../../src/core/context/ci-permissions.js";
 import { canonicalCidr, tagTextProblem } from "../../src/core/validate.js";
 
 /**
@@ -183,6 +184,17 @@ const fixed = {
   buildJobTags: fc.uniqueArray(stringArb(answers.buildJobTags.items!), { minLength: 1, maxLength: 3 }),
 };
 
+/** One partition for the region and every ARN answer (validate.ts refuses the ISO partitions and a mix). */
+function samePartition(r: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...r };
+  if (typeof out.awsRegion === "string" && !partitionOf(out.awsRegion)) out.awsRegion = out.awsRegion.replace(/-iso[a-z]?/, "");
+  const partition = partitionOf((out.awsRegion as string | undefined) ?? (answers.awsRegion.default as string))!.partition;
+  for (const key of ["ciRoleArn", "permissionsBoundaryArn"]) {
+    if (typeof out[key] === "string" && out[key] !== "") out[key] = (out[key] as string).replace(/^arn:[a-z-]+:/, `arn:${partition}:`);
+  }
+  return out;
+}
+
 /**
  * Raw answers as a user would write them: required answers always present,
  * others sometimes left out (defaults apply). Each one passes validateAnswers.
@@ -215,7 +227,8 @@ export const answersArb: fc.Arbitrary<Record<string, unknown>> = fc
     // A launch configuration takes a single instance type.
     return fc
       .record(record, { requiredKeys: required.filter((k) => k in record) })
-      .map((r) => (r.useLaunchConfiguration === true && Array.isArray(r.instanceTypes) ? { ...r, instanceTypes: r.instanceTypes.slice(0, 1) } : r));
+      .map((r) => (r.useLaunchConfiguration === true && Array.isArray(r.instanceTypes) ? { ...r, instanceTypes: r.instanceTypes.slice(0, 1) } : r))
+      .map(samePartition);
   });
 
 export interface FreeText {

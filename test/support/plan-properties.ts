@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import YAML from "yaml";
 import { expect } from "vitest";
+import { partitionOf } from "../../src/core/context/ci-permissions.js";
 import { namesContext } from "../../src/core/context/names.js";
 import { scheduleSizes } from "../../src/core/context/terraform.js";
 import type { Answers } from "../../src/core/types.js";
@@ -16,19 +17,52 @@ import { runtimeConfig } from "../fixtures/ami/runtime-config.js";
 import { renderAnswers } from "./tools.js";
 import { ofType, theOne, type Plan, type TerraformResult } from "./terraform-plan.js";
 
-/** The IAM policy documents of the planned role policies that are known at plan time, parsed. */
+/**
+ * The IAM policy documents of the planned role policies, parsed. Every one must
+ * be known at plan: a policy computed from a resource (such as the group's ARN)
+ * is unknown until apply, and would depend on that resource.
+ */
 function rolePolicies(plan: Plan): Record<string, { Statement: Record<string, any>[] }> {
   const out: Record<string, { Statement: Record<string, any>[] }> = {};
-  for (const r of ofType(plan, "aws_iam_role_policy")) if (typeof r.values.policy === "string") out[r.name] = JSON.parse(r.values.policy);
+  for (const r of ofType(plan, "aws_iam_role_policy")) {
+    expect(typeof r.values.policy, `${r.address}: its policy is known at plan`).toBe("string");
+    out[r.name] = JSON.parse(r.values.policy);
+  }
   return out;
 }
+
+/** The configuration (plan JSON) of the root module's resources and data sources, by address. */
+function configured(plan: Plan): Record<string, { address: string; expressions: any; depends_on?: string[] }> {
+  return Object.fromEntries((plan.configuration.root_module.resources ?? []).map((r: any) => [r.address, r]));
+}
+
+/** Every reference in a configuration expression tree. */
+function referencesIn(expr: unknown): string[] {
+  if (Array.isArray(expr)) return expr.flatMap(referencesIn);
+  if (expr && typeof expr === "object") {
+    const o = expr as Record<string, unknown>;
+    return [...(Array.isArray(o.references) ? (o.references as string[]) : []), ...Object.entries(o).flatMap(([k, v]) => (k === "references" ? [] : referencesIn(v)))];
+  }
+  return [];
+}
+
+/** The register unit's start timeout in seconds (the bound of register.sh's retries). */
+function registerStartTimeoutSeconds(a: Answers): number {
+  const unit = renderAnswers(a).find((f) => f.path === "files/systemd/gitlab-runner-aws.service")!.contents;
+  const m = /^TimeoutStartSec=(\d+)(min|s)?$/m.exec(unit);
+  if (!m) throw new Error("gitlab-runner-aws.service has no TimeoutStartSec");
+  return Number(m[1]) * (m[2] === "min" ? 60 : 1);
+}
+
+/** The ARN of the answered group as IAM matches it (any group id). */
+const asgArnPattern = (a: Answers) => `arn:${partitionOf(a.awsRegion)!.partition}:autoscaling:${a.awsRegion}:123456789012:autoScalingGroup:*:autoScalingGroupName/${namesContext(a).asgName}`;
 const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v as string]);
 
-/** The termination hook: a resource of its own, or declared inside the group. */
-function terminatingHooks(plan: Plan): Record<string, any>[] {
-  const own = ofType(plan, "aws_autoscaling_lifecycle_hook").map((r) => r.values);
+/** The lifecycle hooks of one transition, each a resource of its own or declared inside the group. */
+function hooks(plan: Plan, transition: "LAUNCHING" | "TERMINATING"): Record<string, any>[] {
+  const own = ofType(plan, "aws_autoscaling_lifecycle_hook").map((r) => ({ ...r.values, ownResource: true }));
   const inGroup = theOne(plan, "aws_autoscaling_group").values.initial_lifecycle_hook ?? [];
-  return [...own, ...inGroup].filter((h) => h.lifecycle_transition === "autoscaling:EC2_INSTANCE_TERMINATING");
+  return [...own, ...inGroup].filter((h) => h.lifecycle_transition === `autoscaling:EC2_INSTANCE_${transition}`);
 }
 
 export const planProperties: [name: string, check: (a: Answers, plan: Plan, result: TerraformResult) => void][] = [
@@ -57,12 +91,12 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
       const granting = (action: string) => statements.filter((s) => asList(s.Action).includes(action));
       const [read, ...moreReads] = granting("ssm:GetParameter");
       expect(moreReads).toEqual([]);
-      expect(asList(read.Resource)).toEqual([`arn:aws:ssm:${a.awsRegion}:123456789012:parameter${a.tokenSsmParameter}`]);
+      expect(asList(read.Resource)).toEqual([`arn:${partitionOf(a.awsRegion)!.partition}:ssm:${a.awsRegion}:123456789012:parameter${a.tokenSsmParameter}`]);
       const [decrypt, ...moreDecrypts] = granting("kms:Decrypt");
       expect(moreDecrypts).toEqual([]);
       expect(asList(decrypt.Resource)).toHaveLength(1);
       expect(asList(decrypt.Resource)[0]).toMatch(/^arn:aws[a-z-]*:kms:/);
-      expect(decrypt.Condition).toEqual({ StringEquals: { "kms:ViaService": `ssm.${a.awsRegion}.amazonaws.com` } });
+      expect(decrypt.Condition).toEqual({ StringEquals: { "kms:ViaService": `ssm.${a.awsRegion}.${partitionOf(a.awsRegion)!.dnsSuffix}` } });
       for (const s of statements.filter((x) => asList(x.Resource).includes("*"))) {
         // Only actions without resource-level permissions may name every resource.
         for (const act of asList(s.Action)) expect(act).toMatch(/^(cloudwatch:PutMetricData|ssm:UpdateInstanceInformation|ssmmessages:[A-Za-z]+)$/);
@@ -86,10 +120,10 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
     "holds terminating instances for the drain plus the unregister step, within Auto Scaling's 7200 s",
     (a, plan, _result) => {
       const names = namesContext(a);
-      const hooks = terminatingHooks(plan);
-      expect(hooks).toHaveLength(1);
-      expect(hooks[0]).toMatchObject({ heartbeat_timeout: a.drainTimeoutSeconds + 600, default_result: "CONTINUE", name: names.lifecycleHookName });
-      expect(hooks[0].heartbeat_timeout).toBeLessThanOrEqual(7200);
+      const [hook, ...more] = hooks(plan, "TERMINATING");
+      expect(more).toEqual([]);
+      expect(hook).toMatchObject({ heartbeat_timeout: a.drainTimeoutSeconds + 600, default_result: "CONTINUE", name: names.lifecycleHookName });
+      expect(hook.heartbeat_timeout).toBeLessThanOrEqual(7200);
     },
   ],
   [
@@ -158,6 +192,87 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
       for (const sg of ofType(plan, "aws_security_group")) expect(sg.values.ingress ?? []).toEqual([]);
       const egress = ofType(plan, "aws_vpc_security_group_egress_rule").map((r) => r.values.cidr_ipv4);
       expect(egress.sort()).toEqual([...new Set(a.egressCidrs)].sort());
+    },
+  ],
+  [
+    "destroy drains: both hooks live inside the group, and the group depends on every role policy, none of which refers to the group",
+    (_a, plan, _result) => {
+      // A hook of its own refers to the group, so Terraform would destroy it (and the drain with it) first.
+      expect(ofType(plan, "aws_autoscaling_lifecycle_hook")).toEqual([]);
+      for (const h of [...hooks(plan, "LAUNCHING"), ...hooks(plan, "TERMINATING")]) expect(h.ownResource).toBeUndefined();
+      const cfg = configured(plan);
+      const policies = Object.keys(cfg).filter((addr) => addr.startsWith("aws_iam_role_policy."));
+      expect(policies.length).toBeGreaterThan(0);
+      // Created before the group, destroyed after it: the last instance can still complete its lifecycle action.
+      expect([...(cfg["aws_autoscaling_group.runner"].depends_on ?? [])].sort()).toEqual(expect.arrayContaining(policies.sort()));
+      for (const addr of policies) {
+        const refs = referencesIn(cfg[addr].expressions);
+        const docs = refs.filter((r) => /^data\.aws_iam_policy_document\.[a-z_]+$/.test(r));
+        const all = [...refs, ...docs.flatMap((d) => referencesIn(cfg[d].expressions))];
+        expect(all.filter((r) => r.startsWith("aws_autoscaling_group")), addr).toEqual([]);
+      }
+    },
+  ],
+  [
+    "gates every launch on registration: a launch hook in the group that abandons after register.sh's whole retry budget",
+    (a, plan, _result) => {
+      const names = namesContext(a);
+      const [hook, ...more] = hooks(plan, "LAUNCHING");
+      expect(more).toEqual([]);
+      expect(hook).toMatchObject({ name: names.launchLifecycleHookName, default_result: "ABANDON" });
+      expect(hook.heartbeat_timeout).toBeGreaterThanOrEqual(registerStartTimeoutSeconds(a));
+      expect(hook.heartbeat_timeout).toBeLessThanOrEqual(7200);
+      const launch = a.useLaunchConfiguration ? theOne(plan, "aws_launch_configuration") : theOne(plan, "aws_launch_template");
+      const userData = Buffer.from(a.useLaunchConfiguration ? launch.values.user_data_base64 : launch.values.user_data, "base64").toString("utf8");
+      expect(JSON.parse(YAML.parse(userData).write_files[0].content)).toMatchObject({ launch_lifecycle_hook_name: hook.name, lifecycle_hook_name: names.lifecycleHookName });
+    },
+  ],
+  [
+    "lets an instance act on its own group and tag only itself, with the system_id tag key only; all known at plan",
+    (a, plan, _result) => {
+      const statements = Object.values(rolePolicies(plan)).flatMap((d) => d.Statement);
+      const granting = (action: string) => statements.filter((s) => asList(s.Action).includes(action));
+      for (const action of ["autoscaling:CompleteLifecycleAction", "autoscaling:SetInstanceHealth"]) {
+        const [s, ...more] = granting(action);
+        expect(more, action).toEqual([]);
+        expect(asList(s.Resource), action).toEqual([asgArnPattern(a)]);
+        expect(s.Condition, action).toBeUndefined();
+      }
+      const [tag, ...moreTags] = granting("ec2:CreateTags");
+      expect(moreTags).toEqual([]);
+      expect(asList(tag.Action)).toEqual(["ec2:CreateTags"]);
+      expect(asList(tag.Resource)).toEqual([`arn:${partitionOf(a.awsRegion)!.partition}:ec2:${a.awsRegion}:123456789012:instance/*`]);
+      expect(tag.Condition).toEqual({
+        StringEquals: { "aws:ARN": "${ec2:SourceInstanceARN}" },
+        "ForAllValues:StringEquals": { "aws:TagKeys": namesContext(a).systemIdTagKey },
+      });
+    },
+  ],
+  [
+    "replaces instances launch-before-terminate (maintenance policy and refresh at 100-200 %), and rolls a failed refresh back",
+    (a, plan, _result) => {
+      const asg = theOne(plan, "aws_autoscaling_group").values;
+      expect(asg.instance_maintenance_policy).toEqual([{ min_healthy_percentage: 100, max_healthy_percentage: 200 }]);
+      const [refresh] = asg.instance_refresh;
+      expect(refresh.strategy).toBe("Rolling");
+      // Auto rollback needs a launch template with a numbered version; AWS refuses it with a launch configuration.
+      expect(refresh.preferences[0]).toMatchObject({ min_healthy_percentage: 100, max_healthy_percentage: 200, auto_rollback: !a.useLaunchConfiguration || null });
+      if (!a.useLaunchConfiguration) {
+        // ... and a numbered version: the new template's latest_version (unknown until apply), never a
+        // constant such as $Latest or $Default.
+        const unknown = plan.resource_changes.find((c) => c.address === "aws_autoscaling_group.runner")!.change.after_unknown;
+        const versions = [
+          ...(unknown.launch_template ?? []).map((l: any) => l.version),
+          ...(unknown.mixed_instances_policy ?? []).map((m: any) => m.launch_template?.[0]?.launch_template_specification?.[0]?.version),
+        ];
+        expect(versions).toEqual([true]);
+      }
+    },
+  ],
+  [
+    "gives the instance role the answered permissions boundary, or none",
+    (a, plan, _result) => {
+      expect(theOne(plan, "aws_iam_role").values.permissions_boundary ?? "").toBe(a.permissionsBoundaryArn);
     },
   ],
 ];

@@ -38,6 +38,8 @@ export function ciContext(a: Answers) {
     roleArn: a.ciRoleArn,
     /** Single-quoted, as prettier writes a YAML string holding double quotes (the program has no single quote). */
     planSummaryJqYaml: `'${PLAN_SUMMARY_JQ.replace(/'/g, "''")}'`,
+    /** Platforms whose provider hashes the committed lock file must hold: the CI runners' (amd64 and arm64 Linux). */
+    lockPlatforms: ["linux_amd64", "linux_arm64"],
     /** The id token's audience: the GitLab URL (normalised by validateAnswers), which is also the OIDC provider's client id in AWS. */
     oidcAudience: a.gitlabUrl,
     /** Tags of every job (default:tags); empty: untagged jobs. */

@@ -1,5 +1,6 @@
 import { markdownText } from "../escape.js";
 import type { Answers, Schedule } from "../types.js";
+import { ciPolicy, partitionOf } from "./ci-permissions.js";
 import { scheduleSizes } from "./terraform.js";
 
 const DAY_NAMES = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -165,8 +166,11 @@ export function registryOf(image: string): string {
  */
 export function networkNeeds(a: Answers): { runners: NetworkNeed[]; build: NetworkNeed[]; pipeline: NetworkNeed[] } {
   const r = a.awsRegion;
-  const aws = (svc: string) => `${svc}.${r}.amazonaws.com`;
-  const vpce = (svc: string) => `com.amazonaws.${r}.${svc}`;
+  const p = partitionOf(r)!;
+  const aws = (svc: string) => `${svc}.${r}.${p.dnsSuffix}`;
+  // China's endpoint services carry a cn. prefix (cn.com.amazonaws.cn-north-1.ssm).
+  const vpce = (svc: string) => `${p.partition === "aws-cn" ? "cn." : ""}com.amazonaws.${r}.${svc}`;
+  const iamHost = p.partition === "aws" ? "iam.amazonaws.com" : p.partition === "aws-us-gov" ? "iam.us-gov.amazonaws.com" : `iam.${p.iamRegion}.${p.dnsSuffix}`;
   const gitlabHost = hostOf(a.gitlabUrl);
   const runners: NetworkNeed[] = [
     { service: "GitLab", host: gitlabHost, endpoint: "", why: "register, poll for jobs, send logs, unregister (HTTPS)" },
@@ -194,7 +198,7 @@ export function networkNeeds(a: Answers): { runners: NetworkNeed[]; build: Netwo
     { service: "GitLab", host: gitlabHost, endpoint: "", why: "the jobs, their ID tokens and the state" },
     { service: "STS", host: aws("sts"), endpoint: vpce("sts"), why: "AssumeRoleWithWebIdentity (OIDC)" },
     { service: "EC2", host: aws("ec2"), endpoint: vpce("ec2"), why: "Packer's build instance, the AMI; the launch template, security group" },
-    { service: "IAM", host: "iam.amazonaws.com", endpoint: "", why: "the instance role and profile, Packer's temporary profile" },
+    { service: "IAM", host: iamHost, endpoint: "", why: "the instance role and profile, Packer's temporary profile" },
     { service: "Auto Scaling", host: aws("autoscaling"), endpoint: vpce("autoscaling"), why: "the group, its schedules, hook and policies" },
     { service: "KMS", host: aws("kms"), endpoint: vpce("kms"), why: "DescribeKey of the token's key" },
   ];
@@ -211,6 +215,27 @@ function needsTable(rows: NetworkNeed[]): string {
     ["Service", "Host", "VPC endpoint instead of NAT", "Why"],
     rows.map((n) => [n.service, code(n.host), n.endpoint ? code(n.endpoint.replace(/ \(gateway\)$/, "")) + (n.endpoint.endsWith("(gateway)") ? " (gateway)" : "") : "NAT only", n.why]),
   );
+}
+
+/**
+ * The key policy statement that lets the runner instances' role (name_prefix
+ * project-) decrypt the token with a customer managed key, through SSM in the
+ * answered region only.
+ */
+export function kmsKeyPolicyStatement(a: Answers) {
+  const account = a.ciRoleArn.split(":")[4];
+  const p = partitionOf(a.awsRegion)!;
+  return {
+    Sid: "GitLabRunnerInstancesDecryptTokenViaSsm",
+    Effect: "Allow",
+    Principal: { AWS: `arn:${p.partition}:iam::${account}:root` },
+    Action: "kms:Decrypt",
+    Resource: "*",
+    Condition: {
+      StringEquals: { "kms:ViaService": `ssm.${a.awsRegion}.${p.dnsSuffix}`, "kms:CallerAccount": account },
+      ArnLike: { "aws:PrincipalArn": `arn:${p.partition}:iam::${account}:role/${a.projectName}-*` },
+    },
+  };
 }
 
 /** Values derived from the answers for the templates of this layer (ctx.docs). */
@@ -260,7 +285,18 @@ export function docsContext(a: Answers) {
     iacCommand: a.iacTool,
     iacName: a.iacTool === "tofu" ? "OpenTofu" : "Terraform",
     accountId: a.ciRoleArn.split(":")[4],
-    partition: a.ciRoleArn.split(":")[1],
+    /** The partition of the answered region (validation keeps the ARN answers in it). */
+    partition: partitionOf(a.awsRegion)!.partition,
+    /** Where the partition's IAM API is served. */
+    iamRegion: partitionOf(a.awsRegion)!.iamRegion,
+    /** The CI role's policy (context/ci-permissions.ts), as the JSON file the README writes. */
+    ciPolicyJson: JSON.stringify(ciPolicy(a, a.ciRoleArn.split(":")[4]), null, 2),
+    /** The token's key is the AWS managed key of SSM, whose key policy already lets SSM decrypt for the account. */
+    awsManagedTokenKey: /(^|:)alias\/aws\/ssm$/.test(a.tokenKmsKeyId),
+    /** The statement a customer managed key's policy needs so that the runner role can decrypt the token through SSM. */
+    kmsKeyPolicyStatementJson: JSON.stringify(kmsKeyPolicyStatement(a), null, 2),
+    /** Per scheduled action, the command that puts the group at its sizes now. */
+    scheduleNowCommands: rows.map((r) => ({ name: r.name, when: r.when, args: `--min-size ${r.minSize} --max-size ${r.maxSize} --desired-capacity ${r.desiredCapacity}` })),
     roleName: a.ciRoleArn.replace(/^.*?:role\//, "").split("/").at(-1)!,
     rolePath: "/" + a.ciRoleArn.replace(/^.*?:role\//, "").split("/").slice(0, -1).map((p) => p + "/").join(""),
     authToken: a.registrationMode === "authentication-token",

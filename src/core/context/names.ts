@@ -10,6 +10,12 @@ export function namesContext(a: Answers) {
   return {
     asgName: a.projectName,
     lifecycleHookName: `${a.projectName}-drain`,
+    /** The EC2_INSTANCE_LAUNCHING hook register.sh completes once registered (ABANDON after its last failure). */
+    launchLifecycleHookName: `${a.projectName}-launch`,
+    /** Its heartbeat: longer than register.sh's whole retry budget (gitlab-runner-aws.service TimeoutStartSec, 15 min). */
+    launchHeartbeatSeconds: 1200,
+    /** The tag key each instance puts on itself, with its runner's system_id as the value. */
+    systemIdTagKey: "GitLabRunnerSystemId",
     amiNamePrefix: `${a.projectName}-${a.baseOs}-${a.architecture}-`,
     /** Tags the Packer build puts on the AMI; Terraform's aws_ami lookup filters on Project, BaseOs and Architecture. */
     amiTagKeys: {

@@ -55,6 +55,7 @@ export function tfvars(a: Answers): Record<string, unknown> {
     drain_timeout_seconds: a.drainTimeoutSeconds,
     egress_cidrs: a.egressCidrs,
     session_manager_access: a.sessionManagerAccess,
+    permissions_boundary_arn: a.permissionsBoundaryArn,
     tags: a.tags,
   };
 }

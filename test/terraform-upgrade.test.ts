@@ -1,0 +1,79 @@
+/**
+ * Upgrading a deployed repo: before the hooks moved into the group, the
+ * termination hook was a resource of its own (aws_autoscaling_lifecycle_hook.drain).
+ * Real Terraform with the provider double applies that layout to a local
+ * state, then plans this version's terraform/ against it: the old hook must be
+ * forgotten, never deleted (deleting it would leave the running group without
+ * its drain, since Auto Scaling reads initial_lifecycle_hook at creation only).
+ */
+import { spawn } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+// @ts-expect-error plain ESM without types
+import { loadSchema } from "./tf-double/lib/schema.mjs";
+// @ts-expect-error plain ESM without types
+import { serve } from "./tf-double/lib/server.mjs";
+import { declaredTypes, terraformBinary } from "./support/terraform-plan.js";
+import { exampleAnswers, renderAnswers, writeTree } from "./support/tools.js";
+
+const OLD_HOOK = `
+resource "aws_autoscaling_lifecycle_hook" "drain" {
+  name                   = local.lifecycle_hook_name
+  autoscaling_group_name = aws_autoscaling_group.runner.name
+  lifecycle_transition   = "autoscaling:EC2_INSTANCE_TERMINATING"
+  heartbeat_timeout      = local.lifecycle_heartbeat_seconds
+  default_result         = "CONTINUE"
+}
+`;
+
+describe("upgrading a group whose termination hook was a resource of its own", () => {
+  it("forgets the old hook resource without deleting it", async () => {
+    const a = exampleAnswers("answers.yaml");
+    const rendered = join(writeTree(renderAnswers(a)), "terraform");
+    const work = mkdtempSync(join(tmpdir(), "glra-upgrade-"));
+    const wd = join(work, "terraform");
+    cpSync(rendered, wd, { recursive: true });
+    const asgTf = readFileSync(join(wd, "asg.tf"), "utf8");
+    const removed = /\nremoved \{\n {2}from = aws_autoscaling_lifecycle_hook\.drain\n[\s\S]*?\n\}\n/.exec(asgTf);
+    expect(removed, "asg.tf forgets the old hook with a removed block").not.toBeNull();
+    // The old layout: the hook as a resource of its own.
+    writeFileSync(join(wd, "asg.tf"), asgTf.replace(removed![0], OLD_HOOK));
+    writeFileSync(join(wd, "backend_override.tf"), 'terraform {\n  backend "local" {}\n}\n');
+    writeFileSync(join(work, "terraformrc"), "");
+
+    const only = declaredTypes(wd);
+    const served = await serve({ socket: join(work, "aws.sock"), schema: loadSchema(), only, fixtures: { aws_ami: { architecture: a.architecture } } });
+    const env = { ...process.env, TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1", TF_REATTACH_PROVIDERS: JSON.stringify(served.reattach), TF_CLI_CONFIG_FILE: join(work, "terraformrc") };
+    // Asynchronous: the provider double answers from this process's event loop.
+    const tf = (...args: string[]) =>
+      new Promise<string>((resolve) => {
+        const p = spawn(terraformBinary(), args, { cwd: wd, env, stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        let err = "";
+        p.stdout.on("data", (d) => (out += d));
+        p.stderr.on("data", (d) => (err += d));
+        p.on("close", (code) => {
+          expect(code, `terraform ${args.join(" ")}\n${out}${err}`).toBe(0);
+          resolve(out);
+        });
+      });
+    try {
+      await tf("init", "-input=false", "-no-color");
+      await tf("apply", "-auto-approve", "-input=false", "-no-color", "-refresh=false");
+      expect(await tf("state", "list")).toContain("aws_autoscaling_lifecycle_hook.drain");
+      // This version's layout against that state.
+      writeFileSync(join(wd, "asg.tf"), asgTf);
+      await tf("plan", "-input=false", "-no-color", "-refresh=false", "-out=plan");
+      const plan = JSON.parse(await tf("show", "-json", "plan"));
+      const hook = plan.resource_changes.find((c: { address: string }) => c.address === "aws_autoscaling_lifecycle_hook.drain");
+      expect(hook?.change.actions).toEqual(["forget"]);
+      const deletes = plan.resource_changes.filter((c: { change: { actions: string[] } }) => c.change.actions.includes("delete"));
+      expect(deletes.map((c: { address: string }) => c.address)).toEqual([]);
+    } finally {
+      served.server.forceShutdown();
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
