@@ -55,7 +55,7 @@ describe.each(exampleFiles)("README.md of examples/%s, day 2", (example) => {
     expect(JSON.parse(flag(refresh[0], "--preferences"))).toMatchObject({ MinHealthyPercentage: 100, MaxHealthyPercentage: 200, SkipMatching: false, ScaleInProtectedInstances: "Refresh" });
     if (a.registrationMode === "authentication-token") {
       // A second runner's token first, the old runner deleted last: no host ever holds an invalid token.
-      const order = ["Create a second runner", "put-parameter --overwrite", "start-instance-refresh", "delete the old runner"].map((s) => rotate.indexOf(s));
+      const order = ["Create a second runner", "Store the new token with step 2", "start-instance-refresh", "delete the old runner"].map((s) => rotate.indexOf(s));
       expect(order.every((i) => i >= 0)).toBe(true);
       expect([...order].sort((x, y) => x - y)).toEqual(order);
       expect(rotate).not.toMatch(/reset_authentication_token/);
