@@ -22,6 +22,8 @@ export interface PropertySchema {
   "x-enum-names"?: Record<string, string>;
   /** Ask (and document) this answer only when other answers have these values. */
   "x-when"?: Record<string, string | string[]>;
+  /** "never": not asked in the interview (an answers-file or --option setting only). */
+  "x-ask"?: "never";
 }
 
 export interface AnswersSchema {

@@ -50,6 +50,8 @@ export interface Answers {
   iacTool: "terraform" | "tofu";
   ciRoleArn: string;
   tags: Record<string, string>;
+  /** Region codes and instance types newer than schema/aws-data.json, accepted anyway. */
+  acceptUnlisted?: string[];
 }
 
 export interface RenderedFile {

@@ -4,12 +4,13 @@ import type { Ajv, ErrorObject, Options, ValidateFunction } from "ajv";
 import { packageRoot } from "./package-root.js";
 import { answerKeys, answersSchema, applies, defaultOf, type PropertySchema } from "./schema.js";
 import { cronProblem } from "./cron.js";
+import { instanceTypeProblem, listedArch, regionProblem } from "./aws-data.js";
 import type { AnswerError, Answers } from "./types.js";
 
 // ajv, its formats and the Levenshtein distance load only when needed: the bin
 // normally runs the validator that the build compiled to plain code.
 const require = createRequire(import.meta.url);
-const X_KEYWORDS = ["x-schema-version", "x-order", "x-prompt", "x-allowed", "x-enum-names", "x-when"];
+const X_KEYWORDS = ["x-schema-version", "x-order", "x-prompt", "x-allowed", "x-enum-names", "x-when", "x-ask"];
 
 /** The validator the build writes (scripts/build-validator.mjs), with the schema text it was compiled from. */
 export const PRECOMPILED_VALIDATOR = join(packageRoot, "dist", "answers-validator.cjs");
@@ -241,11 +242,33 @@ export function tagTextProblem(text: string): string | undefined {
 const isInt = (x: unknown): x is number => Number.isInteger(x);
 const strings = (x: unknown): string[] => (Array.isArray(x) ? x.filter((v): v is string => typeof v === "string") : []);
 
+/**
+ * Typos in facts about AWS: a region or instance type the shipped list
+ * (schema/aws-data.json) lacks is refused with the closest listed one, unless
+ * the answer acceptUnlisted names it. Runs on answers the schema accepted.
+ */
+function awsFacts(a: Record<string, unknown>, out: AnswerError[]): void {
+  const accepted = strings(a.acceptUnlisted);
+  if (typeof a.awsRegion === "string") {
+    const problem = regionProblem(a.awsRegion, accepted);
+    if (problem) out.push({ path: "/awsRegion", value: a.awsRegion, message: problem });
+  }
+  strings(a.instanceTypes).forEach((t, i) => {
+    const problem = instanceTypeProblem(t, accepted);
+    if (problem) out.push({ path: `/instanceTypes/${i}`, value: t, message: problem });
+  });
+  if (typeof a.buildInstanceType === "string" && a.buildInstanceType !== "") {
+    const problem = instanceTypeProblem(a.buildInstanceType, accepted);
+    if (problem) out.push({ path: "/buildInstanceType", value: a.buildInstanceType, message: problem });
+  }
+}
+
 /** Rules JSON Schema can't express. Each rule runs only on values of the right type, so they report alongside schema errors. */
 function crossField(raw: Record<string, unknown>, out: AnswerError[]): void {
   // An answer the schema already rejected takes part in no rule, so one mistake is reported once.
   const rejected = new Set(out.map((e) => e.path.split("/")[1]));
   const a = Object.fromEntries(Object.entries(raw).filter(([k]) => !rejected.has(k)));
+  awsFacts(a, out);
   const { asgMinSize: min, asgMaxSize: max, asgDesiredCapacity: desired } = a;
   if (isInt(min) && isInt(max) && isInt(desired) && !(min <= desired && desired <= max)) {
     out.push({ path: "/asgDesiredCapacity", value: { asgMinSize: min, asgDesiredCapacity: desired, asgMaxSize: max }, message: "must satisfy asgMinSize ≤ asgDesiredCapacity ≤ asgMaxSize" });
@@ -277,7 +300,8 @@ function crossField(raw: Record<string, unknown>, out: AnswerError[]): void {
     const types: Array<[string, string]> = strings(a.instanceTypes).map((t, i) => [t, `/instanceTypes/${i}`]);
     if (typeof a.buildInstanceType === "string" && a.buildInstanceType !== "") types.push([a.buildInstanceType, "/buildInstanceType"]);
     for (const [t, path] of types) {
-      if (GRAVITON.test(t) !== arm) {
+      if (out.some((e) => e.path === path)) continue; // unknown type: reported once, above
+      if ((listedArch(t) ?? (GRAVITON.test(t) ? "arm64" : "x86_64")) === "arm64" !== arm) {
         out.push({ path, value: t, message: arm ? "is not an arm64 (Graviton) instance type; use one such as t4g.medium or m7g.large, or set architecture to x86_64" : "is an arm64 (Graviton) instance type; use an x86_64 type such as t3.medium, or set architecture to arm64" });
       }
     }
