@@ -1,9 +1,11 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import Generator, { type BaseOptions } from "yeoman-generator";
 import { AnswersFileError, readAnswersFile } from "../../src/core/answers-file.js";
 import { readPackageJson } from "../../src/core/package-root.js";
 import { generate, resolveAnswers, type Sources } from "../../src/core/pipeline.js";
-import { parseInput, questionsFor } from "../../src/core/prompts.js";
+import { runInterview } from "../../src/core/interview.js";
+import { parseInput, type Question } from "../../src/core/prompts.js";
 import { GENERATOR_NAME, STORE_FILE } from "../../src/core/render.js";
 import { answerKeys, answersSchema } from "../../src/core/schema.js";
 import { parseStored, StoreError } from "../../src/core/store.js";
@@ -20,7 +22,10 @@ import { WriteError, writeFilesAtomically } from "../../src/core/write.js";
  * user in the generator's words (write it with markers, or keep theirs and be
  * asked again next time).
  */
-type Options = BaseOptions & { answers?: string; defaults?: boolean; restore?: boolean } & Record<string, unknown>;
+type Options = BaseOptions & { answers?: string; defaults?: boolean; restore?: boolean; askAnswered?: boolean } & Record<string, unknown>;
+
+/** Where an interrupted interview keeps the answers typed so far, for the next run to offer. */
+export const PARTIAL_FILE = ".gitlab-runner-aws/partial-answers.json";
 
 /** An error the user reads as is: yo prints its message (no stack) and exits 1. */
 class UserError extends Error {}
@@ -29,6 +34,7 @@ export default class GitlabRunnerAwsGenerator extends Generator<Options> {
   private answers?: Answers;
   private plan?: RegenerationPlan;
   private sources: Sources = {};
+  private cancelled = false;
 
   constructor(args: string[], options: Options) {
     // No package manager install: the generated repo has no package.json, and Yeoman's note about it is noise.
@@ -36,6 +42,7 @@ export default class GitlabRunnerAwsGenerator extends Generator<Options> {
     this.option("answers", { type: String, description: "Answers file (YAML or JSON); no prompts for answers it gives" });
     this.option("defaults", { type: Boolean, description: "Take the default of every answer not given instead of asking" });
     this.option("restore", { type: Boolean, description: "Re-create generated files you deleted" });
+    this.option("ask-answered", { type: Boolean, description: "Ask again the answers already stored (or given), with their values as defaults" });
     for (const key of answerKeys) {
       const s = answersSchema.properties[key];
       this.option(key, { type: String, description: `answer: ${s.description ?? ""}` });
@@ -88,10 +95,54 @@ export default class GitlabRunnerAwsGenerator extends Generator<Options> {
   }
 
   async prompting(): Promise<void> {
-    const known = resolveAnswers(this.sources, { partial: true }).raw;
-    const questions = this.opts.defaults ? [] : questionsFor(known);
-    const asked = questions.length ? await this.prompt(questions as never) : {};
-    const result = resolveAnswers({ ...this.sources, asked: asked as Record<string, unknown> });
+    const known = resolveAnswers(this.sources, { partial: true });
+    let asked: Record<string, unknown> = {};
+    if (!this.opts.defaults) {
+      const partialPath = this.destinationPath(PARTIAL_FILE);
+      let resumed: Record<string, unknown> = {};
+      if (existsSync(partialPath)) {
+        try {
+          resumed = JSON.parse(readFileSync(partialPath, "utf8")) as Record<string, unknown>;
+        } catch {
+          resumed = {};
+        }
+        const n = Object.keys(resumed).length;
+        if (n) {
+          const { resume } = (await this.prompt([{ type: "confirm", name: "resume", default: true, message: `Continue the interview you left (${n} answer${n === 1 ? "" : "s"} given, kept in ${PARTIAL_FILE})?` }] as never)) as { resume: boolean };
+          if (!resume) resumed = {};
+        }
+      }
+      asked = { ...resumed };
+      const io = {
+        ask: async (q: Question) => ((await this.prompt([q] as never)) as Record<string, unknown>)[q.name],
+        say: (text: string) => this.log(text),
+      };
+      try {
+        const result = await runInterview(io, {
+          known: known.raw,
+          origins: known.origins,
+          askAnswered: Boolean(this.opts.askAnswered ?? this.opts["ask-answered"]),
+          asked,
+          check: (a) => resolveAnswers({ ...this.sources, asked: a }).errorText,
+        });
+        if (!result) {
+          this.log("Cancelled: nothing was written.");
+          this.cancelled = true;
+          return;
+        }
+      } catch (e) {
+        if (!isInterrupt(e)) throw e;
+        // Ctrl-C: the answers typed so far are kept for the next run to offer; no stack trace.
+        const n = Object.keys(asked).length;
+        if (n) {
+          mkdirSync(dirname(partialPath), { recursive: true });
+          writeFileSync(partialPath, JSON.stringify(asked, null, 2) + "\n");
+        }
+        process.stderr.write(`\nInterrupted: nothing was written.${n ? ` The ${n} answer${n === 1 ? "" : "s"} given so far are kept in ${PARTIAL_FILE}; run yo gitlab-runner-aws here again to continue.` : ""}\n`);
+        process.exit(130);
+      }
+    }
+    const result = resolveAnswers({ ...this.sources, asked });
     if (!result.answers) throw new UserError(result.errorText.trimEnd());
     for (const n of result.notes) this.log(n);
     for (const w of result.warnings) this.log(`warning: ${w}`);
@@ -105,6 +156,7 @@ export default class GitlabRunnerAwsGenerator extends Generator<Options> {
    * offered again next time and --check reports it).
    */
   async writing(): Promise<void> {
+    if (this.cancelled) return;
     const outDir = this.destinationRoot();
     const generatorVersion = readPackageJson().version;
     try {
@@ -128,6 +180,7 @@ export default class GitlabRunnerAwsGenerator extends Generator<Options> {
         if (keep.size) plan = generate(this.answers!, outDir, { generatorVersion, restore: this.opts.restore, keep }).plan;
       }
       if (plan.writes.length || plan.removes.length) writeFilesAtomically(outDir, plan.writes, plan.removes);
+      rmSync(this.destinationPath(PARTIAL_FILE), { force: true });
       // The files are on disk: Yeoman's in-memory copies follow them, and nothing pending there overwrites them at its commit.
       for (const p of [...plan.writes.map((f) => f.path), ...plan.removes]) {
         const path = this.destinationPath(p);
@@ -145,6 +198,7 @@ export default class GitlabRunnerAwsGenerator extends Generator<Options> {
   }
 
   async end(): Promise<void> {
+    if (this.cancelled) return;
     const plan = this.plan!;
     this.log(formatSummary(plan).trimEnd());
     const toCheck = plan.edited.filter((p) => !plan.conflicts.includes(p));
@@ -153,4 +207,9 @@ export default class GitlabRunnerAwsGenerator extends Generator<Options> {
     if (plan.conflicts.length || broken.length) process.exitCode = 1;
     else this.log(`Generated by ${GENERATOR_NAME}. Next: read README.md (first-time setup), then commit and push.`);
   }
+}
+
+/** The prompt library's error for Ctrl-C (SIGINT) at a prompt. */
+function isInterrupt(e: unknown): boolean {
+  return e instanceof Error && (e.name === "ExitPromptError" || e.name === "AbortPromptError" || /force closed the prompt/.test(e.message));
 }

@@ -30,6 +30,8 @@ export interface AnswersSchema {
   $id: string;
   "x-schema-version": number;
   "x-order": string[];
+  /** The answers the interview asks first; the others only when the user chooses to customise the advanced settings. */
+  "x-essentials": string[];
   required: string[];
   properties: Record<string, PropertySchema>;
 }

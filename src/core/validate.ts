@@ -10,7 +10,7 @@ import type { AnswerError, Answers } from "./types.js";
 // ajv, its formats and the Levenshtein distance load only when needed: the bin
 // normally runs the validator that the build compiled to plain code.
 const require = createRequire(import.meta.url);
-const X_KEYWORDS = ["x-schema-version", "x-order", "x-prompt", "x-allowed", "x-enum-names", "x-when", "x-ask"];
+const X_KEYWORDS = ["x-schema-version", "x-order", "x-prompt", "x-allowed", "x-enum-names", "x-when", "x-ask", "x-essentials"];
 
 /** The validator the build writes (scripts/build-validator.mjs), with the schema text it was compiled from. */
 export const PRECOMPILED_VALIDATOR = join(packageRoot, "dist", "answers-validator.cjs");
@@ -337,7 +337,7 @@ function crossField(raw: Record<string, unknown>, out: AnswerError[]): void {
  * Validate raw answers (from a file, prompts or .yo-rc.json). Answers left out
  * take their schema default. Returns every problem found, never only the first.
  */
-export function validateAnswers(raw: unknown): ValidationResult {
+export function validateAnswers(raw: unknown, options: { rules?: boolean } = {}): ValidationResult {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     return { errors: [{ path: "", value: raw, message: `the answers must be a mapping of answer names to values, not ${Array.isArray(raw) ? "a list" : raw === null ? "empty" : typeof raw}` }] };
   }
@@ -358,7 +358,12 @@ export function validateAnswers(raw: unknown): ValidationResult {
       if (m && !errors.some((x) => x.path === m.path && x.message === m.message)) errors.push(m);
     }
   }
-  crossField(data, errors);
+  if (options.rules === false) {
+    // Only the facts of each answer alone (typos): the rules between answers wait for the whole set.
+    const rejected = new Set(errors.map((e) => e.path.split("/")[1]));
+    awsFacts(Object.fromEntries(Object.entries(data).filter(([k]) => !rejected.has(k))), errors);
+  }
+  else crossField(data, errors);
   if (errors.length) return { errors: sortErrors(errors.map(redactTokens)) };
   return { answers: data as unknown as Answers, errors };
 }
