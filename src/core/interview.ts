@@ -52,7 +52,7 @@ function all(input: InterviewInput): Record<string, unknown> {
 /** What a question shows: its prompt, then its explanation and allowed values on the same line. */
 export function questionText(key: string): string {
   const p = s(key);
-  const allowed = p.enum ? "" : p["x-allowed"] ?? (p.type === "integer" ? `a whole number${p.minimum !== undefined ? ` from ${p.minimum}` : ""}${p.maximum !== undefined ? ` to ${p.maximum}` : ""}` : "");
+  const allowed = p.enum ? "" : p["x-allowed"] ?? (p.items?.["x-allowed"] ? `comma-separated; each ${p.items["x-allowed"]}` : undefined) ?? (p.type === "integer" ? `a whole number${p.minimum !== undefined ? ` from ${p.minimum}` : ""}${p.maximum !== undefined ? ` to ${p.maximum}` : ""}` : "");
   return `${p["x-prompt"] ?? key}: ${p.description ?? ""}${allowed ? ` [${allowed}]` : ""}`;
 }
 
