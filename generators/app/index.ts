@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import Generator, { type BaseOptions } from "yeoman-generator";
 import { AnswersFileError, readAnswersFile } from "../../src/core/answers-file.js";
+import { optionHelp } from "../../src/core/help.js";
 import { readPackageJson } from "../../src/core/package-root.js";
 import { generate, resolveAnswers, type Sources } from "../../src/core/pipeline.js";
 import { runInterview } from "../../src/core/interview.js";
@@ -27,6 +28,28 @@ type Options = BaseOptions & { answers?: string; defaults?: boolean; restore?: b
 /** Where an interrupted interview keeps the answers typed so far, for the next run to offer. */
 export const PARTIAL_FILE = ".gitlab-runner-aws/partial-answers.json";
 
+/**
+ * yo refuses root by switching to the user "nobody" (root-check), which then
+ * can't read root's home and crashes with a TypeError stack. Stop before that,
+ * in one sentence that points to the bin, which runs fine as root.
+ */
+function stopIfRootDowngraded(): void {
+  let home = process.env.HOME;
+  if (!home || process.getuid?.() === 0) return;
+  try {
+    accessSync(home, constants.R_OK);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EACCES") return;
+    home = undefined;
+  }
+  if (home !== undefined) return;
+  process.stderr.write(
+    `yo does not run as root (it drops to the user "nobody", who can't read ${process.env.HOME}); as root, use this package's bin instead: gitlab-runner-aws --answers FILE --out DIR (same answers, same output), or run yo as a normal user.\n`,
+  );
+  process.exit(1);
+}
+stopIfRootDowngraded();
+
 /** An error the user reads as is: yo prints its message (no stack) and exits 1. */
 class UserError extends Error {}
 
@@ -44,8 +67,7 @@ export default class GitlabRunnerAwsGenerator extends Generator<Options> {
     this.option("restore", { type: Boolean, description: "Re-create generated files you deleted" });
     this.option("ask-answered", { type: Boolean, description: "Ask again the answers already stored (or given), with their values as defaults" });
     for (const key of answerKeys) {
-      const s = answersSchema.properties[key];
-      this.option(key, { type: String, description: `answer: ${s.description ?? ""}` });
+      this.option(key, { type: String, description: optionHelp(key) });
     }
   }
 

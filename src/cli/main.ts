@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { AnswersFileError, readAnswersFile } from "../core/answers-file.js";
+import { closest } from "../core/aws-data.js";
 import { helpText } from "../core/help.js";
 import { readPackageJson } from "../core/package-root.js";
 import { generate, resolveAnswers } from "../core/pipeline.js";
@@ -14,6 +15,19 @@ import { checkOutDir, interruptedWrites, recoverInterruptedWrites, WriteError, w
 export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
+}
+
+const FLAGS = ["--answers", "--out", "--defaults", "--dry-run", "--check", "--restore", "--help", "--version"];
+
+/** parseArgs' complaint, in a line: an unknown flag gets the closest known one. */
+function flagError(e: NodeJS.ErrnoException): string {
+  const unknown = /^Unknown option '([^']+)'/.exec(e.message);
+  if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && unknown) {
+    const flag = unknown[1].split("=")[0];
+    const near = closest(flag, FLAGS);
+    return `error: unknown option ${flag}.${near ? ` Did you mean ${near}?` : ""}`;
+  }
+  return `error: ${e.message}`;
 }
 
 const USAGE = "usage: gitlab-runner-aws --answers FILE [--out DIR] [--defaults] [--dry-run] [--check] [--restore] (see --help)";
@@ -38,7 +52,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       },
     }).values;
   } catch (e) {
-    io.err(`${(e as Error).message}\n${USAGE}\n`);
+    io.err(`${flagError(e as NodeJS.ErrnoException)}\n${USAGE}\n`);
     return 2;
   }
   const version = readPackageJson().version;
@@ -55,7 +69,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
   if (found && found !== process.cwd()) io.out(`using the generated repo at ${found} (its ${STORE_FILE}); pass --out to generate elsewhere\n`);
   let stored: Stored | undefined;
   try {
-    checkOutDir(outDir);
+    checkOutDir(outDir, [], { write: !(args["dry-run"] || args.check) });
     // A write killed half-way is finished (or undone) first, so the plan below sees a whole tree;
     // --dry-run and --check write nothing, so they only say so.
     if (args["dry-run"] || args.check) {
