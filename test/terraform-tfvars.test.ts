@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { tfvars } from "../src/core/context/terraform.js";
 import { stableJson } from "../src/core/escape.js";
-import { validateAnswers } from "../src/core/validate.js";
+import { tagTextProblem, validateAnswers } from "../src/core/validate.js";
 import { exampleAnswers, exampleFiles, fileOf, renderAnswers, validAnswers } from "./support/tools.js";
 import { terraformSources } from "./terraform-support.js";
 
@@ -31,8 +31,8 @@ describe("terraform.tfvars.json", () => {
         tricky.map((s) => `⟪${clip(s, 190)}⟫`),
         // Tags hold only what IAM accepts (letters, digits, spaces, _ . : / = + @ -); ꙮ is a letter, a marker to look for.
         fc.dictionary(
-          fc.stringMatching(/^[\p{L}\p{Z}\p{N}_.:\/=+@-]{1,20}$/u).filter((k) => !k.startsWith("aws:") && k.normalize("NFC") === k),
-          fc.stringMatching(/^[\p{L}\p{Z}\p{N}_.:\/=+@-]{0,250}$/u).filter((v) => v.normalize("NFC") === v).map((v) => `ꙮ${v}`.slice(0, 256)),
+          fc.stringMatching(/^[\p{L}\p{Z}\p{N}_.:\/=+@-]{1,20}$/u).filter((k) => !k.startsWith("aws:") && k.normalize("NFC") === k && !tagTextProblem(k)),
+          fc.stringMatching(/^[\p{L}\p{Z}\p{N}_.:\/=+@-]{0,250}$/u).filter((v) => v.normalize("NFC") === v && !tagTextProblem(v)).map((v) => `ꙮ${v}`.slice(0, 256)),
           { maxKeys: 4 },
         ),
         (description, tags) => {

@@ -1,6 +1,6 @@
 import { warnings as terraformWarnings } from "./context/terraform.js";
 import { render, STORE_FILE } from "./render.js";
-import { answerKeys, schemaVersion } from "./schema.js";
+import { answerKeys, defaultOf, schemaVersion } from "./schema.js";
 import type { Stored } from "./store.js";
 import { loadTemplates } from "./templates.js";
 import type { AnswerError, Answers, RenderedFile } from "./types.js";
@@ -101,7 +101,7 @@ export function resolveAnswers(src: Sources, options: { partial?: boolean } = {}
   }
   const answers = options.partial ? undefined : result.answers;
   if (stored && answers) {
-    const fresh = answerKeys.filter((k) => origins[k] === "default");
+    const fresh = answerKeys.filter((k) => origins[k] === "default" && defaultOf(k) !== undefined);
     if (fresh.length && !src.asked) notes.push(`new answers, defaults applied: ${fresh.join(", ")}`);
   }
   return { raw, origins, answers, errors, errorText: problemsText(errors, where), notes, warnings: answers ? terraformWarnings(answers) : [] };

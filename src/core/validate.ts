@@ -196,8 +196,15 @@ const ZERO_FLOOR = "must not be 0 with load-driven scaling (scalingPolicy jobs o
 
 const GRAVITON = /^([a-z]+[0-9]+g[a-z0-9-]*|a1)\./;
 
+/**
+ * Zones of the IANA database named without a slash that follow daylight-saving
+ * rules (CET is Central European Time, with summer time): real zones, unlike
+ * fixed abbreviations such as "EST", which stay refused.
+ */
+const IANA_ZONES_WITHOUT_SLASH = new Set(["CET", "EET", "WET", "MET", "CST6CDT", "EST5EDT", "MST7MDT", "PST8PDT"]);
+
 function isIanaZone(zone: string): boolean {
-  if (zone === "UTC" || zone === "Etc/UTC") return true;
+  if (zone === "UTC" || zone === "Etc/UTC" || IANA_ZONES_WITHOUT_SLASH.has(zone)) return true;
   // The zones Intl listed when the package was built: checking one costs nothing, while Intl's first use loads ICU's zone data.
   knownZones ??= new Set(loadPrecompiled()?.timeZones ?? []);
   if (knownZones.has(zone)) return true;

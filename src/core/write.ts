@@ -243,7 +243,9 @@ export function writeFilesAtomically(outDir: string, files: RenderedFile[], remo
     if (e instanceof WriteError) throw e;
     const err = e as NodeJS.ErrnoException;
     // Name the folder the user gave, not the journal or temporary file that failed.
-    const why = err.code === "EACCES" || err.code === "EPERM" || err.code === "EROFS" ? `${outDir} is not writable${err.code === "EROFS" ? " (read-only file system)" : ""}` : err.message;
+    // Name a folder the user knows: not the journal or a temporary sibling, but the folder it was to go in.
+    const failed = !err.path || err.path.includes(TX_PREFIX) ? outDir : /\.\d+\.tmp$/.test(err.path) ? dirname(err.path) : err.path;
+    const why = err.code === "EACCES" || err.code === "EPERM" || err.code === "EROFS" ? `${failed} is not writable${err.code === "EROFS" ? " (read-only file system)" : ""}` : err.message;
     throw new WriteError(`nothing was written: ${why}`);
   } finally {
     process.removeListener("SIGINT", hold);
