@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { essentials, questionText } from "../src/core/interview.js";
@@ -99,6 +99,9 @@ describe("yo gitlab-runner-aws interview, for real", () => {
     expect(first.code, first.screen).toBe(0);
     expect(first.questions.filter((q) => conflict.test(q))).toHaveLength(1);
     expect(first.screen).toMatch(/^kept +terraform\/terraform\.tfvars\.json +\(you kept your version/m);
+    // No Yeoman conflicter: no "force", "identical" or mode lines, no Overwrite? prompt.
+    expect(first.screen).not.toMatch(/^\s*(force|identical|conflict) /m);
+    expect(first.screen).not.toMatch(/Overwrite|old mode|new mode/);
     expect(readFileSync(tfvars, "utf8")).toBe(mine);
     const check = spawnSync(process.execPath, [bin, "--check", "--out", out], { encoding: "utf8" });
     expect(check.status).toBe(1);
@@ -106,5 +109,21 @@ describe("yo gitlab-runner-aws interview, for real", () => {
     expect(second.code, second.screen).toBe(0);
     expect(second.questions.filter((q) => conflict.test(q))).toHaveLength(1);
     expect(readFileSync(tfvars, "utf8")).toBe(mine);
+  });
+
+  it("a bad answers file stops yo before any question, with exactly the bin's message and no Yeoman noise; a mistyped flag gets 'did you mean'", async () => {
+    const out = workspace(user);
+    const file = join(out, "..", "three-mistakes.yaml");
+    writeFileSync(file, ["vpcId: vpc-nope", "subnetIds: [subnet-0a1b2c3d]", "buildSubnetId: subnet-0a1b2c3d", "ciRoleArn: arn:aws:iam::123456789012:role/ci", "rootVolumeSize: 60GB", "awsRegion: eu-centrl-1", ""].join("\n"));
+    chmodSync(file, 0o644);
+    const fromBin = spawnSync(process.execPath, [bin, "--answers", file, "--out", out], { encoding: "utf8" });
+    expect(fromBin.stderr).toMatch(/^3 problems with the answers:/);
+    const s = await yoSession(out, user, `--answers ${file}`, []);
+    expect(s.code).toBe(1);
+    expect(s.screen.replace(/\r\n/g, "\n").trim()).toBe(fromBin.stderr.trim());
+    expect(readdirSync(out)).toEqual([]);
+    const typo = await yoSession(out, user, `--answer ${file}`, []);
+    expect(typo.code).toBe(1);
+    expect(typo.screen.trim()).toBe("error: unknown option --answer. Did you mean --answers?");
   });
 });

@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, sta
 import { dirname } from "node:path";
 import Generator, { type BaseOptions } from "yeoman-generator";
 import { AnswersFileError, readAnswersFile } from "../../src/core/answers-file.js";
+import { closest } from "../../src/core/aws-data.js";
 import { optionHelp } from "../../src/core/help.js";
 import { readPackageJson } from "../../src/core/package-root.js";
 import { generate, resolveAnswers, type Sources } from "../../src/core/pipeline.js";
@@ -53,6 +54,22 @@ stopIfRootDowngraded();
 /** An error the user reads as is: yo prints its message (no stack) and exits 1. */
 class UserError extends Error {}
 
+/** Whether this runs under the real `yo gitlab-runner-aws` command (not a test harness). */
+const underYo = () => process.argv.some((a) => a === "gitlab-runner-aws" || a.startsWith("gitlab-runner-aws:"));
+
+/**
+ * Stop with a message the user reads as is. Under yo: the message alone on
+ * stderr and exit 1 (Yeoman would add "✖ An error occured while running …"
+ * and a header); under a harness, an error with that message.
+ */
+function fail(message: string): never {
+  if (underYo()) {
+    process.stderr.write(message.trimEnd() + "\n");
+    process.exit(1);
+  }
+  throw new UserError(message);
+}
+
 export default class GitlabRunnerAwsGenerator extends Generator<Options> {
   private answers?: Answers;
   private plan?: RegenerationPlan;
@@ -75,6 +92,27 @@ export default class GitlabRunnerAwsGenerator extends Generator<Options> {
     return this.options as unknown as Options;
   }
 
+  /**
+   * yo passes unknown flags through silently, so `--answer x.yaml` would be
+   * ignored: a flag close to one of this generator's gets "did you mean".
+   * (Only the command line of a real `yo gitlab-runner-aws` run is looked at.)
+   */
+  private checkFlags(): void {
+    const argv = process.argv;
+    const at = argv.findIndex((a) => a === "gitlab-runner-aws" || a.startsWith("gitlab-runner-aws:"));
+    if (at < 0) return;
+    const ours = ["answers", "defaults", "restore", "ask-answered", ...answerKeys];
+    const yeoman = ["help", "skip-cache", "skip-install", "force-install", "insight", "no-insight", "force", "bail", "dry-run", "skip-yo-resolve", "debug", "local-only", "generators", "version", "color", "no-color", "whitespace", "ignore-whitespace", "skip-local-cache", "skip-checks"];
+    for (const arg of argv.slice(at + 1)) {
+      if (!arg.startsWith("--")) continue;
+      const flag = arg.slice(2).split("=")[0];
+      const name = flag.replace(/^no-/, "");
+      if (ours.includes(name) || yeoman.includes(flag)) continue;
+      const near = closest(name, ours);
+      if (near) fail(`error: unknown option --${flag}. Did you mean --${near}?`);
+    }
+  }
+
   /** Answers given as --name value options (lists comma-separated, as at the prompt). */
   private fromOptions(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
@@ -93,26 +131,27 @@ export default class GitlabRunnerAwsGenerator extends Generator<Options> {
    * a mistake there stops the run before the first question.
    */
   initializing(): void {
+    this.checkFlags();
     const sources: Sources = {};
     try {
       const path = this.destinationPath(STORE_FILE);
       const text = this.fs.read(path, { defaults: null });
       sources.stored = text === null ? undefined : parseStored(path, text);
     } catch (e) {
-      if (e instanceof StoreError) throw new UserError(`error: ${e.message}\nNothing was written.`);
+      if (e instanceof StoreError) fail(`error: ${e.message}\nNothing was written.`);
       throw e;
     }
     if (this.opts.answers) {
       try {
         sources.file = { name: this.opts.answers, answers: readAnswersFile(this.opts.answers) };
       } catch (e) {
-        if (e instanceof AnswersFileError) throw new UserError(`error: ${e.message}\nNothing was written.`);
+        if (e instanceof AnswersFileError) fail(`error: ${e.message}\nNothing was written.`);
         throw e;
       }
     }
     sources.options = this.fromOptions();
     const early = resolveAnswers(sources, { partial: true });
-    if (early.errorText) throw new UserError(early.errorText.trimEnd());
+    if (early.errorText) fail(early.errorText.trimEnd());
     this.sources = sources;
   }
 
@@ -165,7 +204,7 @@ export default class GitlabRunnerAwsGenerator extends Generator<Options> {
       }
     }
     const result = resolveAnswers({ ...this.sources, asked });
-    if (!result.answers) throw new UserError(result.errorText.trimEnd());
+    if (!result.answers) fail(result.errorText.trimEnd());
     for (const n of result.notes) this.log(n);
     for (const w of result.warnings) this.log(`warning: ${w}`);
     this.answers = result.answers;
@@ -214,7 +253,7 @@ export default class GitlabRunnerAwsGenerator extends Generator<Options> {
       }
       this.plan = plan;
     } catch (e) {
-      if (e instanceof WriteError || e instanceof RegenerationError || e instanceof StoreError) throw new UserError(`error: ${e.message}`);
+      if (e instanceof WriteError || e instanceof RegenerationError || e instanceof StoreError) fail(`error: ${e.message}`);
       throw e;
     }
   }
