@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { essentials, runInterview, type InterviewIo } from "../src/core/interview.js";
 import type { Question } from "../src/core/prompts.js";
-import { validateAnswers } from "../src/core/validate.js";
+import { formatError, validateAnswers } from "../src/core/validate.js";
 import { resolveAnswers } from "../src/core/pipeline.js";
 
 /** The interview loop with a scripted io: answers by question name, in order; the validate messages seen are kept. */
@@ -79,6 +79,14 @@ describe("the interview", () => {
     const asked = await runInterview(io, input());
     expect(seen.filter((q) => q.name === "instanceTypesSuggestion").map((q) => q.message)).toEqual([expect.stringContaining("Did you mean t3.medium?"), expect.stringContaining("Did you mean t3.small?")]);
     expect(asked!.instanceTypes).toEqual(["t3.small"]);
+  });
+
+  it("the desired-size error reads as a sentence, not a JSON object", () => {
+    const base = Object.fromEntries(Object.entries(required()).map(([k, v]) => [k, k === "subnetIds" ? v : v[0]]));
+    const [e] = validateAnswers({ ...base, asgMinSize: 1, asgMaxSize: 3, asgDesiredCapacity: 5 }).errors;
+    expect(formatError(e)).toBe("/asgDesiredCapacity: 5 must lie between asgMinSize (1) and asgMaxSize (3)");
+    const [s] = validateAnswers({ ...base, schedules: [{ name: "x", recurrence: "0 7 * * *", minSize: 2, desiredCapacity: 1, maxSize: 3 }] }).errors;
+    expect(formatError(s)).toBe("/schedules/0: has minSize 2, desiredCapacity 1 and maxSize 3, but needs minSize ≤ desiredCapacity ≤ maxSize (sizes left out take the ASG's answered sizes)");
   });
 
   it("CET is an IANA zone", () => {

@@ -278,7 +278,7 @@ function crossField(raw: Record<string, unknown>, out: AnswerError[]): void {
   awsFacts(a, out);
   const { asgMinSize: min, asgMaxSize: max, asgDesiredCapacity: desired } = a;
   if (isInt(min) && isInt(max) && isInt(desired) && !(min <= desired && desired <= max)) {
-    out.push({ path: "/asgDesiredCapacity", value: { asgMinSize: min, asgDesiredCapacity: desired, asgMaxSize: max }, message: "must satisfy asgMinSize ≤ asgDesiredCapacity ≤ asgMaxSize" });
+    out.push({ path: "/asgDesiredCapacity", value: desired, message: `must lie between asgMinSize (${min}) and asgMaxSize (${max})${min > max ? `, and asgMinSize must not be above asgMaxSize` : ""}` });
   }
   // Tracking scales an idle group in to its minimum; at zero no instance publishes the metric, so nothing scales it out again.
   const tracking = a.scalingPolicy === "jobs" || a.scalingPolicy === "cpu";
@@ -296,7 +296,7 @@ function crossField(raw: Record<string, unknown>, out: AnswerError[]): void {
     }
     const smin = s.minSize ?? min, smax = s.maxSize ?? max, sdes = s.desiredCapacity ?? desired;
     if (isInt(smin) && isInt(smax) && isInt(sdes) && !(smin <= sdes && sdes <= smax)) {
-      out.push({ path: `/schedules/${i}`, value: { minSize: smin, desiredCapacity: sdes, maxSize: smax }, message: "must satisfy minSize ≤ desiredCapacity ≤ maxSize (sizes left out take the ASG's answered sizes)" });
+      out.push({ path: `/schedules/${i}`, message: `has minSize ${smin}, desiredCapacity ${sdes} and maxSize ${smax}, but needs minSize ≤ desiredCapacity ≤ maxSize (sizes left out take the ASG's answered sizes)` });
     } else if (tracking && smin === 0 && isInt(smax) && smax > 0) {
       out.push({ path: `/schedules/${i}/minSize`, value: smin, message: `${ZERO_FLOOR}; give this schedule a minSize of 1 or more (or maxSize 0 to switch the runners off)` });
     }
