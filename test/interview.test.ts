@@ -74,11 +74,17 @@ describe("the interview", () => {
     ]);
   });
 
-  it("a typo in an instance type: the listed one is offered; No asks again", async () => {
-    const { io, seen } = scripted({ ...required(), instanceTypes: ["t3.meduim, m5.large", "t3.smal"], instanceTypesSuggestion: [false, true] });
+  it("a typo in an instance type: the listed one is offered; it can be typed again, taken, or kept as newer than the list", async () => {
+    const { io, seen } = scripted({ ...required(), instanceTypes: ["t3.meduim, m5.large", "t3.smal"], instanceTypesSuggestion: ["retype", "use"] });
     const asked = await runInterview(io, input());
     expect(seen.filter((q) => q.name === "instanceTypesSuggestion").map((q) => q.message)).toEqual([expect.stringContaining("Did you mean t3.medium?"), expect.stringContaining("Did you mean t3.small?")]);
     expect(asked!.instanceTypes).toEqual(["t3.small"]);
+
+    const kept = scripted({ ...required(), instanceTypes: ["m9z.large"], instanceTypesSuggestion: ["keep"] });
+    const answers = await runInterview(kept.io, input());
+    expect(answers!.instanceTypes).toEqual(["m9z.large"]);
+    expect(answers!.acceptUnlisted).toEqual(["m9z.large"]);
+    expect(validateAnswers(answers!).errors).toEqual([]);
   });
 
   it("the desired-size error reads as a sentence, not a JSON object", () => {

@@ -77,6 +77,7 @@ function ownProblems(key: string, value: unknown, input: InterviewInput): Answer
 }
 
 const TYPO = /Did you mean "([^"]+)"\?/;
+const UNLISTED = /the generator knows/;
 
 function parse(key: string, text: unknown): { value?: unknown; problem?: string } {
   const p = s(key);
@@ -111,8 +112,8 @@ async function askOne(key: string, io: InterviewIo, input: InterviewInput): Prom
         const { value, problem } = parse(key, text);
         if (problem) return problem;
         if (value === undefined && !isRequired(key)) return true;
-        // A typo with a suggestion is let through here, and offered as a fix just after.
-        const errors = ownProblems(key, value, input).filter((e) => !TYPO.test(e.message) || !/the generator knows/.test(e.message));
+        // A name missing from the shipped list is let through here: just after, the closest listed one is offered, or it is kept as newer than the list.
+        const errors = ownProblems(key, value, input).filter((e) => !UNLISTED.test(e.message));
         return errors.length ? errors.map(formatError).join("; ") : true;
       },
     };
@@ -127,15 +128,27 @@ async function askOne(key: string, io: InterviewIo, input: InterviewInput): Prom
       if (!isRequired(key)) input.asked[key] = defaultOf(key);
       return;
     }
-    const typos = ownProblems(key, value, input).filter((e) => TYPO.test(e.message));
-    if (typos.length) {
-      const fixes = typos.map((e) => [e.path, TYPO.exec(e.message)![1]] as const);
-      const ok = await io.ask({ type: "confirm", name: `${key}Suggestion`, default: true, message: `${fixes.map(([path]) => `${shown(key, pathValue(value, path, key))}`).join(", ")}: not in the generator's list of AWS names. Did you mean ${fixes.map(([, f]) => f).join(", ")}?` });
-      if (!ok) {
-        io.say(`Type it again (a name newer than the list goes in acceptUnlisted, in an answers file or as --acceptUnlisted).`);
-        continue;
+    const unlisted = ownProblems(key, value, input).filter((e) => UNLISTED.test(e.message));
+    if (unlisted.length) {
+      const names = unlisted.map((e) => String(pathValue(value, e.path, key)));
+      const fixes = unlisted.filter((e) => TYPO.test(e.message)).map((e) => [e.path, TYPO.exec(e.message)![1]] as const);
+      const choice = (await io.ask({
+        type: "select",
+        name: `${key}Suggestion`,
+        default: fixes.length ? "use" : "retype",
+        message: `${names.join(", ")}: not in the generator's list of AWS names.${fixes.length ? ` Did you mean ${fixes.map(([, f]) => f).join(", ")}?` : ""}`,
+        choices: [
+          ...(fixes.length ? [{ value: "use", name: `Use ${fixes.map(([, f]) => f).join(", ")}` }] : []),
+          { value: "retype", name: "Type it again" },
+          { value: "keep", name: `Keep ${names.join(", ")}: newer than the list (added to acceptUnlisted)` },
+        ],
+      })) as string;
+      if (choice === "retype") continue;
+      if (choice === "use") value = applyFixes(key, value, fixes);
+      else {
+        const accepted = (current("acceptUnlisted", input) as string[] | undefined) ?? [];
+        input.asked.acceptUnlisted = [...new Set([...accepted, ...names])];
       }
-      value = applyFixes(key, value, fixes);
     }
     input.asked[key] = value;
     return;
