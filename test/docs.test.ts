@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { answersTable, helpText } from "../src/core/help.js";
+import { essentials, questionText } from "../src/core/interview.js";
 import { packageRoot } from "../src/core/package-root.js";
 import { replaceAnswersTable } from "../src/core/readme-table.js";
 import { answerKeys, answersSchema } from "../src/core/schema.js";
@@ -23,6 +24,14 @@ describe("documentation derived from the schema", () => {
       expect(answersTable()).toContain(`| \`${key}\` |`);
       expect(helpText("0")).toContain(`  ${key} (`);
     }
+  });
+
+  it("README's recorded interview shows each essential question as the interview asks it", () => {
+    const session = /recorded session of the default interview[\s\S]*?```console\n([\s\S]*?)```/.exec(readme)![1];
+    for (const key of essentials) expect(session, key).toContain(`? ${questionText(key)} `);
+    expect(session).toContain("? Customise the advanced settings?");
+    expect(session).toContain("Summary of the answers (nothing is written yet):");
+    for (const key of answerKeys.filter((k) => answersSchema.properties[k]["x-ask"] !== "never" && !answersSchema.properties[k]["x-when"])) expect(session, key).toMatch(new RegExp(`^  ${key} `, "m"));
   });
 
   it("README's example error output is what the bin prints for that file", () => {

@@ -6,6 +6,7 @@ import helpers from "yeoman-test";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../src/core/package-root.js";
 import { GENERATOR_NAME } from "../src/core/render.js";
+import { essentials } from "../src/core/interview.js";
 import { answerKeys, answersSchema, applies, defaultOf, schemaVersion } from "../src/core/schema.js";
 import { exampleAnswers, renderAnswers } from "./support/tools.js";
 
@@ -19,11 +20,14 @@ const required = {
 };
 
 describe("yo gitlab-runner-aws (yeoman-test, mocked prompts)", () => {
-  it("asks every applicable question from the schema and writes what render() gives", async () => {
-    const result = await helpers.run(generator).withAnswers({ ...required, projectName: "team-runners", timeZone: "Europe/Berlin" }, { throwOnMissingAnswer: false });
+  it("the default interview asks the essentials, whether to customise the rest, and confirms at the summary: at most 12 questions", async () => {
+    const messages: string[] = [];
+    const result = await helpers.run(generator).withAnswers({ ...required, projectName: "team-runners", timeZone: "Europe/Berlin" }, { throwOnMissingAnswer: false, callback: (a: unknown, { question }: { question: { message?: unknown } }) => (messages.push(String(question.message)), a) });
     const asked = result.askedQuestions.map((q) => q.name);
-    const defaults = Object.fromEntries(answerKeys.map((k) => [k, defaultOf(k)]));
-    expect(asked).toEqual(answerKeys.filter((k) => applies(k, defaults)));
+    expect(asked).toEqual([...essentials, "advanced", "summary"]);
+    expect(asked.length).toBeLessThanOrEqual(12);
+    // Every question shows its explanation from the schema.
+    for (const k of essentials) expect(messages[asked.indexOf(k)]).toContain(answersSchema.properties[k].description!);
     const stored = JSON.parse(readFileSync(join(result.cwd, ".yo-rc.json"), "utf8"))[GENERATOR_NAME];
     expect(stored.answers.subnetIds).toEqual(["subnet-0a1b2c3d", "subnet-0a1b2c3e"]);
     expect(stored.answers.projectName).toBe("team-runners");
@@ -32,16 +36,41 @@ describe("yo gitlab-runner-aws (yeoman-test, mocked prompts)", () => {
     }
   });
 
+  it("the advanced path asks every other applicable answer, in schema order", async () => {
+    const result = await helpers.run(generator).withAnswers({ ...required, advanced: true }, { throwOnMissingAnswer: false });
+    // Schedules are asked as a list: its first question is what to do with them.
+    const asked = result.askedQuestions.map((q) => (q.name === "scheduleAction" ? "schedules" : q.name));
+    const defaults = Object.fromEntries(answerKeys.map((k) => [k, defaultOf(k)]));
+    const advanced = answerKeys.filter((k) => !essentials.includes(k) && applies(k, defaults) && answersSchema.properties[k]["x-ask"] !== "never");
+    expect(asked).toEqual([...essentials, "advanced", ...advanced, "summary"]);
+  });
+
   it("on a rerun asks only the questions the stored answers lack", async () => {
     const stored = { ...exampleAnswers("answers.yaml") } as Record<string, unknown>;
     delete stored.drainTimeoutSeconds;
     delete stored.iacTool;
-    const result = await helpers.run(generator).withYoRcConfig(GENERATOR_NAME, { answers: stored, generatorVersion: "0.0.1", schemaVersion }).withAnswers({ drainTimeoutSeconds: "1200" }, { throwOnMissingAnswer: false });
-    expect(result.askedQuestions.map((q) => q.name)).toEqual(["drainTimeoutSeconds", "iacTool"]);
+    const result = await helpers.run(generator).withYoRcConfig(GENERATOR_NAME, { answers: stored, generatorVersion: "0.0.1", schemaVersion }).withAnswers({ advanced: true, drainTimeoutSeconds: "1200" }, { throwOnMissingAnswer: false });
+    expect(result.askedQuestions.map((q) => q.name)).toEqual(["advanced", "drainTimeoutSeconds", "iacTool", "summary"]);
     const after = JSON.parse(readFileSync(join(result.cwd, ".yo-rc.json"), "utf8"))[GENERATOR_NAME].answers;
     expect(after.drainTimeoutSeconds).toBe(1200);
     expect(after.iacTool).toBe(answersSchema.properties.iacTool.default);
     expect(after.projectName).toBe(stored.projectName);
+  });
+
+  it("--ask-answered asks the stored answers again, with the stored values as defaults", async () => {
+    const stored = { ...exampleAnswers("answers.yaml") } as Record<string, unknown>;
+    const defaults: Record<string, unknown> = {};
+    const result = await helpers
+      .run(generator)
+      .withYoRcConfig(GENERATOR_NAME, { answers: stored, generatorVersion: "0.0.1", schemaVersion })
+      .withOptions({ "ask-answered": true } as never)
+      .withAnswers({ projectName: "renamed-runners" }, { throwOnMissingAnswer: false, callback: (a: unknown, { question }: { question: { name?: unknown; default?: unknown } }) => ((defaults[String(question.name)] = question.default), a) });
+    expect(result.askedQuestions.map((q) => q.name)).toEqual([...essentials, "advanced", "summary"]);
+    expect(defaults.projectName).toBe(stored.projectName);
+    expect(defaults.awsRegion).toBe(stored.awsRegion);
+    expect(defaults.subnetIds).toBe((stored.subnetIds as string[]).join(","));
+    const after = JSON.parse(readFileSync(join(result.cwd, ".yo-rc.json"), "utf8"))[GENERATOR_NAME].answers;
+    expect(after.projectName).toBe("renamed-runners");
   });
 
   it("regenerates a generated repo: merges the user's edits, asks nothing, prompts for no handled file", async () => {

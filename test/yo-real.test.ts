@@ -1,95 +1,129 @@
-import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { essentials, questionText } from "../src/core/interview.js";
 import { packageRoot } from "../src/core/package-root.js";
-import { questionsFor } from "../src/core/prompts.js";
 import { GENERATOR_NAME } from "../src/core/render.js";
-import { applies, defaultOf, answerKeys } from "../src/core/schema.js";
-import { requireTool } from "./support/tools.js";
+import { answersSchema } from "../src/core/schema.js";
+import { asUser, chownTree, CTRL_C, DOWN, ENTER, isRoot, USER, workspace, yoSession, type Rule } from "./support/pty.js";
 
-/**
- * The real `yo`, in a real pseudo-terminal, as a normal user: yo refuses to
- * run as root, so when the suite runs as root (CI) a test user is created.
- */
-const USER = "glra-yo";
-const isRoot = process.getuid?.() === 0;
+/** The interview in the real `yo`, in a real terminal, as a normal user (see support/pty.ts). */
+const ESSENTIAL_RULES: Rule[] = [
+  [/^VPC id/, "vpc-0a1b2c3d\r"],
+  [/^Private subnet ids for the runners/, "subnet-0a1b2c3d,subnet-0a1b2c3e\r"],
+  [/^Private subnet id for the Packer build/, "subnet-0a1b2c3d\r"],
+  [/^IAM role ARN/, "arn:aws:iam::123456789012:role/ci\r"],
+];
+const stored = (dir: string) => JSON.parse(readFileSync(join(dir, ".yo-rc.json"), "utf8"))[GENERATOR_NAME].answers;
+const prompt = (key: string) => answersSchema.properties[key]["x-prompt"]!;
+const bin = join(packageRoot, "dist/src/bin/gitlab-runner-aws.js");
 
-function asUser(): { uid: number; gid: number; home: string } {
-  if (!isRoot) return { uid: process.getuid!(), gid: process.getgid!(), home: process.env.HOME ?? tmpdir() };
-  requireTool("runuser", "util-linux");
-  if (spawnSync("id", ["-u", USER]).status !== 0) {
-    requireTool("useradd", "passwd");
-    const r = spawnSync("useradd", ["-m", "-s", "/bin/sh", USER], { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`useradd ${USER} failed: ${r.stderr}`);
-  }
-  const id = (flag: string) => Number(spawnSync("id", [flag, USER], { encoding: "utf8" }).stdout.trim());
-  return { uid: id("-u"), gid: id("-g"), home: `/home/${USER}` };
-}
+describe("yo gitlab-runner-aws interview, for real", () => {
+  const user = asUser();
 
-function workspace(user: { uid: number; gid: number }) {
-  const root = mkdtempSync(join(tmpdir(), "glra-yo-"));
-  chmodSync(root, 0o755);
-  mkdirSync(join(root, "node_modules"));
-  symlinkSync(packageRoot, join(root, "node_modules", GENERATOR_NAME));
-  const out = join(root, "repo");
-  mkdirSync(out);
-  chownSync(out, user.uid, user.gid);
-  return out;
-}
-
-function yoCommand(args: string, home: string): [string, string[]] {
-  const yo = `${process.execPath} ${join(packageRoot, "node_modules/yo/lib/cli.js")} gitlab-runner-aws --no-insight ${args}`;
-  const env = ["env", `HOME=${home}`, "NO_UPDATE_NOTIFIER=1", "TERM=dumb", `PATH=${process.env.PATH}`];
-  const inPty = ["script", "-qfec", `stty cols 1000 rows 50; ${yo}`, "/dev/null"];
-  return isRoot ? ["runuser", ["-u", USER, "--", ...env, ...inPty]] : [env[0], [...env.slice(1), ...inPty]];
-}
-
-describe("yo gitlab-runner-aws for real", () => {
-  it("answers every prompt in a terminal as a non-root user and generates the repo", async () => {
-    requireTool("script", "bsdutils");
-    const user = asUser();
+  it("the short default interview: essentials with their explanations, the advanced question, the summary; one line per file", async () => {
     const out = workspace(user);
-    const given: Record<string, string> = {
-      projectName: "tty-runners",
-      vpcId: "vpc-0a1b2c3d",
-      subnetIds: "subnet-0a1b2c3d, subnet-0a1b2c3e",
-      buildSubnetId: "subnet-0a1b2c3d",
-      ciRoleArn: "arn:aws:iam::123456789012:role/ci",
-      timeZone: "Europe/Vienna",
-    };
-    const defaults = Object.fromEntries(answerKeys.map((k) => [k, defaultOf(k)]));
-    const questions = questionsFor({}).filter((q) => applies(q.name, defaults));
-    const [cmd, args] = yoCommand("", user.home);
-    const child = spawn(cmd, args, { cwd: out, stdio: ["pipe", "pipe", "pipe"] });
-    let screen = "";
-    let next = 0;
-    const onData = (d: Buffer) => {
-      screen += d.toString("utf8");
-      while (next < questions.length && screen.includes(`? ${questions[next].message}`)) {
-        const q = questions[next];
-        screen = screen.slice(screen.indexOf(`? ${q.message}`) + q.message.length);
-        // Typing an answer replaces the shown default of input prompts; Enter alone keeps it.
-        child.stdin.write((given[q.name] ?? "") + "\r");
-        next++;
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    const code = await new Promise<number | null>((resolve) => {
-      const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-      child.on("close", (c) => {
-        clearTimeout(timer);
-        resolve(c);
-      });
-    });
-    expect({ code, answered: next }).toEqual({ code: 0, answered: questions.length });
-    const stored = JSON.parse(readFileSync(join(out, ".yo-rc.json"), "utf8"))[GENERATOR_NAME].answers;
-    expect(stored.projectName).toBe("tty-runners");
-    expect(stored.subnetIds).toEqual(["subnet-0a1b2c3d", "subnet-0a1b2c3e"]);
-    expect(stored.timeZone).toBe("Europe/Vienna");
-    expect(existsSync(join(out, "README.md"))).toBe(true);
+    const s = await yoSession(out, user, "", [[/^Project name/, "tty-runners\r"], ...ESSENTIAL_RULES]);
+    expect(s.code, s.screen).toBe(0);
+    expect(s.questions.length).toBeLessThanOrEqual(12);
+    for (const k of essentials) expect(s.questions.some((q) => q.startsWith(questionText(k))), k).toBe(true);
+    expect(s.questions.some((q) => q.startsWith("Customise the advanced settings?"))).toBe(true);
+    expect(s.screen).toMatch(/Summary of the answers \(nothing is written yet\):/);
+    expect(s.screen).toMatch(/ drainTimeoutSeconds +\d+ +\(default\)/);
+    expect(stored(out).projectName).toBe("tty-runners");
+    expect(stored(out).subnetIds).toEqual(["subnet-0a1b2c3d", "subnet-0a1b2c3e"]);
+    // Quiet: one line per file, no Yeoman conflicter or package.json noise.
+    expect(s.screen).not.toMatch(/^\s*(force|identical|conflict)\s/m);
+    expect(s.screen).not.toContain("package.json");
+    expect(s.screen.match(/^created +README\.md/gm)).toHaveLength(1);
     if (isRoot) expect(spawnSync("stat", ["-c", "%U", join(out, "README.md")], { encoding: "utf8" }).stdout.trim()).toBe(USER);
+  });
+
+  it("a typo in the region: the suggestion is offered and accepted", async () => {
+    const out = workspace(user);
+    const s = await yoSession(out, user, "", [[/^AWS region/, "eu-centrl-1\r"], [/Did you mean eu-central-1\?/, ENTER], ...ESSENTIAL_RULES]);
+    expect(s.code, s.screen).toBe(0);
+    expect(stored(out).awsRegion).toBe("eu-central-1");
+  });
+
+  it("the advanced path, with a schedule added in the list prompt", async () => {
+    const out = workspace(user);
+    const s = await yoSession(out, user, "", [
+      ...ESSENTIAL_RULES,
+      [/^Customise the advanced settings/, "y\r"],
+      [/^Schedules: .*What now\?/, DOWN + ENTER],
+      [/^Schedule name/, "weekend-off\r"],
+      [/^Days \[/, "SAT,SUN\r"],
+      [/^Time \[HH:MM/, "00:15\r"],
+      [/^Sizes from then on/, "0,0,0\r"],
+    ]);
+    expect(s.code, s.screen).toBe(0);
+    expect(s.questions.some((q) => q.startsWith(prompt("drainTimeoutSeconds")))).toBe(true);
+    expect(s.questions.filter((q) => q.startsWith("Schedules:"))).toHaveLength(2);
+    expect(stored(out).schedules).toContainEqual({ name: "weekend-off", recurrence: "15 0 * * SAT,SUN", minSize: 0, maxSize: 0, desiredCapacity: 0 });
+  });
+
+  it("Ctrl-C ends cleanly, keeps the answers given, and the next run continues from them", async () => {
+    const out = workspace(user);
+    const first = await yoSession(out, user, "", [[/^Project name/, "resume-me\r"], [/^VPC id/, CTRL_C]]);
+    expect(first.code).toBe(130);
+    expect(first.screen).toContain("Interrupted: nothing was written. The 2 answers given so far are kept in .gitlab-runner-aws/partial-answers.json");
+    expect(first.screen).not.toMatch(/\n\s+at |Error|✖/);
+    expect(readdirSync(out)).toEqual([".gitlab-runner-aws"]);
+    const second = await yoSession(out, user, "", [[/^Continue the interview you left \(2 answers given/, ENTER], ...ESSENTIAL_RULES]);
+    expect(second.code, second.screen).toBe(0);
+    expect(second.questions.some((q) => q.startsWith(prompt("projectName")))).toBe(false);
+    expect(stored(out).projectName).toBe("resume-me");
+    expect(existsSync(join(out, ".gitlab-runner-aws/partial-answers.json"))).toBe(false);
+  });
+
+  it("the summary: one answer changed from there", async () => {
+    const out = workspace(user);
+    const s = await yoSession(out, user, "", [...ESSENTIAL_RULES, [/^Write the repository with these answers\?/, DOWN + ENTER], [/^Which answer\?/, ENTER], [/^Project name/, "changed-name\r"]]);
+    expect(s.code, s.screen).toBe(0);
+    expect(s.questions.filter((q) => q.startsWith("Write the repository"))).toHaveLength(2);
+    expect(stored(out).projectName).toBe("changed-name");
+  });
+
+  it("an upgrade conflict answered n: the file is kept, and the change is offered again on the next run", async () => {
+    const out = workspace(user);
+    const gen = spawnSync(process.execPath, [bin, "--answers", join(packageRoot, "examples/answers.yaml"), "--out", out], { encoding: "utf8" });
+    expect(gen.status, gen.stderr).toBe(0);
+    const tfvars = join(out, "terraform/terraform.tfvars.json");
+    const mine = readFileSync(tfvars, "utf8").replace('"concurrent": 4,', '"concurrent": 5,');
+    writeFileSync(tfvars, mine);
+    chownTree(out, user);
+    const conflict = /^terraform\/terraform\.tfvars\.json: your edits and the generator's change touch the same lines/;
+    const first = await yoSession(out, user, "--concurrent 3", [[conflict, "n\r"]]);
+    expect(first.code, first.screen).toBe(0);
+    expect(first.questions.filter((q) => conflict.test(q))).toHaveLength(1);
+    expect(first.screen).toMatch(/^kept +terraform\/terraform\.tfvars\.json +\(you kept your version/m);
+    // No Yeoman conflicter: no "force", "identical" or mode lines, no Overwrite? prompt.
+    expect(first.screen).not.toMatch(/^\s*(force|identical|conflict) /m);
+    expect(first.screen).not.toMatch(/Overwrite|old mode|new mode/);
+    expect(readFileSync(tfvars, "utf8")).toBe(mine);
+    const check = spawnSync(process.execPath, [bin, "--check", "--out", out], { encoding: "utf8" });
+    expect(check.status).toBe(1);
+    const second = await yoSession(out, user, "", [[conflict, "n\r"]]);
+    expect(second.code, second.screen).toBe(0);
+    expect(second.questions.filter((q) => conflict.test(q))).toHaveLength(1);
+    expect(readFileSync(tfvars, "utf8")).toBe(mine);
+  });
+
+  it("a bad answers file stops yo before any question, with exactly the bin's message and no Yeoman noise; a mistyped flag gets 'did you mean'", async () => {
+    const out = workspace(user);
+    const file = join(out, "..", "three-mistakes.yaml");
+    writeFileSync(file, ["vpcId: vpc-nope", "subnetIds: [subnet-0a1b2c3d]", "buildSubnetId: subnet-0a1b2c3d", "ciRoleArn: arn:aws:iam::123456789012:role/ci", "rootVolumeSize: 60GB", "awsRegion: eu-centrl-1", ""].join("\n"));
+    chmodSync(file, 0o644);
+    const fromBin = spawnSync(process.execPath, [bin, "--answers", file, "--out", out], { encoding: "utf8" });
+    expect(fromBin.stderr).toMatch(/^3 problems with the answers:/);
+    const s = await yoSession(out, user, `--answers ${file}`, []);
+    expect(s.code).toBe(1);
+    expect(s.screen.replace(/\r\n/g, "\n").trim()).toBe(fromBin.stderr.trim());
+    expect(readdirSync(out)).toEqual([]);
+    const typo = await yoSession(out, user, `--answer ${file}`, []);
+    expect(typo.code).toBe(1);
+    expect(typo.screen.trim()).toBe("error: unknown option --answer. Did you mean --answers?");
   });
 });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { main } from "../cli/main.js";
 
-process.exitCode = main(process.argv.slice(2), {
+process.exitCode = await main(process.argv.slice(2), {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
 });

@@ -2,15 +2,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { AnswersFileError, readAnswersFile } from "../core/answers-file.js";
+import { closest } from "../core/aws-data.js";
 import { helpText } from "../core/help.js";
 import { readPackageJson } from "../core/package-root.js";
-import { GENERATOR_NAME, render, STORE_FILE } from "../core/render.js";
-import { answerKeys, schemaVersion } from "../core/schema.js";
+import { generate, resolveAnswers } from "../core/pipeline.js";
+import { GENERATOR_NAME, STORE_FILE } from "../core/render.js";
 import { loadStored, StoreError, type Stored } from "../core/store.js";
-import { loadTemplates } from "../core/templates.js";
-import { formatError, validateAnswers } from "../core/validate.js";
-import { warnings } from "../core/context/terraform.js";
-import { formatSummary, planRegeneration, RegenerationError, type RegenerationPlan } from "../core/update.js";
+import { formatSyntaxProblems, mergedFileProblems } from "../core/syntax-check.js";
+import { formatSummary, RegenerationError, type RegenerationPlan } from "../core/update.js";
 import { checkOutDir, interruptedWrites, recoverInterruptedWrites, WriteError, writeFilesAtomically } from "../core/write.js";
 
 export interface Io {
@@ -18,10 +17,23 @@ export interface Io {
   err: (s: string) => void;
 }
 
+const FLAGS = ["--answers", "--out", "--defaults", "--dry-run", "--check", "--restore", "--help", "--version"];
+
+/** parseArgs' complaint, in a line: an unknown flag gets the closest known one. */
+function flagError(e: NodeJS.ErrnoException): string {
+  const unknown = /^Unknown option '([^']+)'/.exec(e.message);
+  if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && unknown) {
+    const flag = unknown[1].split("=")[0];
+    const near = closest(flag, FLAGS);
+    return `error: unknown option ${flag}.${near ? ` Did you mean ${near}?` : ""}`;
+  }
+  return `error: ${e.message}`;
+}
+
 const USAGE = "usage: gitlab-runner-aws --answers FILE [--out DIR] [--defaults] [--dry-run] [--check] [--restore] (see --help)";
 
 /** The bin's whole behaviour; returns the exit status. */
-export function main(argv: string[], io: Io): number {
+export async function main(argv: string[], io: Io): Promise<number> {
   let args;
   try {
     args = parseArgs({
@@ -40,7 +52,7 @@ export function main(argv: string[], io: Io): number {
       },
     }).values;
   } catch (e) {
-    io.err(`${(e as Error).message}\n${USAGE}\n`);
+    io.err(`${flagError(e as NodeJS.ErrnoException)}\n${USAGE}\n`);
     return 2;
   }
   const version = readPackageJson().version;
@@ -57,7 +69,7 @@ export function main(argv: string[], io: Io): number {
   if (found && found !== process.cwd()) io.out(`using the generated repo at ${found} (its ${STORE_FILE}); pass --out to generate elsewhere\n`);
   let stored: Stored | undefined;
   try {
-    checkOutDir(outDir);
+    checkOutDir(outDir, [], { write: !(args["dry-run"] || args.check) });
     // A write killed half-way is finished (or undone) first, so the plan below sees a whole tree;
     // --dry-run and --check write nothing, so they only say so.
     if (args["dry-run"] || args.check) {
@@ -74,10 +86,10 @@ export function main(argv: string[], io: Io): number {
     }
     throw e;
   }
-  let given: unknown = {};
+  let file: { name: string; answers: unknown } | undefined;
   if (args.answers !== undefined) {
     try {
-      given = readAnswersFile(args.answers);
+      file = { name: args.answers, answers: readAnswersFile(args.answers) };
     } catch (e) {
       if (e instanceof AnswersFileError) {
         io.err(`error: ${e.message}\nNothing was written.\n`);
@@ -89,34 +101,16 @@ export function main(argv: string[], io: Io): number {
     io.err(`error: no answers: pass --answers FILE, run in a generated repo (with ${STORE_FILE}), or pass --defaults\n${USAGE}\n`);
     return 2;
   }
-  if (given === null || typeof given !== "object" || Array.isArray(given)) {
-    const r = validateAnswers(given);
-    io.err(r.errors.map((e) => `error: ${formatError(e)}`).join("\n") + "\nNothing was written.\n");
+  const resolved = resolveAnswers({ stored, file });
+  if (!resolved.answers) {
+    io.err(resolved.errorText);
     return 1;
   }
-  const result = validateAnswers({ ...(stored?.answers ?? {}), ...(given as object) });
-  if (!result.answers) {
-    // With stored answers in play, say which file each wrong answer is in.
-    const from = (path: string) => {
-      const key = path.split("/")[1] ?? "";
-      if (!stored) return "";
-      return key in (given as object) ? `  (in ${args.answers})` : key in stored.answers ? `  (in ${STORE_FILE})` : "";
-    };
-    io.err(`${result.errors.length} problem${result.errors.length === 1 ? "" : "s"} with the answers:\n` + result.errors.map((e) => `  ${formatError(e)}${from(e.path)}`).join("\n") + "\nNothing was written.\n");
-    return 1;
-  }
-  if (stored) {
-    const replaced = Object.keys(given as object).filter((k) => k in stored.answers && JSON.stringify(stored.answers[k]) !== JSON.stringify((given as Record<string, unknown>)[k]));
-    if (replaced.length) io.out(`answers from ${args.answers} replace the stored ones: ${replaced.sort().join(", ")}\n`);
-    if (stored.schemaVersion < schemaVersion) io.out(`${STORE_FILE}: answers migrated from answers-schema version ${stored.schemaVersion} to ${schemaVersion}\n`);
-    const fresh = answerKeys.filter((k) => !(k in stored.answers) && !(k in (given as object)));
-    if (fresh.length) io.out(`new answers, defaults applied: ${fresh.join(", ")}\n`);
-  }
-  for (const w of warnings(result.answers)) io.err(`warning: ${w}\n`);
-  const files = render(result.answers, { templates: loadTemplates(), generatorVersion: version });
+  for (const n of resolved.notes) io.out(`${n}\n`);
+  for (const w of resolved.warnings) io.err(`warning: ${w}\n`);
   let plan: RegenerationPlan;
   try {
-    plan = planRegeneration(outDir, files, { restore: args.restore });
+    plan = generate(resolved.answers, outDir, { generatorVersion: version, restore: args.restore }).plan;
   } catch (e) {
     if (e instanceof StoreError) {
       io.err(`error: ${e.message}\nNothing was written.\n`);
@@ -129,15 +123,19 @@ export function main(argv: string[], io: Io): number {
     throw e;
   }
   const drift = plan.writes.length + plan.removes.length;
+  // Files the user edited that no conflict marks: still whole? (markers left, or no longer parsing)
+  const toCheck = plan.edited.filter((p) => !plan.conflicts.includes(p));
   if (args.check) {
-    io.out(formatSummary(plan));
+    io.out(formatSummary(plan, { dryRun: true }));
+    const broken = toCheck.length ? await mergedFileProblems(outDir, toCheck) : [];
+    io.err(formatSyntaxProblems(broken));
     if (drift) io.out(`drift: regenerating would change ${drift} file${drift === 1 ? "" : "s"}; run gitlab-runner-aws in ${outDir} and commit the result\n`);
-    else if (plan.conflicts.length) io.out("no drift, but conflicts are left to resolve (above)\n");
+    else if (plan.conflicts.length || broken.length) io.out("no drift, but conflicts are left to resolve (above)\n");
     else io.out("no drift: regenerating would change nothing\n");
-    return drift || plan.conflicts.length ? 1 : 0;
+    return drift || plan.conflicts.length || broken.length ? 1 : 0;
   }
   if (args["dry-run"]) {
-    io.out(formatSummary(plan));
+    io.out(formatSummary(plan, { dryRun: true }));
     io.out(`dry run: nothing was written to ${outDir}\n`);
     return 0;
   }
@@ -152,7 +150,9 @@ export function main(argv: string[], io: Io): number {
   }
   io.out(formatSummary(plan));
   io.out(`${outDir}: ${drift ? `${plan.writes.length} written, ${plan.removes.length} removed` : "nothing to change"}\n`);
-  return plan.conflicts.length ? 1 : 0;
+  const broken = toCheck.length ? await mergedFileProblems(outDir, toCheck) : [];
+  io.err(formatSyntaxProblems(broken));
+  return plan.conflicts.length || broken.length ? 1 : 0;
 }
 
 /**

@@ -11,14 +11,14 @@ export const CLI_OPTIONS: Array<[string, string]> = [
   ["--version", "the generator's version"],
 ];
 
-function typeName(s: PropertySchema): string {
+export function typeName(s: PropertySchema): string {
   if (s.enum) return s.enum.join(" | ");
   if (s.type === "array") return `list of ${s.items?.type === "object" ? "objects" : (s.items?.type ?? "values")}`;
   if (s.type === "object") return "map of strings";
   return s.type ?? "any";
 }
 
-function defaultText(key: string, s: PropertySchema): string {
+export function defaultText(key: string, s: PropertySchema): string {
   if (isRequired(key)) return "required";
   if (s.default === undefined) return "derived";
   if (Array.isArray(s.default) && s.default.some((x) => typeof x === "object")) return "see description";
@@ -56,4 +56,11 @@ export function answersTable(): string {
     rows.push(`| \`${key}\` | ${cell(typeName(s))} | ${cell(defaultText(key, s) === "required" ? "**required**" : "`" + defaultText(key, s) + "`")} | ${cell(s.description ?? "")} |`);
   }
   return rows.join("\n") + "\n";
+}
+
+/** One answer as an option's help line (yo --help): type, default, allowed values, explanation. */
+export function optionHelp(key: string): string {
+  const s = answersSchema.properties[key];
+  const allowed = s.enum ? "" : s["x-allowed"] ?? s.items?.["x-allowed"];
+  return `${typeName(s)}; default ${defaultText(key, s)}${allowed ? `; ${allowed}` : ""}. ${s.description ?? ""}`;
 }

@@ -54,7 +54,7 @@ function problemsFor(key: string, value: unknown, answers: Record<string, unknow
  */
 export function questionsFor(known: Record<string, unknown>): Question[] {
   return answerKeys
-    .filter((key) => !(key in known))
+    .filter((key) => !(key in known) && answersSchema.properties[key]["x-ask"] !== "never")
     .map((key) => {
       const s = answersSchema.properties[key];
       const current = defaultOf(key);

@@ -22,12 +22,16 @@ export interface PropertySchema {
   "x-enum-names"?: Record<string, string>;
   /** Ask (and document) this answer only when other answers have these values. */
   "x-when"?: Record<string, string | string[]>;
+  /** "never": not asked in the interview (an answers-file or --option setting only). */
+  "x-ask"?: "never";
 }
 
 export interface AnswersSchema {
   $id: string;
   "x-schema-version": number;
   "x-order": string[];
+  /** The answers the interview asks first; the others only when the user chooses to customise the advanced settings. */
+  "x-essentials": string[];
   required: string[];
   properties: Record<string, PropertySchema>;
 }

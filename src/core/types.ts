@@ -55,6 +55,8 @@ export interface Answers {
   ciRoleArn: string;
   permissionsBoundaryArn: string;
   tags: Record<string, string>;
+  /** Region codes and instance types newer than schema/aws-data.json, accepted anyway. */
+  acceptUnlisted?: string[];
 }
 
 export interface RenderedFile {

@@ -23,6 +23,13 @@ export interface RegenerationPlan {
   outcomes: FileOutcome[];
   /** Paths left for the user to resolve: conflict markers in them, or (not text) the generator's version beside them as X.generated. */
   conflicts: string[];
+  /** Text files the user has edited (they differ from the generator's output): the ones to check still parse. */
+  edited: string[];
+  /** Conflicts this run's merge makes (not markers left from before, not binary files): the user may keep theirs instead (planRegeneration's keep). */
+  newConflicts: string[];
+  /** The generator version that wrote the stored base (undefined on a first run) and the one writing now. */
+  fromVersion?: string;
+  toVersion?: string;
 }
 
 export const GITATTRIBUTES = ".gitattributes";
@@ -106,9 +113,24 @@ export function mergeText(yours: string, base: string, generator: string): TextM
   return { text, conflicts };
 }
 
-function hasMarkers(text: string): boolean {
-  return new RegExp(`^${MARKERS.yours}$`, "m").test(text) && new RegExp(`^${MARKERS.generator}$`, "m").test(text);
+/** The four diff3 marker kinds, as a line starts: any one of them left in a file means the conflict is not resolved. */
+export const MARKER_KINDS = ["<<<<<<<", "|||||||", "=======", ">>>>>>>"] as const;
+const MARKER_LINE = /^(<{7}|\|{7}|={7}|>{7})(?: |$)/m;
+
+/** The first marker line left in text (1-based line number and the line), if any. */
+export function leftMarker(text: string): { line: number; text: string } | undefined {
+  const m = MARKER_LINE.exec(text);
+  if (!m) return undefined;
+  const line = text.slice(0, m.index).split("\n").length;
+  return { line, text: text.slice(m.index).split("\n")[0] };
 }
+
+function hasMarkers(text: string): boolean {
+  return leftMarker(text) !== undefined;
+}
+
+/** How to resolve a conflict, naming all four marker kinds. */
+export const RESOLVE_HOW = `keep what you want from the sections between ${MARKERS.yours}, ${MARKERS.base}, ${MARKERS.sep} and ${MARKERS.generator}, and delete all four kinds of marker line`;
 
 const isExec = (f: RenderedFile) => (f.mode & 0o111) !== 0;
 const modeOf = (exec: boolean) => (exec ? 0o755 : 0o644);
@@ -135,7 +157,7 @@ function storeContents(current: Current, rendered: RenderedFile): string {
  * What regenerating into outDir does to each file, given the new output. Reads
  * outDir (current files, stored base) and writes nothing. See docs/regenerate.md.
  */
-export function planRegeneration(outDir: string, rendered: RenderedFile[], options: { restore?: boolean } = {}): RegenerationPlan {
+export function planRegeneration(outDir: string, rendered: RenderedFile[], options: { restore?: boolean; keep?: ReadonlySet<string> } = {}): RegenerationPlan {
   const base: Base | undefined = readBase(outDir);
   const generated = new Map(rendered.map((f) => [f.path, f]));
   if (!generated.has(GITATTRIBUTES)) generated.set(GITATTRIBUTES, { path: GITATTRIBUTES, contents: GITATTRIBUTES_TEXT, mode: 0o644 });
@@ -147,6 +169,8 @@ export function planRegeneration(outDir: string, rendered: RenderedFile[], optio
   const removes: string[] = [];
   const outcomes: FileOutcome[] = [];
   const conflicts: string[] = [];
+  const edited: string[] = [];
+  const newConflicts: string[] = [];
   const newBase: Record<string, string> = {};
   const outcome = (path: string, status: FileStatus, note?: string) => outcomes.push(note ? { path, status, note } : { path, status });
 
@@ -189,6 +213,7 @@ export function planRegeneration(outDir: string, rendered: RenderedFile[], optio
     const mode = wasExec === undefined || wasExec !== isExec(next) ? withExec(cur.mode, isExec(next)) : cur.mode;
     const write = (contents: string) => writes.push({ path, contents, mode });
 
+    if (cur.text !== undefined && cur.text !== next.contents && was !== undefined) edited.push(path);
     if (cur.text === next.contents) {
       newBase[path] = next.contents;
       if (cur.mode === mode) outcome(path, "unchanged");
@@ -228,10 +253,15 @@ export function planRegeneration(outDir: string, rendered: RenderedFile[], optio
       outcome(path, "kept");
     } else {
       const merged = mergeText(cur.text, was, next.contents);
-      if (merged.conflicts) {
+      if (merged.conflicts && options.keep?.has(path)) {
+        // Declined: the file stays as it is and the base stays old, so the change is offered again next time and --check reports it.
+        newBase[path] = was;
+        outcome(path, "kept", "you kept your version; the generator's change is not applied and is offered again on the next run");
+      } else if (merged.conflicts) {
         write(merged.text);
         conflicts.push(path);
-        outcome(path, "conflicted", `${merged.conflicts} conflicting region${merged.conflicts === 1 ? "" : "s"}: resolve the ${MARKERS.yours} … ${MARKERS.generator} markers`);
+        newConflicts.push(path);
+        outcome(path, "conflicted", `${merged.conflicts} conflicting region${merged.conflicts === 1 ? "" : "s"}: resolve the ${MARKERS.yours} / ${MARKERS.base} / ${MARKERS.sep} / ${MARKERS.generator} markers`);
       } else if (merged.text === cur.text) {
         outcome(path, "kept", "already has the generator's changes");
       } else {
@@ -256,7 +286,7 @@ export function planRegeneration(outDir: string, rendered: RenderedFile[], optio
   const byPath = <T>(key: (x: T) => string) => (x: T, y: T) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0);
   outcomes.sort(byPath((o) => o.path));
   writes.sort(byPath((w) => w.path));
-  return { writes, removes: removes.sort(), outcomes, conflicts: conflicts.sort() };
+  return { writes, removes: removes.sort(), outcomes, conflicts: conflicts.sort(), edited: edited.sort(), newConflicts: newConflicts.sort(), fromVersion: base?.generatorVersion, toVersion: versionOf(storeFile) };
 }
 
 function versionOf(storeFile: RenderedFile | undefined): string | undefined {
@@ -267,18 +297,34 @@ function versionOf(storeFile: RenderedFile | undefined): string | undefined {
 
 const ORDER: FileStatus[] = ["created", "updated", "merged", "conflicted", "kept", "removed", "deleted", "unchanged"];
 
-/** One line per file that is not unchanged, then the counts, then what to do about conflicts. */
-export function formatSummary(plan: RegenerationPlan): string {
-  const width = Math.max(...ORDER.map((s) => s.length)) + 1;
+/** What a status says when nothing is written (--check, --dry-run). */
+const WOULD: Partial<Record<FileStatus, string>> = { created: "would create", updated: "would update", merged: "would merge", removed: "would remove" };
+
+/** "regenerating: 0.1.0 → 0.2.0" when the stored base comes from another version, else undefined. */
+export function versionLine(plan: RegenerationPlan): string | undefined {
+  if (plan.fromVersion === undefined || plan.toVersion === undefined) return undefined;
+  if (plan.fromVersion === plan.toVersion) return `regenerating with ${GENERATOR_NAME} ${plan.toVersion} (the version that generated this repo last)`;
+  return `upgrading: ${GENERATOR_NAME} ${plan.fromVersion} → ${plan.toVersion}`;
+}
+
+/**
+ * One line per file that is not unchanged, then the counts, then what to do
+ * about conflicts. With `dryRun` (nothing is written) the lines say "would …".
+ */
+export function formatSummary(plan: RegenerationPlan, options: { dryRun?: boolean } = {}): string {
+  const word = (s: FileStatus) => (options.dryRun ? (WOULD[s] ?? s) : s);
+  const width = Math.max(...ORDER.map((s) => word(s).length)) + 1;
   let out = "";
+  const version = versionLine(plan);
+  if (version) out += version + "\n";
   for (const o of plan.outcomes) {
-    if (o.status !== "unchanged") out += `${o.status.padEnd(width)}${o.path}${o.note ? `  (${o.note})` : ""}\n`;
+    if (o.status !== "unchanged") out += `${word(o.status).padEnd(width)}${o.path}${o.note ? `  (${o.note})` : ""}\n`;
   }
   const count = (s: FileStatus) => plan.outcomes.filter((o) => o.status === s).length;
-  out += `summary: ${ORDER.map((s) => `${count(s)} ${s}`).join(", ")}\n`;
+  out += `${options.dryRun ? "summary if written" : "summary"}: ${ORDER.map((s) => `${count(s)} ${s}`).join(", ")}\n`;
   if (plan.conflicts.length) {
     out += `${plan.conflicts.length} file${plan.conflicts.length === 1 ? "" : "s"} with conflicts to resolve: ${plan.conflicts.join(", ")}\n`;
-    out += `Edit each one (keep what you want between ${MARKERS.yours} and ${MARKERS.generator}, drop the markers), then commit.\n`;
+    out += `Edit each one (${RESOLVE_HOW}), then commit.\n`;
   }
   return out;
 }

@@ -5,12 +5,13 @@ import { packageRoot } from "./package-root.js";
 import { answerKeys, answersSchema, applies, defaultOf, type PropertySchema } from "./schema.js";
 import { cronProblem } from "./cron.js";
 import { partitionOf } from "./context/ci-permissions.js";
+import { instanceTypeProblem, listedArch, regionProblem } from "./aws-data.js";
 import type { AnswerError, Answers } from "./types.js";
 
 // ajv, its formats and the Levenshtein distance load only when needed: the bin
 // normally runs the validator that the build compiled to plain code.
 const require = createRequire(import.meta.url);
-const X_KEYWORDS = ["x-schema-version", "x-order", "x-prompt", "x-allowed", "x-enum-names", "x-when"];
+const X_KEYWORDS = ["x-schema-version", "x-order", "x-prompt", "x-allowed", "x-enum-names", "x-when", "x-ask", "x-essentials"];
 
 /** The validator the build writes (scripts/build-validator.mjs), with the schema text it was compiled from. */
 export const PRECOMPILED_VALIDATOR = join(packageRoot, "dist", "answers-validator.cjs");
@@ -196,8 +197,15 @@ const ZERO_FLOOR = "must not be 0 with load-driven scaling (scalingPolicy jobs o
 
 const GRAVITON = /^([a-z]+[0-9]+g[a-z0-9-]*|a1)\./;
 
+/**
+ * Zones of the IANA database named without a slash that follow daylight-saving
+ * rules (CET is Central European Time, with summer time): real zones, unlike
+ * fixed abbreviations such as "EST", which stay refused.
+ */
+const IANA_ZONES_WITHOUT_SLASH = new Set(["CET", "EET", "WET", "MET", "CST6CDT", "EST5EDT", "MST7MDT", "PST8PDT"]);
+
 function isIanaZone(zone: string): boolean {
-  if (zone === "UTC" || zone === "Etc/UTC") return true;
+  if (zone === "UTC" || zone === "Etc/UTC" || IANA_ZONES_WITHOUT_SLASH.has(zone)) return true;
   // The zones Intl listed when the package was built: checking one costs nothing, while Intl's first use loads ICU's zone data.
   knownZones ??= new Set(loadPrecompiled()?.timeZones ?? []);
   if (knownZones.has(zone)) return true;
@@ -242,14 +250,36 @@ export function tagTextProblem(text: string): string | undefined {
 const isInt = (x: unknown): x is number => Number.isInteger(x);
 const strings = (x: unknown): string[] => (Array.isArray(x) ? x.filter((v): v is string => typeof v === "string") : []);
 
+/**
+ * Typos in facts about AWS: a region or instance type the shipped list
+ * (schema/aws-data.json) lacks is refused with the closest listed one, unless
+ * the answer acceptUnlisted names it. Runs on answers the schema accepted.
+ */
+function awsFacts(a: Record<string, unknown>, out: AnswerError[]): void {
+  const accepted = strings(a.acceptUnlisted);
+  if (typeof a.awsRegion === "string") {
+    const problem = regionProblem(a.awsRegion, accepted);
+    if (problem) out.push({ path: "/awsRegion", value: a.awsRegion, message: problem });
+  }
+  strings(a.instanceTypes).forEach((t, i) => {
+    const problem = instanceTypeProblem(t, accepted);
+    if (problem) out.push({ path: `/instanceTypes/${i}`, value: t, message: problem });
+  });
+  if (typeof a.buildInstanceType === "string" && a.buildInstanceType !== "") {
+    const problem = instanceTypeProblem(a.buildInstanceType, accepted);
+    if (problem) out.push({ path: "/buildInstanceType", value: a.buildInstanceType, message: problem });
+  }
+}
+
 /** Rules JSON Schema can't express. Each rule runs only on values of the right type, so they report alongside schema errors. */
 function crossField(raw: Record<string, unknown>, out: AnswerError[]): void {
   // An answer the schema already rejected takes part in no rule, so one mistake is reported once.
   const rejected = new Set(out.map((e) => e.path.split("/")[1]));
   const a = Object.fromEntries(Object.entries(raw).filter(([k]) => !rejected.has(k)));
+  awsFacts(a, out);
   const { asgMinSize: min, asgMaxSize: max, asgDesiredCapacity: desired } = a;
   if (isInt(min) && isInt(max) && isInt(desired) && !(min <= desired && desired <= max)) {
-    out.push({ path: "/asgDesiredCapacity", value: { asgMinSize: min, asgDesiredCapacity: desired, asgMaxSize: max }, message: "must satisfy asgMinSize ≤ asgDesiredCapacity ≤ asgMaxSize" });
+    out.push({ path: "/asgDesiredCapacity", value: desired, message: `must lie between asgMinSize (${min}) and asgMaxSize (${max})${min > max ? `, and asgMinSize must not be above asgMaxSize` : ""}` });
   }
   // Tracking scales an idle group in to its minimum; at zero no instance publishes the metric, so nothing scales it out again.
   const tracking = a.scalingPolicy === "jobs" || a.scalingPolicy === "cpu";
@@ -267,7 +297,7 @@ function crossField(raw: Record<string, unknown>, out: AnswerError[]): void {
     }
     const smin = s.minSize ?? min, smax = s.maxSize ?? max, sdes = s.desiredCapacity ?? desired;
     if (isInt(smin) && isInt(smax) && isInt(sdes) && !(smin <= sdes && sdes <= smax)) {
-      out.push({ path: `/schedules/${i}`, value: { minSize: smin, desiredCapacity: sdes, maxSize: smax }, message: "must satisfy minSize ≤ desiredCapacity ≤ maxSize (sizes left out take the ASG's answered sizes)" });
+      out.push({ path: `/schedules/${i}`, message: `has minSize ${smin}, desiredCapacity ${sdes} and maxSize ${smax}, but needs minSize ≤ desiredCapacity ≤ maxSize (sizes left out take the ASG's answered sizes)` });
     } else if (tracking && smin === 0 && isInt(smax) && smax > 0) {
       out.push({ path: `/schedules/${i}/minSize`, value: smin, message: `${ZERO_FLOOR}; give this schedule a minSize of 1 or more (or maxSize 0 to switch the runners off)` });
     }
@@ -278,7 +308,8 @@ function crossField(raw: Record<string, unknown>, out: AnswerError[]): void {
     const types: Array<[string, string]> = strings(a.instanceTypes).map((t, i) => [t, `/instanceTypes/${i}`]);
     if (typeof a.buildInstanceType === "string" && a.buildInstanceType !== "") types.push([a.buildInstanceType, "/buildInstanceType"]);
     for (const [t, path] of types) {
-      if (GRAVITON.test(t) !== arm) {
+      if (out.some((e) => e.path === path)) continue; // unknown type: reported once, above
+      if ((listedArch(t) ?? (GRAVITON.test(t) ? "arm64" : "x86_64")) === "arm64" !== arm) {
         out.push({ path, value: t, message: arm ? "is not an arm64 (Graviton) instance type; use one such as t4g.medium or m7g.large, or set architecture to x86_64" : "is an arm64 (Graviton) instance type; use an x86_64 type such as t3.medium, or set architecture to arm64" });
       }
     }
@@ -352,7 +383,7 @@ export function normalizeGitlabUrl(url: string): string {
  * Validate raw answers (from a file, prompts or .yo-rc.json). Answers left out
  * take their schema default. Returns every problem found, never only the first.
  */
-export function validateAnswers(raw: unknown): ValidationResult {
+export function validateAnswers(raw: unknown, options: { rules?: boolean } = {}): ValidationResult {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     return { errors: [{ path: "", value: raw, message: `the answers must be a mapping of answer names to values, not ${Array.isArray(raw) ? "a list" : raw === null ? "empty" : typeof raw}` }] };
   }
@@ -373,7 +404,12 @@ export function validateAnswers(raw: unknown): ValidationResult {
       if (m && !errors.some((x) => x.path === m.path && x.message === m.message)) errors.push(m);
     }
   }
-  crossField(data, errors);
+  if (options.rules === false) {
+    // Only the facts of each answer alone (typos): the rules between answers wait for the whole set.
+    const rejected = new Set(errors.map((e) => e.path.split("/")[1]));
+    awsFacts(Object.fromEntries(Object.entries(data).filter(([k]) => !rejected.has(k))), errors);
+  }
+  else crossField(data, errors);
   if (errors.length) return { errors: sortErrors(errors.map(redactTokens)) };
   // Normalised once, here: every template reads this one form.
   if (typeof data.gitlabUrl === "string") data.gitlabUrl = normalizeGitlabUrl(data.gitlabUrl);

@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { accessSync, chmodSync, chownSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { packageRoot } from "./package-root.js";
 import type { RenderedFile } from "./types.js";
@@ -10,15 +10,44 @@ function inside(parent: string, child: string): boolean {
   return r === "" || (!r.startsWith("..") && !isAbsolute(r));
 }
 
+/** Kernel pseudo-filesystems: nothing can be generated there (and Node's recursive mkdir spins forever under /proc). */
+const PSEUDO_FS = ["/proc", "/sys", "/dev"];
+
+/**
+ * Refuse at once, naming the folder as given: a pseudo-filesystem, or a folder
+ * to create whose nearest existing parent this user can't write to.
+ */
+function checkTarget(outDir: string, abs: string, write: boolean): void {
+  const real = realExisting(abs);
+  for (const p of PSEUDO_FS) {
+    if (real === p || real.startsWith(p + "/")) throw new WriteError(`--out ${outDir}: ${p} is a kernel pseudo-filesystem, not a place for files; choose a folder in your home or workspace`);
+  }
+  if (!write) return;
+  let existing = abs;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  try {
+    if (statSync(existing).isDirectory()) accessSync(existing, constants.W_OK | constants.X_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EACCES" || code === "EPERM" || code === "EROFS") {
+      const what = existing === abs ? "it is not writable by you" : `it would be created in ${existing}, which is not writable by you`;
+      throw new WriteError(`--out ${outDir}: ${what}${code === "EROFS" ? " (read-only file system)" : ""}; choose a folder you can write to`);
+    }
+  }
+}
+
 /** Refuse output folders that are files, inside this package, or reached through a symlink that leaves them. */
-export function checkOutDir(outDir: string, files: Array<Pick<RenderedFile, "path">> = []): void {
+export function checkOutDir(outDir: string, files: Array<Pick<RenderedFile, "path">> = [], options: { write?: boolean } = {}): void {
   const abs = resolve(outDir);
+  checkTarget(outDir, abs, options.write ?? true);
   try {
     if (!lstatSync(abs).isDirectory() && !statSync(abs).isDirectory()) throw new WriteError(`--out ${outDir} is a file, not a folder`);
   } catch (e) {
     if (e instanceof WriteError) throw e;
     if ((e as NodeJS.ErrnoException).code === "ENOTDIR") throw new WriteError(`--out ${outDir}: a parent of it is a file, not a folder`);
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw new WriteError(`--out ${outDir}: ${(e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EACCES" || code === "EPERM") throw new WriteError(`--out ${outDir}: a folder on the way to it can't be read by you (permission denied); choose a folder you can write to`);
+    if (code !== "ENOENT") throw new WriteError(`--out ${outDir}: ${(e as Error).message}`);
   }
   const real = realExisting(abs);
   const pkg = realpathSync(packageRoot);
@@ -213,7 +242,10 @@ export function writeFilesAtomically(outDir: string, files: RenderedFile[], remo
     rollback();
     if (e instanceof WriteError) throw e;
     const err = e as NodeJS.ErrnoException;
-    const why = err.code === "EACCES" || err.code === "EPERM" || err.code === "EROFS" ? `${err.path ?? outDir} is not writable` : err.message;
+    // Name the folder the user gave, not the journal or temporary file that failed.
+    // Name a folder the user knows: not the journal or a temporary sibling, but the folder it was to go in.
+    const failed = !err.path || err.path.includes(TX_PREFIX) ? outDir : /\.\d+\.tmp$/.test(err.path) ? dirname(err.path) : err.path;
+    const why = err.code === "EACCES" || err.code === "EPERM" || err.code === "EROFS" ? `${failed} is not writable${err.code === "EROFS" ? " (read-only file system)" : ""}` : err.message;
     throw new WriteError(`nothing was written: ${why}`);
   } finally {
     process.removeListener("SIGINT", hold);

@@ -1,0 +1,119 @@
+import { warnings as terraformWarnings } from "./context/terraform.js";
+import { render, STORE_FILE } from "./render.js";
+import { answerKeys, defaultOf, schemaVersion } from "./schema.js";
+import type { Stored } from "./store.js";
+import { loadTemplates } from "./templates.js";
+import type { AnswerError, Answers, RenderedFile } from "./types.js";
+import { planRegeneration, type RegenerationPlan } from "./update.js";
+import { formatError, validateAnswers } from "./validate.js";
+
+/**
+ * The one pipeline both shells run (the bin and `yo`): resolve the answers,
+ * with where each value came from, validate them, render, plan the
+ * regeneration; every message the user sees about the answers is made here,
+ * so both shells say the same thing. The shells only ask, print and write.
+ */
+export type Origin = "file" | "stored" | "option" | "asked" | "default";
+
+export interface Sources {
+  /** Stored answers (.yo-rc.json, migrated). */
+  stored?: Stored;
+  /** The answers file's contents, and its name for messages. */
+  file?: { name: string; answers: unknown };
+  /** Answers given as command-line options (yo's --name value). */
+  options?: Record<string, unknown>;
+  /** Answers typed at the prompts. */
+  asked?: Record<string, unknown>;
+}
+
+export interface Resolution {
+  /** The merged raw answers, before defaults. */
+  raw: Record<string, unknown>;
+  /** Where each answer's value comes from. */
+  origins: Record<string, Origin>;
+  answers?: Answers;
+  errors: AnswerError[];
+  /** The errors as the user reads them ("N problems with the answers: … Nothing was written."); empty when there are none. */
+  errorText: string;
+  /** What the user should know about the answers (replaced stored answers, migration, new answers). */
+  notes: string[];
+  /** Warnings about valid answers (costs, risky choices). */
+  warnings: string[];
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+export function problemsText(errors: AnswerError[], where: (path: string) => string = () => ""): string {
+  if (!errors.length) return "";
+  return `${errors.length} problem${errors.length === 1 ? "" : "s"} with the answers:\n` + errors.map((e) => `  ${formatError(e)}${where(e.path)}`).join("\n") + "\nNothing was written.\n";
+}
+
+/**
+ * Merge the sources (later ones win: stored, file, options, asked) and
+ * validate. With `partial`, answers no source gives are not reported missing
+ * and rules about them wait (they are still to be asked): only what is already
+ * given is judged, so `yo` can stop before asking anything.
+ */
+export function resolveAnswers(src: Sources, options: { partial?: boolean } = {}): Resolution {
+  const origins: Record<string, Origin> = {};
+  const raw: Record<string, unknown> = {};
+  const layers: Array<[Origin, Record<string, unknown> | undefined]> = [
+    ["stored", src.stored?.answers],
+    ["file", isMap(src.file?.answers) ? src.file.answers : undefined],
+    ["option", src.options],
+    ["asked", src.asked],
+  ];
+  for (const [origin, layer] of layers) {
+    for (const [k, v] of Object.entries(layer ?? {})) {
+      if (v === undefined) continue;
+      raw[k] = v;
+      origins[k] = origin;
+    }
+  }
+  for (const k of answerKeys) origins[k] ??= "default";
+  const notes: string[] = [];
+  if (src.file && !isMap(src.file.answers)) {
+    const { errors } = validateAnswers(src.file.answers);
+    return { raw, origins, errors, errorText: errors.map((e) => `error: ${formatError(e)}`).join("\n") + "\nNothing was written.\n", notes, warnings: [] };
+  }
+  const result = validateAnswers(raw);
+  let errors = result.errors;
+  if (options.partial) {
+    const judged = (path: string) => {
+      const key = path.split("/")[1] ?? "";
+      return key in raw && origins[key] !== "default";
+    };
+    errors = errors.filter((e) => judged(e.path) && !/is required and has no default/.test(e.message));
+    // A rule's error may sit on an answer still to ask (asgDesiredCapacity vs asgMinSize); it waits for the full check.
+  }
+  const stored = src.stored;
+  const fileName = src.file?.name;
+  const where = (path: string) => {
+    const key = path.split("/")[1] ?? "";
+    if (!stored) return "";
+    return origins[key] === "file" ? `  (in ${fileName})` : origins[key] === "stored" ? `  (in ${STORE_FILE})` : "";
+  };
+  if (stored) {
+    const given = { ...(isMap(src.file?.answers) ? src.file.answers : {}) };
+    const replaced = Object.keys(given).filter((k) => k in stored.answers && JSON.stringify(stored.answers[k]) !== JSON.stringify(given[k]));
+    if (replaced.length) notes.push(`answers from ${fileName} replace the stored ones: ${replaced.sort().join(", ")}`);
+    if (stored.schemaVersion < schemaVersion) notes.push(`${STORE_FILE}: answers migrated from answers-schema version ${stored.schemaVersion} to ${schemaVersion}`);
+  }
+  const answers = options.partial ? undefined : result.answers;
+  if (stored && answers) {
+    const fresh = answerKeys.filter((k) => origins[k] === "default" && defaultOf(k) !== undefined);
+    if (fresh.length && !src.asked) notes.push(`new answers, defaults applied: ${fresh.join(", ")}`);
+  }
+  return { raw, origins, answers, errors, errorText: problemsText(errors, where), notes, warnings: answers ? terraformWarnings(answers) : [] };
+}
+
+export interface Generation {
+  files: RenderedFile[];
+  plan: RegenerationPlan;
+}
+
+/** Render the validated answers and plan writing them into outDir (reads outDir, writes nothing). */
+export function generate(answers: Answers, outDir: string, options: { generatorVersion: string; restore?: boolean; keep?: ReadonlySet<string> }): Generation {
+  const files = render(answers, { templates: loadTemplates(), generatorVersion: options.generatorVersion });
+  return { files, plan: planRegeneration(outDir, files, { restore: options.restore, keep: options.keep }) };
+}

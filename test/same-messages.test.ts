@@ -1,0 +1,77 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import helpers from "yeoman-test";
+import { describe, expect, it } from "vitest";
+import { packageRoot } from "../src/core/package-root.js";
+import { GENERATOR_NAME } from "../src/core/render.js";
+import { schemaVersion } from "../src/core/schema.js";
+import { exampleAnswers } from "./support/tools.js";
+
+/**
+ * One pipeline, two shells: the same bad inputs give the same messages from
+ * the bin and from yo, and yo stops before asking anything.
+ */
+const bin = join(packageRoot, "dist/src/bin/gitlab-runner-aws.js");
+const generator = join(packageRoot, "dist/generators/app/index.js");
+
+const THREE_MISTAKES = ["vpcId: vpc-nope", "subnetIds: [subnet-0a1b2c3d]", "buildSubnetId: subnet-0a1b2c3d", "ciRoleArn: arn:aws:iam::123456789012:role/ci", "rootVolumeSize: 60GB", "asgMaxSize: -1", ""].join("\n");
+
+function bad(): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), "glra-same-"));
+  const file = join(dir, "three-mistakes.yaml");
+  writeFileSync(file, THREE_MISTAKES);
+  const out = join(dir, "out");
+  mkdirSync(out);
+  return { dir: out, file };
+}
+
+function binErr(args: string[], cwd: string): string {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", timeout: 30_000 });
+  expect(r.status).toBe(1);
+  return r.stderr;
+}
+
+async function yoErr(run: ReturnType<typeof helpers.run>): Promise<{ message: string; asked: number }> {
+  let asked = 0;
+  try {
+    await run.withAnswers({}, { throwOnMissingAnswer: false, callback: (a: unknown) => (asked++, a) });
+  } catch (e) {
+    return { message: (e as Error).message, asked };
+  }
+  throw new Error("yo did not fail");
+}
+
+describe("the bin and yo say the same about the same bad answers", () => {
+  it("an answers file with three mistakes: the same three problems, before any question", async () => {
+    const { dir, file } = bad();
+    const fromBin = binErr(["--answers", file, "--out", dir], dir);
+    expect(fromBin).toMatch(/^3 problems with the answers:\n/);
+    const fromYo = await yoErr(helpers.run(generator).cd(dir).withOptions({ answers: file } as never));
+    expect(fromYo.asked).toBe(0);
+    expect(fromYo.message + "\n").toBe(fromBin);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("a wrong stored answer plus a wrong answer in the file: the same messages, each naming its file", async () => {
+    const { dir, file } = bad();
+    const stored = { ...exampleAnswers("answers.yaml"), concurrent: 0 } as Record<string, unknown>;
+    writeFileSync(join(dir, ".yo-rc.json"), JSON.stringify({ [GENERATOR_NAME]: { answers: stored, generatorVersion: "0.0.1", schemaVersion } }));
+    const fromBin = binErr(["--answers", file, "--out", dir], dir);
+    expect(fromBin).toMatch(/\(in \.yo-rc\.json\)/);
+    expect(fromBin).toMatch(/\(in .*three-mistakes\.yaml\)/);
+    const fromYo = await yoErr(helpers.run(generator).cd(dir).withOptions({ answers: file } as never));
+    expect(fromYo.asked).toBe(0);
+    expect(fromYo.message + "\n").toBe(fromBin);
+  });
+
+  it("an answers file that is not a mapping: the same message", async () => {
+    const { dir, file } = bad();
+    writeFileSync(file, "- just\n- a list\n");
+    const fromBin = binErr(["--answers", file, "--out", dir], dir);
+    const fromYo = await yoErr(helpers.run(generator).cd(dir).withOptions({ answers: file } as never));
+    expect(fromYo.message + "\n").toBe(fromBin);
+    expect(existsSync(join(dir, ".yo-rc.json"))).toBe(false);
+  });
+});
