@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { awsData, instanceTypeProblem, listedArch, partitionOf, regionProblem } from "../src/core/aws-data.js";
+import { awsData, instanceTypeProblem, listedArch, listedPartition, regionProblem } from "../src/core/aws-data.js";
+import { partitionOf } from "../src/core/context/ci-permissions.js";
 import { answersSchema } from "../src/core/schema.js";
 import { validateAnswers } from "../src/core/validate.js";
 import { exampleAnswers, exampleFiles } from "./support/tools.js";
@@ -19,9 +20,13 @@ describe("typos in facts about AWS (schema/aws-data.json)", () => {
       expect(list.source.length).toBeGreaterThan(10);
       expect(list.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     }
-    expect(partitionOf("eu-central-1")).toBe("aws");
-    expect(partitionOf("cn-north-1")).toBe("aws-cn");
-    expect(partitionOf("us-gov-west-1")).toBe("aws-us-gov");
+    expect(listedPartition("eu-central-1")).toBe("aws");
+    expect(listedPartition("cn-north-1")).toBe("aws-cn");
+    expect(listedPartition("us-gov-west-1")).toBe("aws-us-gov");
+    // The partition facts (ARNs, DNS suffix) come from the region's prefix: the list must agree, ISO regions refused.
+    for (const [partition, regions] of Object.entries(d.regions.partitions)) {
+      for (const r of regions) expect(partitionOf(r)?.partition, r).toBe(partition.startsWith("aws-iso") ? undefined : partition);
+    }
     const pattern = new RegExp(answersSchema.properties.awsRegion.pattern!);
     for (const r of Object.values(d.regions.partitions).flat()) expect(r, r).toMatch(pattern);
   });

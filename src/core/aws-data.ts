@@ -33,15 +33,15 @@ export function closest(name: string, candidates: string[]): string | undefined 
   return distance(name, c) <= Math.max(2, Math.floor(name.length / 4)) ? c : undefined;
 }
 
-/** The partition of a listed region, or undefined. */
-export function partitionOf(region: string): string | undefined {
+/** The partition a listed region is listed under, or undefined when the list lacks it. */
+export function listedPartition(region: string): string | undefined {
   for (const [partition, regions] of Object.entries(awsData().regions.partitions)) if (regions.includes(region)) return partition;
   return undefined;
 }
 
 /** Why a region code is refused, or undefined when it is listed (or accepted as unlisted). */
 export function regionProblem(region: string, accepted: readonly string[] = []): string | undefined {
-  if (partitionOf(region) || accepted.includes(region)) return undefined;
+  if (listedPartition(region) || accepted.includes(region)) return undefined;
   const all = Object.values(awsData().regions.partitions).flat();
   const near = closest(region, all);
   const date = awsData().regions.date;

@@ -271,11 +271,15 @@ function awsFacts(a: Record<string, unknown>, out: AnswerError[]): void {
   }
 }
 
+/** The answers no error names yet: an answer the schema already rejected takes part in no rule, so one mistake is reported once. */
+function notRejected(data: Record<string, unknown>, errors: AnswerError[]): Record<string, unknown> {
+  const rejected = new Set(errors.map((e) => e.path.split("/")[1]));
+  return Object.fromEntries(Object.entries(data).filter(([k]) => !rejected.has(k)));
+}
+
 /** Rules JSON Schema can't express. Each rule runs only on values of the right type, so they report alongside schema errors. */
 function crossField(raw: Record<string, unknown>, out: AnswerError[]): void {
-  // An answer the schema already rejected takes part in no rule, so one mistake is reported once.
-  const rejected = new Set(out.map((e) => e.path.split("/")[1]));
-  const a = Object.fromEntries(Object.entries(raw).filter(([k]) => !rejected.has(k)));
+  const a = notRejected(raw, out);
   awsFacts(a, out);
   const { asgMinSize: min, asgMaxSize: max, asgDesiredCapacity: desired } = a;
   if (isInt(min) && isInt(max) && isInt(desired) && !(min <= desired && desired <= max)) {
@@ -406,8 +410,7 @@ export function validateAnswers(raw: unknown, options: { rules?: boolean } = {})
   }
   if (options.rules === false) {
     // Only the facts of each answer alone (typos): the rules between answers wait for the whole set.
-    const rejected = new Set(errors.map((e) => e.path.split("/")[1]));
-    awsFacts(Object.fromEntries(Object.entries(data).filter(([k]) => !rejected.has(k))), errors);
+    awsFacts(notRejected(data, errors), errors);
   }
   else crossField(data, errors);
   if (errors.length) return { errors: sortErrors(errors.map(redactTokens)) };
