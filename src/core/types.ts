@@ -54,6 +54,15 @@ export interface Answers {
   ciJobTags: string[];
   ciRoleArn: string;
   permissionsBoundaryArn: string;
+  logRetentionDays: number;
+  /** Empty: CloudWatch Logs' own encryption. */
+  logKmsKeyArn: string;
+  diskPruneThresholdPercent: number;
+  diskAlarmPercent: number;
+  amiRetentionCount: number;
+  /** Empty: the alarms notify nobody. */
+  alarmSnsTopicArn: string;
+  alarmAtMaxMinutes: number;
   tags: Record<string, string>;
   /** Region codes and instance types newer than schema/aws-data.json, accepted anyway. */
   acceptUnlisted?: string[];

@@ -56,6 +56,12 @@ export function tfvars(a: Answers): Record<string, unknown> {
     egress_cidrs: a.egressCidrs,
     session_manager_access: a.sessionManagerAccess,
     permissions_boundary_arn: a.permissionsBoundaryArn,
+    log_retention_days: a.logRetentionDays,
+    log_kms_key_arn: a.logKmsKeyArn,
+    disk_prune_threshold_percent: a.diskPruneThresholdPercent,
+    disk_alarm_percent: a.diskAlarmPercent,
+    alarm_sns_topic_arn: a.alarmSnsTopicArn,
+    alarm_at_max_minutes: a.alarmAtMaxMinutes,
     tags: a.tags,
   };
 }
