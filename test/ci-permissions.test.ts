@@ -8,7 +8,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { dataSourceNeeds, declaredResourceTypes, packerNeeds, packerSessionManagerNeeds, partitionOf, resourceTypeNeeds } from "../src/core/context/ci-permissions.js";
+import { amiRetentionNeeds, dataSourceNeeds, declaredResourceTypes, packerNeeds, packerSessionManagerNeeds, partitionOf, resourceTypeNeeds } from "../src/core/context/ci-permissions.js";
 import type { Answers, RenderedFile } from "../src/core/types.js";
 import { formatError, validateAnswers } from "../src/core/validate.js";
 import { answersArb, fuzzParams } from "./support/arbitraries.js";
@@ -105,6 +105,7 @@ function checkPolicy(a: Answers, files: RenderedFile[]): void {
     ...declared.resources.flatMap((t) => resourceTypeNeeds[t].needs),
     ...declared.data.flatMap((t) => dataSourceNeeds[t].needs),
     ...packerNeeds,
+    ...amiRetentionNeeds,
     ...(a.sshInterface === "session_manager" ? packerSessionManagerNeeds : []),
   ].flatMap((n) => n.actions);
   expect(needed.filter((x) => !granted.has(x))).toEqual([]);
