@@ -20,6 +20,7 @@ declare const pinsShape: {
   images: Record<"aws" | "node" | "packer" | "shellcheck" | "terraform" | "tflint" | "tofu", string>;
   packerAmazonPlugin: string;
   sessionManagerPlugin: string;
+  cloudwatchAgent: string;
   /** The day (YYYY-MM-DD) a maintainer last checked these and the default gitlabRunnerVersion against the releases (scripts/bump-pins.mjs). */
   checked: string;
 };
