@@ -350,10 +350,17 @@ function crossField(raw: Record<string, unknown>, out: AnswerError[]): void {
     if (!p) {
       out.push({ path: "/awsRegion", value: a.awsRegion, message: "is in an ISO partition, which this generator does not support; use a region of the aws, aws-us-gov (us-gov-*) or aws-cn (cn-*) partition" });
     } else {
-      for (const key of ["ciRoleArn", "permissionsBoundaryArn"]) {
+      for (const key of ["ciRoleArn", "permissionsBoundaryArn", "logKmsKeyArn", "alarmSnsTopicArn"]) {
         const v = a[key];
         if (typeof v === "string" && v !== "" && v.split(":")[1] !== p.partition) {
           out.push({ path: `/${key}`, value: v, message: `must be in the partition of awsRegion ${a.awsRegion} (arn:${p.partition}:…)` });
+        }
+      }
+      // A log group's key and an alarm's topic must be in the group's and the alarm's own region.
+      for (const key of ["logKmsKeyArn", "alarmSnsTopicArn"]) {
+        const v = a[key];
+        if (typeof v === "string" && v !== "" && v.split(":")[1] === p.partition && v.split(":")[3] !== a.awsRegion) {
+          out.push({ path: `/${key}`, value: v, message: `must be in awsRegion ${a.awsRegion} (arn:${p.partition}:${v.split(":")[2]}:${a.awsRegion}:…)` });
         }
       }
     }
