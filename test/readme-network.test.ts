@@ -50,6 +50,8 @@ function check(answers: Answers) {
   // Runners: what the scripts call, plus Session Manager's channels when operators may open a shell.
   const expected = scriptServices(files);
   if (answers.sessionManagerAccess) for (const s of ["ssm", "ssmmessages", "ec2messages"]) expected.add(s);
+  // The CloudWatch agent (configured by configure-logs.sh) ships the logs; it is no aws CLI call.
+  if (files.some((f) => f.path === "files/libexec/configure-logs.sh")) expected.add("logs");
   expect(awsIn(runners)).toEqual(expected);
   expect(runners.some((r) => hosts(r[1]).includes(answers.gitlabUrl.replace(/^https:\/\//, "").split("/")[0]))).toBe(true);
   expect(runners.some((r) => r[0] === "Container registries")).toBe(answers.executor === "docker");

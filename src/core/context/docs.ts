@@ -182,7 +182,13 @@ export function networkNeeds(a: Answers): { runners: NetworkNeed[]; build: Netwo
   }
   runners.push({ service: "Auto Scaling", host: aws("autoscaling"), endpoint: vpce("autoscaling"), why: "complete the launch and termination lifecycle actions; mark a host that cannot register unhealthy" });
   runners.push({ service: "EC2", host: aws("ec2"), endpoint: vpce("ec2"), why: "tag the instance with its runner's system_id (GitLab lists one manager per host)" });
-  if (a.scalingPolicy === "jobs") runners.push({ service: "CloudWatch", host: aws("monitoring"), endpoint: vpce("monitoring"), why: "publish the busy-slots metric (scalingPolicy jobs)" });
+  runners.push({
+    service: "CloudWatch",
+    host: aws("monitoring"),
+    endpoint: vpce("monitoring"),
+    why: "publish registration failures, timed-out lifecycle actions and disk usage for the alarms" + (a.scalingPolicy === "jobs" ? ", and the busy-slots metric (scalingPolicy jobs)" : ""),
+  });
+  runners.push({ service: "CloudWatch Logs", host: aws("logs"), endpoint: vpce("logs"), why: "the CloudWatch agent ships the runner units' journal to the log group" });
   if (a.executor === "docker") runners.push({ service: "Container registries", host: registryOf(a.dockerImage), endpoint: "", why: `the default image \`${a.dockerImage}\` and every image the jobs name` });
   const build: NetworkNeed[] = [
     a.baseOs === "al2023"
@@ -190,6 +196,7 @@ export function networkNeeds(a: Answers): { runners: NetworkNeed[]; build: Netwo
       : { service: "Ubuntu archive", host: `${r}.ec2.archive.ubuntu.com, security.ubuntu.com`, endpoint: "", why: "OS packages" + (a.executor === "docker" ? ", docker.io" : "") + " and extraPackages" },
     { service: "GitLab's package repository", host: "packages.gitlab.com", endpoint: "", why: `gitlab-runner ${a.gitlabRunnerVersion}` },
     { service: "AWS CLI download", host: "awscli.amazonaws.com", endpoint: "", why: "the pinned AWS CLI the hook scripts use" },
+    { service: "CloudWatch agent download", host: "amazoncloudwatch-agent.s3.amazonaws.com", endpoint: "", why: "the pinned Amazon CloudWatch agent, its signature and AWS's signing key" },
   ];
   if (a.sshInterface === "session_manager") {
     for (const svc of ["ssm", "ssmmessages", "ec2messages"]) build.push({ service: svc === "ssm" ? "SSM" : svc === "ssmmessages" ? "SSM messages" : "EC2 messages", host: aws(svc), endpoint: vpce(svc), why: "Packer's Session Manager connection to the build instance" });
@@ -201,6 +208,8 @@ export function networkNeeds(a: Answers): { runners: NetworkNeed[]; build: Netwo
     { service: "IAM", host: iamHost, endpoint: "", why: "the instance role and profile, Packer's temporary profile" },
     { service: "Auto Scaling", host: aws("autoscaling"), endpoint: vpce("autoscaling"), why: "the group, its schedules, hook and policies" },
     { service: "KMS", host: aws("kms"), endpoint: vpce("kms"), why: "DescribeKey of the token's key" },
+    { service: "CloudWatch", host: aws("monitoring"), endpoint: vpce("monitoring"), why: "the alarms" },
+    { service: "CloudWatch Logs", host: aws("logs"), endpoint: vpce("logs"), why: "the log group" },
   ];
   if (a.sshInterface === "session_manager") pipeline.push({ service: "SSM and SSM messages", host: `${aws("ssm")}, ${aws("ssmmessages")}`, endpoint: `${vpce("ssm")}, ${vpce("ssmmessages")}`, why: "Packer's Session Manager session" });
   else pipeline.push({ service: "The build instance", host: "its private IP and port 22", endpoint: "", why: `Packer's SSH connection (from ${a.buildAllowedCidrs.map((c) => "\`" + c + "\`").join(", ")})` });
