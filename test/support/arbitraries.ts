@@ -193,6 +193,11 @@ function samePartition(r: Record<string, unknown>): Record<string, unknown> {
   for (const key of ["ciRoleArn", "permissionsBoundaryArn"]) {
     if (typeof out[key] === "string" && out[key] !== "") out[key] = (out[key] as string).replace(/^arn:[a-z-]+:/, `arn:${partition}:`);
   }
+  // The log group's key and the alarms' topic are in the answered region too.
+  const region = (out.awsRegion as string | undefined) ?? (answers.awsRegion.default as string);
+  for (const key of ["logKmsKeyArn", "alarmSnsTopicArn"]) {
+    if (typeof out[key] === "string" && out[key] !== "") out[key] = (out[key] as string).replace(/^arn:[a-z-]+:([a-z]+):[a-z0-9-]+:/, `arn:${partition}:$1:${region}:`);
+  }
   return out;
 }
 
