@@ -208,7 +208,10 @@ export const resourceTypeNeeds: Record<string, TypeNeeds> = {
   },
   aws_cloudwatch_metric_alarm: {
     needs: [
-      { on: "alarm", actions: ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource", "cloudwatch:ListTagsForResource"] },
+      {
+        on: "alarm",
+        actions: ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource", "cloudwatch:ListTagsForResource"],
+      },
       { on: "region", actions: ["cloudwatch:DescribeAlarms"] },
     ],
   },

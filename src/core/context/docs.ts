@@ -186,9 +186,16 @@ export function networkNeeds(a: Answers): { runners: NetworkNeed[]; build: Netwo
     service: "CloudWatch",
     host: aws("monitoring"),
     endpoint: vpce("monitoring"),
-    why: "publish registration failures, timed-out lifecycle actions and disk usage for the alarms" + (a.scalingPolicy === "jobs" ? ", and the busy-slots metric (scalingPolicy jobs)" : ""),
+    why:
+      "publish registration failures, timed-out lifecycle actions and disk usage for the alarms" +
+      (a.scalingPolicy === "jobs" ? ", and the busy-slots metric (scalingPolicy jobs)" : ""),
   });
-  runners.push({ service: "CloudWatch Logs", host: aws("logs"), endpoint: vpce("logs"), why: "the CloudWatch agent ships the runner units' journal to the log group" });
+  runners.push({
+    service: "CloudWatch Logs",
+    host: aws("logs"),
+    endpoint: vpce("logs"),
+    why: "the CloudWatch agent ships the runner units' journal to the log group",
+  });
   if (a.executor === "docker") runners.push({ service: "Container registries", host: registryOf(a.dockerImage), endpoint: "", why: `the default image \`${a.dockerImage}\` and every image the jobs name` });
   const build: NetworkNeed[] = [
     a.baseOs === "al2023"
@@ -196,7 +203,12 @@ export function networkNeeds(a: Answers): { runners: NetworkNeed[]; build: Netwo
       : { service: "Ubuntu archive", host: `${r}.ec2.archive.ubuntu.com, security.ubuntu.com`, endpoint: "", why: "OS packages" + (a.executor === "docker" ? ", docker.io" : "") + " and extraPackages" },
     { service: "GitLab's package repository", host: "packages.gitlab.com", endpoint: "", why: `gitlab-runner ${a.gitlabRunnerVersion}` },
     { service: "AWS CLI download", host: "awscli.amazonaws.com", endpoint: "", why: "the pinned AWS CLI the hook scripts use" },
-    { service: "CloudWatch agent download", host: "amazoncloudwatch-agent.s3.amazonaws.com", endpoint: "", why: "the pinned Amazon CloudWatch agent, its signature and AWS's signing key" },
+    {
+      service: "CloudWatch agent download",
+      host: "amazoncloudwatch-agent.s3.amazonaws.com",
+      endpoint: "",
+      why: "the pinned Amazon CloudWatch agent, its signature and AWS's signing key",
+    },
   ];
   if (a.sshInterface === "session_manager") {
     for (const svc of ["ssm", "ssmmessages", "ec2messages"]) build.push({ service: svc === "ssm" ? "SSM" : svc === "ssmmessages" ? "SSM messages" : "EC2 messages", host: aws(svc), endpoint: vpce(svc), why: "Packer's Session Manager connection to the build instance" });
@@ -281,7 +293,10 @@ export function featureCosts(a: Answers, instanceHoursPerWeek: number): { featur
     {
       feature: "Logs in CloudWatch",
       monthly: dollars(ingestGb * PRICES.logsIngestPerGb + storedGb * PRICES.logsStoragePerGbMonth),
-      how: `about ${ingestGb.toFixed(2)} GB ingested a month (${PRICES.logMbPerInstanceDay} MB per instance-day at ${instanceHoursPerWeek} instance-hours a week) at ${price(PRICES.logsIngestPerGb)}/GB, and up to ${storedGb.toFixed(2)} GB kept for ${a.logRetentionDays} days at ${price(PRICES.logsStoragePerGbMonth)}/GB-month`,
+      how:
+        `about ${ingestGb.toFixed(2)} GB ingested a month (${PRICES.logMbPerInstanceDay} MB per instance-day at ${instanceHoursPerWeek} instance-hours a week) ` +
+        `at ${price(PRICES.logsIngestPerGb)}/GB, and up to ${storedGb.toFixed(2)} GB kept for ${a.logRetentionDays} days ` +
+        `at ${price(PRICES.logsStoragePerGbMonth)}/GB-month`,
     },
     {
       feature: "Disk hygiene",
@@ -291,12 +306,18 @@ export function featureCosts(a: Answers, instanceHoursPerWeek: number): { featur
     {
       feature: "AMI retention",
       monthly: `saves ${dollars(extraAmis * PRICES.amiSnapshotGb * PRICES.snapshotPerGbMonth)}`,
-      how: `after a year of monthly builds ${a.amiRetentionCount} AMIs stay instead of 12; each snapshot holds about ${PRICES.amiSnapshotGb} GB at ${price(PRICES.snapshotPerGbMonth)}/GB-month (and the saving grows every month)`,
+      how:
+        `after a year of monthly builds ${a.amiRetentionCount} AMIs stay instead of 12; each snapshot holds about ${PRICES.amiSnapshotGb} GB ` +
+        `at ${price(PRICES.snapshotPerGbMonth)}/GB-month (and the saving grows every month)`,
     },
     {
       feature: "Alarms",
       monthly: dollars(alarmMetrics * PRICES.alarmPerMetricMonth),
-      how: `${alarmMetrics} alarm metrics at ${price(PRICES.alarmPerMetricMonth)} each (the at-maximum${a.scalingPolicy === "jobs" ? " and missing-busy-slots alarms watch two metrics each" : " alarm watches two metrics"}); \`RegistrationFailures\` and \`LifecycleActionTimeouts\` cost ${price(PRICES.customMetricMonth)} a month each only in months they are published${a.alarmSnsTopicArn ? "; SNS notifications are billed by the topic's subscriptions (email: the first 1,000 a month are free)" : ""}`,
+      how:
+        `${alarmMetrics} alarm metrics at ${price(PRICES.alarmPerMetricMonth)} each ` +
+        (a.scalingPolicy === "jobs" ? "(the at-maximum and missing-busy-slots alarms watch two metrics each)" : "(the at-maximum alarm watches two metrics)") +
+        `; \`RegistrationFailures\` and \`LifecycleActionTimeouts\` cost ${price(PRICES.customMetricMonth)} a month each only in months they are published` +
+        (a.alarmSnsTopicArn ? "; SNS notifications are billed by the topic's subscriptions (email: the first 1,000 a month are free)" : ""),
     },
   ];
 }
@@ -322,12 +343,34 @@ export function docsContext(a: Answers) {
     alarmTable: markdownTable(
       ["Alarm", "Fires when", "First look"],
       [
-        ["`" + a.projectName + "-registration-failures`", "an instance gave up registering with GitLab and was replaced", "the instance's log stream (query below): the token, SSM, GitLab's reachability"],
-        ["`" + a.projectName + "-lifecycle-action-timeouts`", "a launch or termination lifecycle action ran out of time before the instance completed it", "a drain longer than `drainTimeoutSeconds`, or a host that hung while leaving"],
-        ["`" + a.projectName + "-root-volume-full`", `a root volume is at least ${a.diskAlarmPercent} % full although the prune timer works above ${a.diskPruneThresholdPercent} %`, "a larger `rootVolumeSize`, or the jobs' images and caches"],
-        ["`" + a.projectName + "-at-max-size`", `the group has been at its maximum size (above zero) for ${a.alarmAtMaxMinutes} minutes`, "pending jobs in GitLab; raise `asgMaxSize` or `concurrent`"],
+        [
+          "`" + a.projectName + "-registration-failures`",
+          "an instance gave up registering with GitLab and was replaced",
+          "the instance's log stream (query below): the token, SSM, GitLab's reachability",
+        ],
+        [
+          "`" + a.projectName + "-lifecycle-action-timeouts`",
+          "a launch or termination lifecycle action ran out of time before the instance completed it",
+          "a drain longer than `drainTimeoutSeconds`, or a host that hung while leaving",
+        ],
+        [
+          "`" + a.projectName + "-root-volume-full`",
+          `a root volume is at least ${a.diskAlarmPercent} % full although the prune timer works above ${a.diskPruneThresholdPercent} %`,
+          "a larger `rootVolumeSize`, or the jobs' images and caches",
+        ],
+        [
+          "`" + a.projectName + "-at-max-size`",
+          `the group has been at its maximum size (above zero) for ${a.alarmAtMaxMinutes} minutes`,
+          "pending jobs in GitLab; raise `asgMaxSize` or `concurrent`",
+        ],
         ...(a.scalingPolicy === "jobs"
-          ? [["`" + a.projectName + "-busy-slots-missing`", "instances are in service but no busy-slots metric arrived for ten minutes (no data at all counts too)", "`gitlab-runner-aws-metrics.timer` and `gitlab-runner.service` on the instances: the scaling policy is blind"]]
+          ? [
+              [
+                "`" + a.projectName + "-busy-slots-missing`",
+                "instances are in service but no busy-slots metric arrived for ten minutes (no data at all counts too)",
+                "`gitlab-runner-aws-metrics.timer` and `gitlab-runner.service` on the instances: the scaling policy is blind",
+              ],
+            ]
           : []),
       ],
     ),
