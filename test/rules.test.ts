@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RULES, repairAll, violated, withDefaults, type Raw } from "../src/core/rules.js";
+import { resolveAnswers } from "../src/core/pipeline.js";
 import { answersSchema } from "../src/core/schema.js";
 import { formatError, validateAnswers } from "../src/core/validate.js";
 import { fuzzParams, fuzzTimeout, schemaAnswersArb } from "./support/arbitraries.js";
@@ -32,6 +33,7 @@ const VIOLATIONS: Record<string, Raw> = {
   "tags-terraform-text": { tags: { Team: "a\u1c89b", Keep: "yes" } },
   "private-ip-build-job-tags": { sshInterface: "private_ip" },
   "one-partition": { awsRegion: "us-gov-west-1" },
+  "x-when:dockerPrivileged": { executor: "shell", dockerPrivileged: true },
   "x-when:buildJobTags": { buildJobTags: ["vpc"] },
   "x-when:permissionsBoundaryArn": { permissionsBoundaryArn: "arn:aws:iam::111122223333:policy/boundary" },
 };
@@ -80,4 +82,40 @@ describe("the cross-field rules", () => {
     },
     fuzzTimeout(20, 100),
   );
+});
+
+describe("x-when", () => {
+  it("every answer with x-when declares what a value given while it does not apply does: error or ignore", () => {
+    for (const [key, s] of Object.entries(answersSchema.properties)) {
+      if (s["x-when"]) expect(["error", "ignore"], key).toContain(s["x-when-policy"]);
+      else expect(s["x-when-policy"], key).toBeUndefined();
+    }
+  });
+});
+
+describe("x-when policies in the pipeline", () => {
+  const stored = (answers: Raw) => ({ answers, generatorVersion: "0.0.1", schemaVersion: answersSchema["x-schema-version"] });
+
+  it("error: a default value, stored or given, is no choice and passes; another value is refused, wherever it comes from", () => {
+    const shell = { ...base, executor: "shell" };
+    expect(resolveAnswers({ file: { name: "a.yaml", answers: { ...shell, dockerPrivileged: false } } }).errors).toEqual([]);
+    expect(resolveAnswers({ stored: stored(withDefaults(shell)) }).errors).toEqual([]);
+    for (const src of [{ file: { name: "a.yaml", answers: { ...shell, dockerPrivileged: true } } }, { stored: stored({ ...shell, dockerPrivileged: true }) }]) {
+      expect(resolveAnswers(src).errors.map((e) => e.path)).toEqual(["/dockerPrivileged"]);
+    }
+  });
+
+  it("an answer typed in the interview whose condition was changed afterwards is dropped, not refused", () => {
+    const r = resolveAnswers({ file: { name: "a.yaml", answers: base }, asked: { dockerPrivileged: true, executor: "shell" } });
+    expect(r.errors).toEqual([]);
+    expect(r.answers?.dockerPrivileged).toBe(false);
+  });
+
+  it("ignore: the value is kept and stored, and a note says it is not used", () => {
+    const r = resolveAnswers({ file: { name: "a.yaml", answers: { ...base, executor: "shell", dockerImage: "debian:12", scalingTargetValue: 70 } } });
+    expect(r.errors).toEqual([]);
+    expect(r.answers?.dockerImage).toBe("debian:12");
+    expect(r.notes).toEqual(["dockerImage is not used: it applies only with executor docker, and executor is shell"]);
+    expect(resolveAnswers({ file: { name: "a.yaml", answers: { ...base, dockerImage: "debian:12" } } }).notes).toEqual([]);
+  });
 });

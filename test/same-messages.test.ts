@@ -66,6 +66,18 @@ describe("the bin and yo say the same about the same bad answers", () => {
     expect(fromYo.message + "\n").toBe(fromBin);
   });
 
+  it("an answer given where its x-when is false, with policy error: the same message, naming the condition", async () => {
+    const { dir, file } = bad();
+    writeFileSync(file, THREE_MISTAKES.replace(/^(vpcId|subnetIds|buildSubnetId|rootVolumeSize|asgMaxSize): .*$/gm, "") + "vpcId: vpc-0123456789abcdef0\nsubnetIds: [subnet-0123456789abcdef0]\nbuildSubnetId: subnet-0123456789abcdef0\nexecutor: shell\ndockerPrivileged: true\n");
+    const fromBin = binErr(["--answers", file, "--out", dir], dir);
+    expect(fromBin).toBe(
+      "1 problem with the answers:\n  /dockerPrivileged: true applies only with executor docker, and executor is shell: remove dockerPrivileged, or set executor to docker\nNothing was written.\n",
+    );
+    const fromYo = await yoErr(helpers.run(generator).cd(dir).withOptions({ answers: file } as never));
+    expect(fromYo.asked).toBe(0);
+    expect(fromYo.message + "\n").toBe(fromBin);
+  });
+
   it("an answers file that is not a mapping: the same message", async () => {
     const { dir, file } = bad();
     writeFileSync(file, "- just\n- a list\n");

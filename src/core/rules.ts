@@ -1,4 +1,4 @@
-import { answersSchema, defaultOf } from "./schema.js";
+import { answersSchema, defaultOf, whenText } from "./schema.js";
 import { cronProblem } from "./cron.js";
 import { partitionOf } from "./context/ci-permissions.js";
 import { instanceTypeProblem, listedArch, regionProblem } from "./aws-data.js";
@@ -159,13 +159,6 @@ function unlistedNames(a: Raw): Array<[string, string, string]> {
   return out;
 }
 
-/** x-when: the condition under which an answer applies, as words ("executor docker", "scalingPolicy jobs or cpu"). */
-function conditionText(when: Record<string, string | string[]>): string {
-  return Object.entries(when)
-    .map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(" or ") : v}`)
-    .join(" and ");
-}
-
 function holds(when: Record<string, string | string[]>, a: Raw): boolean {
   return Object.entries(when).every(([k, v]) => (Array.isArray(v) ? v.includes(a[k] as string) : a[k] === v));
 }
@@ -186,9 +179,9 @@ function whenRule(key: string): Rule {
     when: (a) => key in a && conditions.every((k) => k in a) && !holds(when, a),
     check: (a) => {
       if (JSON.stringify(a[key]) === JSON.stringify(defaultOf(key))) return [];
-      const actual = conditions.map((k) => `${k} is ${String(a[k])}`).join(" and ");
+      const { condition, actual } = whenText(key, a);
       const fix = Object.entries(when).map(([k, v]) => `set ${k} to ${Array.isArray(v) ? v.join(" or ") : v}`).join(" and ");
-      const message = s["x-when-message"] ?? `applies only with ${conditionText(when)}, and ${actual}: remove ${key}, or ${fix}`;
+      const message = s["x-when-message"] ?? `applies only with ${condition}, and ${actual}: remove ${key}, or ${fix}`;
       return [{ path: `/${key}`, value: a[key], message }];
     },
     repair: (raw) => {

@@ -57,6 +57,15 @@ export function applies(key: string, answers: Record<string, unknown>): boolean 
   return Object.entries(when).every(([k, v]) => (Array.isArray(v) ? v.includes(answers[k] as string) : answers[k] === v));
 }
 
+/** An answer's x-when condition in words ("scalingPolicy jobs or cpu"), and what those answers are in `answers` ("scalingPolicy is none"). */
+export function whenText(key: string, answers: Record<string, unknown>): { condition: string; actual: string } {
+  const when = Object.entries(answersSchema.properties[key]?.["x-when"] ?? {});
+  return {
+    condition: when.map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(" or ") : v}`).join(" and "),
+    actual: when.map(([k]) => `${k} is ${String(answers[k])}`).join(" and "),
+  };
+}
+
 /** A deep copy of each schema default, so callers can't mutate the schema. */
 export function defaultOf(key: string): unknown {
   const d = answersSchema.properties[key]?.default;
