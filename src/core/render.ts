@@ -5,6 +5,7 @@ import { docsContext } from "./context/docs.js";
 import { namesContext } from "./context/names.js";
 import { terraformContext } from "./context/terraform.js";
 import { hclString, shellQuote, sortKeys, stableJson, yamlString } from "./escape.js";
+import { fileExists } from "./files.js";
 import { readJson } from "./package-root.js";
 import { answerKeys, schemaVersion } from "./schema.js";
 import { outputPath, type TemplateSet } from "./templates.js";
@@ -68,20 +69,21 @@ export function templateContext(answers: Answers, generatorVersion: string) {
 
 /**
  * Pure: validated answers in, the generated repo's files out, sorted by path.
- * A template whose output is blank produces no file (how templates make a
- * file conditional). Touches neither the disk nor Yeoman.
+ * Which files exist for which answers is files.ts's table; a template that
+ * renders blank is an error. Touches neither the disk nor Yeoman.
  */
 export function render(answers: Answers, options: RenderOptions): RenderedFile[] {
   const ctx = templateContext(answers, options.generatorVersion);
   const files: RenderedFile[] = [];
   for (const path of [...options.templates.keys()].sort()) {
+    if (!fileExists(outputPath(path), answers)) continue;
     let contents: string;
     try {
       contents = compiled(options.templates, path)(ctx);
     } catch (e) {
       throw new Error(`template ${path}: ${(e as Error).message}`);
     }
-    if (contents.trim() === "") continue;
+    if (contents.trim() === "") throw new Error(`template ${path} rendered nothing: a file that exists only for some answers belongs in src/core/files.ts`);
     files.push({ path: outputPath(path), contents, mode: contents.startsWith("#!") ? 0o755 : 0o644 });
   }
   files.push({ path: STORE_FILE, contents: stableJson(storedConfig(answers, options.generatorVersion)), mode: 0o644 });
