@@ -6,25 +6,13 @@ import { namesContext } from "./context/names.js";
 import { terraformContext } from "./context/terraform.js";
 import { hclString, shellQuote, sortKeys, stableJson, yamlString } from "./escape.js";
 import { fileExists } from "./files.js";
-import { readJson } from "./package-root.js";
+import { pins } from "./pins.js";
 import { answerKeys, schemaVersion } from "./schema.js";
 import { outputPath, type TemplateSet } from "./templates.js";
 import type { Answers, RenderedFile } from "./types.js";
 
 export const GENERATOR_NAME = "generator-gitlab-runner-aws";
 export const STORE_FILE = ".yo-rc.json";
-
-export type Pins = typeof pinsShape;
-declare const pinsShape: {
-  awsProvider: string;
-  terraformRequiredVersion: string;
-  images: Record<"aws" | "node" | "packer" | "shellcheck" | "terraform" | "tflint" | "tofu", string>;
-  packerAmazonPlugin: string;
-  sessionManagerPlugin: string;
-  /** The day (YYYY-MM-DD) a maintainer last checked these and the default gitlabRunnerVersion against the releases (scripts/bump-pins.mjs). */
-  checked: string;
-};
-export const pins: Pins = readJson<Pins>("schema/pins.json");
 
 export interface RenderOptions {
   templates: TemplateSet;
