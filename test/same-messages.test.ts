@@ -87,3 +87,28 @@ describe("the bin and yo say the same about the same bad answers", () => {
     expect(existsSync(join(dir, ".yo-rc.json"))).toBe(false);
   });
 });
+
+describe("the bin and yo say the same about valid answers", () => {
+  it("notes (stored answers replaced, an answer not used) and warnings: the same lines", async () => {
+    const { dir, file } = bad();
+    writeFileSync(file, "vpcId: vpc-0123456789abcdef0\nsubnetIds: [subnet-0123456789abcdef0]\nbuildSubnetId: subnet-0123456789abcdef0\nciRoleArn: arn:aws:iam::123456789012:role/ci\nexecutor: shell\ndockerImage: debian:12\nuseLaunchConfiguration: true\nconcurrent: 3\n");
+    const stored = { ...exampleAnswers("minimal.json"), concurrent: 2 } as Record<string, unknown>;
+    const yoRc = JSON.stringify({ [GENERATOR_NAME]: { answers: stored, generatorVersion: "0.0.1", schemaVersion } });
+    const binDir = mkdtempSync(join(tmpdir(), "glra-same-"));
+    writeFileSync(join(binDir, ".yo-rc.json"), yoRc);
+    writeFileSync(join(dir, ".yo-rc.json"), yoRc);
+    const r = spawnSync(process.execPath, [bin, "--answers", file, "--out", binDir], { cwd: binDir, encoding: "utf8", timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const fromBin = [...r.stdout.split("\n").filter((l) => / is not used: |replace the stored ones/.test(l)), ...r.stderr.split("\n").filter((l) => l.startsWith("warning: "))];
+    expect(fromBin.join("\n")).toMatch(/^answers from .* replace the stored ones: ciRoleArn, concurrent, dockerImage, executor, useLaunchConfiguration\ndockerImage is not used: it applies only with executor docker, and executor is shell\nwarning: /);
+    const logged: string[] = [];
+    await helpers
+      .run(generator)
+      .cd(dir)
+      .withOptions({ answers: file, defaults: true } as never)
+      .onGenerator((g) => {
+        Object.defineProperty(g, "log", { value: (...m: unknown[]) => logged.push(m.join(" ")) });
+      });
+    expect(logged.filter((l) => / is not used: |replace the stored ones|^warning: /.test(l))).toEqual(fromBin);
+  });
+});
