@@ -25,7 +25,10 @@ const cases: Array<[string, Answers]> = examples.flatMap((f) => {
     // Each example with the other scaling policies, which decide the metrics files.
     ...(["jobs", "cpu", "none"] as const)
       .filter((p) => p !== raw.scalingPolicy)
-      .map((p): [string, Answers] => [`${f} with scalingPolicy ${p}`, valid({ ...raw, scalingPolicy: p, asgMinSize: Math.max(Number(raw.asgMinSize ?? 1), 1) })]),
+      .map((p): [string, Answers] => {
+        const floor = Math.max(Number(raw.asgMinSize ?? 1), 1);
+        return [`${f} with scalingPolicy ${p}`, valid({ ...raw, scalingPolicy: p, asgMinSize: floor })];
+      }),
   ];
 });
 
@@ -37,7 +40,9 @@ describe("which files exist for which answers", () => {
   it("is the only condition: no template wraps its whole body in an if", () => {
     for (const [path, text] of templates) {
       const lines = text.trimEnd().split("\n");
-      const wrapped = /^<%[-_]?\s*if\b.*\{\s*[-_]?%>$/.test(lines[0]) && /^<%[-_]?\s*\}\s*[-_]?%>$/.test(lines[lines.length - 1]) && !/^<%[-_]?\s*\}\s*else\b/m.test(text);
+      const opens = /^<%[-_]?\s*if\b.*\{\s*[-_]?%>$/.test(lines[0]);
+      const closes = /^<%[-_]?\s*\}\s*[-_]?%>$/.test(lines[lines.length - 1]);
+      const wrapped = opens && closes && !/^<%[-_]?\s*\}\s*else\b/m.test(text);
       expect(wrapped, `${path}: list its condition in src/core/files.ts instead`).toBe(false);
     }
   });

@@ -121,7 +121,13 @@ const bound = (k: string) => fc.integer({ min: scheduleProps[k].minimum ?? 0, ma
 /** Schedules with valid cron (rules.ts repairs any other) and sizes of their own or the ASG's. */
 const schedulesArb = fc.array(
   fc.record(
-    { name: stringArb(scheduleProps.name), recurrence: cronArb, minSize: bound("minSize"), desiredCapacity: bound("desiredCapacity"), maxSize: bound("maxSize") },
+    {
+      name: stringArb(scheduleProps.name),
+      recurrence: cronArb,
+      minSize: bound("minSize"),
+      desiredCapacity: bound("desiredCapacity"),
+      maxSize: bound("maxSize"),
+    },
     { requiredKeys: ["name", "recurrence"] },
   ),
   { maxLength: 3 },
@@ -131,7 +137,8 @@ const schedulesArb = fc.array(
 const typesFor = Object.fromEntries(
   [false, true].map((arm) => {
     const one = instanceTypeArb(arm);
-    return [String(arm), { list: fc.uniqueArray(one, { minLength: answers.instanceTypes.minItems ?? 1, maxLength: 4 }), build: fc.oneof(fc.constant(""), one) }];
+    const list = fc.uniqueArray(one, { minLength: answers.instanceTypes.minItems ?? 1, maxLength: 4 });
+    return [String(arm), { list, build: fc.oneof(fc.constant(""), one) }];
   }),
 );
 const fixed: Record<string, fc.Arbitrary<unknown>> = {
@@ -156,7 +163,8 @@ export const schemaAnswersArb: fc.Arbitrary<Record<string, unknown>> = fc
     for (const key of Object.keys(answers)) {
       if (key === "acceptUnlisted") continue;
       const types = typesFor[String(arm)];
-      record[key] = key in conditions ? fc.constant(conditions[key]) : key === "instanceTypes" ? types.list : key === "buildInstanceType" ? types.build : valueArbs[key];
+      const byArch: Record<string, fc.Arbitrary<unknown>> = { instanceTypes: types.list, buildInstanceType: types.build };
+      record[key] = key in conditions ? fc.constant(conditions[key]) : (byArch[key] ?? valueArbs[key]);
     }
     // Enums are always given, so the answers that depend on them are generated against the right ones.
     const required = [...answersSchema.required, ...Object.keys(conditions)];
