@@ -28,6 +28,9 @@ export interface PropertySchema {
   "x-ask"?: "never";
   /** The Terraform variable this answer becomes: its name, or a declaration (see ARCHITECTURE.md). */
   "x-tfvar"?: string | TfVarDeclaration;
+  /** "generator": the answer steers the generator (validation) and reaches no generated file but .yo-rc.json. */
+  "x-used-by"?: "generator";
+  examples?: unknown[];
 }
 
 /** How an answer becomes a Terraform variable, beyond what its schema says. */

@@ -11,7 +11,7 @@ import type { AnswerError, Answers } from "./types.js";
 // ajv, its formats and the Levenshtein distance load only when needed: the bin
 // normally runs the validator that the build compiled to plain code.
 const require = createRequire(import.meta.url);
-const X_KEYWORDS = ["x-schema-version", "x-order", "x-prompt", "x-allowed", "x-enum-names", "x-when", "x-ask", "x-essentials", "x-tfvar"];
+const X_KEYWORDS = ["x-schema-version", "x-order", "x-prompt", "x-allowed", "x-enum-names", "x-when", "x-ask", "x-essentials", "x-tfvar", "x-used-by"];
 
 /** The validator the build writes (scripts/build-validator.mjs), with the schema text it was compiled from. */
 export const PRECOMPILED_VALIDATOR = join(packageRoot, "dist", "answers-validator.cjs");

@@ -33,7 +33,7 @@ const TRANSFORMS: Record<string, { type: string; value: (a: Answers) => unknown 
 };
 
 /** Keywords that describe an answer without constraining it. */
-const NOT_CONSTRAINTS = new Set(["type", "default", "description"]);
+const NOT_CONSTRAINTS = new Set(["type", "default", "description", "examples"]);
 
 export interface TfVariable {
   answer: string;
