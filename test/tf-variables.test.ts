@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { re2Problem, tfVariable, tfVariables } from "../src/core/context/tf-variables.js";
 import { hclString } from "../src/core/escape.js";
 import { answersSchema, type PropertySchema } from "../src/core/schema.js";
+import { loadTemplates } from "../src/core/templates.js";
 import { answersAjv } from "../src/core/validate.js";
 import { exampleAnswers, exampleFiles } from "./support/tools.js";
 import { terraformBinary } from "./support/terraform-plan.js";
@@ -56,6 +57,11 @@ describe("variables.tf from the schema", () => {
     const declared = Object.entries(answersSchema.properties).filter(([, s]) => s["x-tfvar"] !== undefined);
     expect(tfVariables().map((v) => v.answer)).toEqual(declared.map(([k]) => k));
     expect(new Set(tfVariables().map((v) => v.name)).size).toBe(declared.length);
+  });
+
+  it("every variable is read by some Terraform template (else its answer would reach only terraform.tfvars.json)", () => {
+    const tf = [...loadTemplates()].filter(([p]) => p.startsWith("terraform/") && p !== "terraform/variables.tf.ejs").map(([, text]) => text);
+    expect(tfVariables().filter((v) => !tf.some((text) => new RegExp(`\\bvar\\.${v.name}\\b`).test(text))).map((v) => v.name)).toEqual([]);
   });
 
   it("each derived validation judges values as the schema does (evaluated by Terraform)", () => {
