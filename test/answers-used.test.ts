@@ -44,7 +44,8 @@ function candidates(s: PropertySchema, key: string, current: unknown): unknown[]
     case "array": {
       const list = (current ?? []) as string[];
       const item = suchAs(s.items);
-      return [...seen, [], item && [item], ...fitting(s.items).map((v) => [v]), list.slice(0, 1), list.slice(1), list.length && [...list.slice(0, -1), nudge(String(list.at(-1)))]];
+      const nudged = list.length && [...list.slice(0, -1), nudge(String(list.at(-1)))];
+      return [...seen, [], item && [item], ...fitting(s.items).map((v) => [v]), list.slice(0, 1), list.slice(1), nudged];
     }
     case "object":
       return [...seen, {}, { team: "platform" }];

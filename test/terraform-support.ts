@@ -46,7 +46,9 @@ export function loadAwsSchema(): AwsSchema {
     return typeof inner === "string" ? "l" : "S";
   };
   const objectNode = (t: unknown): SchemaNode => {
-    const fields = ((t as unknown[])[0] === "object" ? (t as [string, Record<string, unknown>])[1] : (t as [string, [string, Record<string, unknown>]])[1][1]) ?? {};
+    // ["object", {…}] or ["list" | "set", ["object", {…}]]
+    const object = (t as unknown[])[0] === "object" ? (t as [string, Record<string, unknown>]) : (t as [string, [string, Record<string, unknown>]])[1];
+    const fields = object[1] ?? {};
     return { a: Object.fromEntries(Object.entries(fields).map(([k, ft]) => [k, [kindOf(ft), 0, 0] as Spec])) };
   };
   const node = (block: ProviderBlock, path: string): SchemaNode => {

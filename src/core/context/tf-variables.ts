@@ -27,7 +27,14 @@ export function scheduleSizes(a: Answers, s: Schedule): TfSchedule {
  */
 const TRANSFORMS: Record<string, { type: string; value: (a: Answers) => unknown }> = {
   schedules: {
-    type: ["map(object({", "    recurrence       = string", "    min_size         = number", "    max_size         = number", "    desired_capacity = number", "  }))"].join("\n"),
+    type: [
+      "map(object({",
+      "    recurrence       = string",
+      "    min_size         = number",
+      "    max_size         = number",
+      "    desired_capacity = number",
+      "  }))",
+    ].join("\n"),
     value: (a) => Object.fromEntries(a.schedules.map((s) => [s.name, scheduleSizes(a, s)])),
   },
 };
