@@ -185,8 +185,6 @@ export function amiContext(a: Answers) {
       packerTemplate(a, generatorVersion, awsCliImage, cloudwatchAgentVersion),
     /** AWS's key that signs the CloudWatch agent packages (AWS docs, "Verifying the signature of the CloudWatch agent package"). */
     cloudwatchAgentKeyFingerprint: "937616F3450B7D806CBD9725D58167303B789C72",
-    /** The job-slot publisher and its timer exist only for job-based scaling. */
-    publishJobMetrics: a.scalingPolicy === "jobs",
     drainTimeoutSeconds: a.drainTimeoutSeconds,
   };
 }

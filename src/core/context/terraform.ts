@@ -1,70 +1,7 @@
-import type { Answers, Schedule } from "../types.js";
+import type { Answers } from "../types.js";
+import { scheduleSizes, tfvars, tfVariables } from "./tf-variables.js";
 
-/** One scheduled action as terraform.tfvars.json carries it: every size explicit. */
-export interface TfSchedule {
-  recurrence: string;
-  min_size: number;
-  max_size: number;
-  desired_capacity: number;
-}
-
-/** A schedule's sizes, with the ones left out taken from the answered ASG sizes. */
-export function scheduleSizes(a: Answers, s: Schedule): TfSchedule {
-  return {
-    recurrence: s.recurrence,
-    min_size: s.minSize ?? a.asgMinSize,
-    max_size: s.maxSize ?? a.asgMaxSize,
-    desired_capacity: s.desiredCapacity ?? a.asgDesiredCapacity,
-  };
-}
-
-/**
- * The answers Terraform needs, keyed by the names variables.tf declares.
- * Emitted as terraform/terraform.tfvars.json, so user text never enters HCL.
- */
-export function tfvars(a: Answers): Record<string, unknown> {
-  return {
-    aws_region: a.awsRegion,
-    project_name: a.projectName,
-    vpc_id: a.vpcId,
-    subnet_ids: a.subnetIds,
-    architecture: a.architecture,
-    base_os: a.baseOs,
-    ami_id: a.amiId,
-    instance_types: a.instanceTypes,
-    root_volume_size: a.rootVolumeSize,
-    asg_min_size: a.asgMinSize,
-    asg_max_size: a.asgMaxSize,
-    asg_desired_capacity: a.asgDesiredCapacity,
-    gitlab_url: a.gitlabUrl,
-    registration_mode: a.registrationMode,
-    token_ssm_parameter: a.tokenSsmParameter,
-    token_kms_key_id: a.tokenKmsKeyId,
-    runner_description: a.runnerDescription,
-    runner_tags: a.runnerTags,
-    run_untagged: a.runUntagged,
-    runner_locked: a.runnerLocked,
-    executor: a.executor,
-    docker_image: a.dockerImage,
-    docker_privileged: a.dockerPrivileged,
-    concurrent: a.concurrent,
-    time_zone: a.timeZone,
-    schedules: Object.fromEntries(a.schedules.map((s) => [s.name, scheduleSizes(a, s)])),
-    scaling_policy: a.scalingPolicy,
-    scaling_target_value: a.scalingTargetValue,
-    drain_timeout_seconds: a.drainTimeoutSeconds,
-    egress_cidrs: a.egressCidrs,
-    session_manager_access: a.sessionManagerAccess,
-    permissions_boundary_arn: a.permissionsBoundaryArn,
-    log_retention_days: a.logRetentionDays,
-    log_kms_key_arn: a.logKmsKeyArn,
-    disk_prune_threshold_percent: a.diskPruneThresholdPercent,
-    disk_alarm_percent: a.diskAlarmPercent,
-    alarm_sns_topic_arn: a.alarmSnsTopicArn,
-    alarm_at_max_minutes: a.alarmAtMaxMinutes,
-    tags: a.tags,
-  };
-}
+export { scheduleSizes, tfvars };
 
 /** What the generator should tell the user about these answers' Terraform. */
 export function warnings(a: Answers): string[] {
@@ -87,6 +24,7 @@ export function warnings(a: Answers): string[] {
 export function terraformContext(a: Answers) {
   return {
     tfvars: tfvars(a),
+    variables: tfVariables(),
     useLaunchConfiguration: a.useLaunchConfiguration,
   };
 }
