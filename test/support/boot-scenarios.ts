@@ -1,7 +1,7 @@
 import { existsSync, readlinkSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { namesContext } from "../../src/core/context/names.js";
-import { pins as ctxPins } from "../../src/core/render.js";
+import { pins as ctxPins } from "../../src/core/pins.js";
 import { runtimeConfig } from "../fixtures/ami/runtime-config.js";
 import { type Image, type LaunchOptions, bake, withInstance } from "./boot-image.js";
 import { type Event, type Machine, SYSTEMD_OF, type Suite, requireBootTools } from "./nspawn.js";
