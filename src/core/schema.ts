@@ -21,7 +21,7 @@ export interface PropertySchema {
   "x-allowed"?: string;
   "x-enum-names"?: Record<string, string>;
   /** Ask (and document) this answer only when other answers have these values. */
-  "x-when"?: Record<string, string | string[]>;
+  "x-when"?: Record<string, string | boolean | string[]>;
   /** "never": not asked in the interview (an answers-file or --option setting only). */
   "x-ask"?: "never";
 }

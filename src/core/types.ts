@@ -20,6 +20,10 @@ export interface Answers {
   asgMinSize: number;
   asgMaxSize: number;
   asgDesiredCapacity: number;
+  /** Instances that are always On-Demand. */
+  onDemandBaseCapacity: number;
+  /** On-Demand share of the capacity above the base, in percent; the rest is Spot (100: no Spot). */
+  onDemandPercentageAboveBase: number;
   gitlabUrl: string;
   registrationMode: "authentication-token" | "registration-token";
   tokenSsmParameter: string;
@@ -32,6 +36,11 @@ export interface Answers {
   dockerImage: string;
   dockerPrivileged: boolean;
   concurrent: number;
+  /** A shared job cache in this project's S3 bucket. */
+  cacheS3: boolean;
+  cacheExpirationDays: number;
+  /** Empty: SSE-S3. */
+  cacheKmsKeyArn: string;
   gitlabRunnerVersion: string;
   extraPackages: string[];
   timeZone: string;

@@ -277,6 +277,15 @@ function notRejected(data: Record<string, unknown>, errors: AnswerError[]): Reco
   return Object.fromEntries(Object.entries(data).filter(([k]) => !rejected.has(k)));
 }
 
+/** Why S3 would refuse the cache bucket's name (`<project>-<account>-<region>`, context/names.ts), if it would. */
+function cacheBucketProblem(project: string, region: string): string | undefined {
+  const reserved = ["xn--", "sthree-", "amzn-s3-demo-"].find((p) => project.startsWith(p));
+  if (reserved) return `starts with "${reserved}", which S3 refuses at the start of a bucket name (the cache bucket is named <projectName>-<account id>-<awsRegion>)`;
+  const length = project.length + region.length + 14;
+  if (length > 63) return `makes the cache bucket name <projectName>-<account id>-<awsRegion> ${length} characters long, above S3's 63`;
+  return undefined;
+}
+
 /** Rules JSON Schema can't express. Each rule runs only on values of the right type, so they report alongside schema errors. */
 function crossField(raw: Record<string, unknown>, out: AnswerError[]): void {
   const a = notRejected(raw, out);
@@ -320,6 +329,17 @@ function crossField(raw: Record<string, unknown>, out: AnswerError[]): void {
   }
   if (a.useLaunchConfiguration === true && Array.isArray(a.instanceTypes) && a.instanceTypes.length > 1) {
     out.push({ path: "/instanceTypes", value: a.instanceTypes, message: "must hold a single instance type with useLaunchConfiguration: a launch configuration has no mixed-instances policy" });
+  }
+  if (a.useLaunchConfiguration === true && isInt(a.onDemandPercentageAboveBase) && a.onDemandPercentageAboveBase < 100) {
+    out.push({
+      path: "/onDemandPercentageAboveBase",
+      value: a.onDemandPercentageAboveBase,
+      message: "must be 100 (no Spot) with useLaunchConfiguration: a launch configuration has no mixed-instances policy, so Spot needs the launch template (useLaunchConfiguration: false)",
+    });
+  }
+  if (a.cacheS3 === true && typeof a.projectName === "string" && typeof a.awsRegion === "string") {
+    const problem = cacheBucketProblem(a.projectName, a.awsRegion);
+    if (problem) out.push({ path: "/projectName", value: a.projectName, message: `${problem}; choose another projectName, or set cacheS3 false` });
   }
   for (const key of ["buildAllowedCidrs", "egressCidrs"]) {
     strings(a[key]).forEach((c, i) => {

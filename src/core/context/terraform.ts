@@ -36,6 +36,8 @@ export function tfvars(a: Answers): Record<string, unknown> {
     asg_min_size: a.asgMinSize,
     asg_max_size: a.asgMaxSize,
     asg_desired_capacity: a.asgDesiredCapacity,
+    on_demand_base_capacity: a.onDemandBaseCapacity,
+    on_demand_percentage_above_base_capacity: a.onDemandPercentageAboveBase,
     gitlab_url: a.gitlabUrl,
     registration_mode: a.registrationMode,
     token_ssm_parameter: a.tokenSsmParameter,
@@ -48,6 +50,9 @@ export function tfvars(a: Answers): Record<string, unknown> {
     docker_image: a.dockerImage,
     docker_privileged: a.dockerPrivileged,
     concurrent: a.concurrent,
+    cache_s3: a.cacheS3,
+    cache_expiration_days: a.cacheExpirationDays,
+    cache_kms_key_arn: a.cacheKmsKeyArn,
     time_zone: a.timeZone,
     schedules: Object.fromEntries(a.schedules.map((s) => [s.name, scheduleSizes(a, s)])),
     scaling_policy: a.scalingPolicy,
@@ -60,12 +65,22 @@ export function tfvars(a: Answers): Record<string, unknown> {
   };
 }
 
+/** Whether the group may run Spot instances: some capacity above the On-Demand base is not On-Demand. */
+export function usesSpot(a: Answers): boolean {
+  return a.onDemandPercentageAboveBase < 100;
+}
+
 /** What the generator should tell the user about these answers' Terraform. */
 export function warnings(a: Answers): string[] {
   const out: string[] = [];
   if (a.useLaunchConfiguration) {
     out.push(
       "useLaunchConfiguration: launch configurations are legacy. AWS accounts created on or after 2024-10-01 cannot create them, and they get no instance types released after 2022; prefer the launch template (useLaunchConfiguration: false).",
+    );
+  }
+  if (usesSpot(a) && a.instanceTypes.length === 1) {
+    out.push(
+      "onDemandPercentageAboveBase/instanceTypes: Spot with a single instance type has one capacity pool per availability zone, so interruptions and unfilled capacity are more likely; list several similar types (e.g. t3.large, t3a.large, m5.large).",
     );
   }
   const desired = a.schedules.length ? a.schedules.map((s) => scheduleSizes(a, s).desired_capacity) : [a.asgDesiredCapacity];
@@ -82,5 +97,6 @@ export function terraformContext(a: Answers) {
   return {
     tfvars: tfvars(a),
     useLaunchConfiguration: a.useLaunchConfiguration,
+    spot: usesSpot(a),
   };
 }
