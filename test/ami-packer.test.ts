@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { namesContext } from "../src/core/context/names.js";
-import { pins } from "../src/core/render.js";
+import { pins } from "../src/core/pins.js";
 import type { Answers } from "../src/core/types.js";
 import { exampleAnswers, exampleFiles, fileOf, renderAnswers, requireTool, validAnswers, writeTree } from "./support/tools.js";
 

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../src/core/package-root.js";
+import { pins } from "../src/core/pins.js";
 
 /** scripts/bump-pins.mjs, run on a temporary copy of the package (npm test has built dist/). */
 function copy(): string {
@@ -69,7 +70,6 @@ describe("scripts/bump-pins.mjs", () => {
   });
 
   it("the repository's pins record the day they were checked, and are current as of it", () => {
-    const pins = json(packageRoot, "schema/pins.json");
     expect(pins.checked).toMatch(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/);
     expect(bump(packageRoot, "--dry-run", "--checked", pins.checked).stdout).toMatch(/already current/);
   });

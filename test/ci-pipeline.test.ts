@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { parseDocument, YAMLSeq, type Tags } from "yaml";
 import { imageTag, PLAN_SUMMARY_JQ } from "../src/core/context/ci.js";
 import { packageRoot } from "../src/core/package-root.js";
-import { pins } from "../src/core/render.js";
+import { pins } from "../src/core/pins.js";
 import type { Answers } from "../src/core/types.js";
 import { exampleAnswers, exampleFiles, fileOf, renderAnswers, requireTool, validAnswers } from "./support/tools.js";
 

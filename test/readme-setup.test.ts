@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { packageRoot } from "../src/core/package-root.js";
 import type { Answers } from "../src/core/types.js";
-import { pins } from "../src/core/render.js";
+import { pins } from "../src/core/pins.js";
 import { exampleAnswers, exampleFiles, fileOf, generatorVersion, renderAnswers, requireTool, validAnswers } from "./support/tools.js";
 
 /**

@@ -1,6 +1,6 @@
 import { warnings as terraformWarnings } from "./context/terraform.js";
 import { render, STORE_FILE } from "./render.js";
-import { answerKeys, defaultOf, schemaVersion } from "./schema.js";
+import { answerKeys, answersSchema, applies, defaultOf, schemaVersion, whenText } from "./schema.js";
 import type { Stored } from "./store.js";
 import { loadTemplates } from "./templates.js";
 import type { AnswerError, Answers, RenderedFile } from "./types.js";
@@ -70,7 +70,15 @@ export function resolveAnswers(src: Sources, options: { partial?: boolean } = {}
       origins[k] = origin;
     }
   }
-  for (const k of answerKeys) origins[k] ??= "default";
+  // The interview hides a question whose x-when turned false (an answer changed at the summary): what was typed there no longer counts.
+  const effective = { ...Object.fromEntries(answerKeys.map((k) => [k, defaultOf(k)])), ...raw };
+  for (const k of answerKeys) {
+    if (origins[k] === "asked" && !applies(k, effective)) {
+      delete raw[k];
+      delete origins[k];
+    }
+    origins[k] ??= "default";
+  }
   const notes: string[] = [];
   if (src.file && !isMap(src.file.answers)) {
     const { errors } = validateAnswers(src.file.answers);
@@ -104,7 +112,20 @@ export function resolveAnswers(src: Sources, options: { partial?: boolean } = {}
     const fresh = answerKeys.filter((k) => origins[k] === "default" && defaultOf(k) !== undefined);
     if (fresh.length && !src.asked) notes.push(`new answers, defaults applied: ${fresh.join(", ")}`);
   }
+  if (answers) notes.push(...unusedNotes(answers, origins));
   return { raw, origins, answers, errors, errorText: problemsText(errors, where), notes, warnings: answers ? terraformWarnings(answers) : [] };
+}
+
+/** Answers with "x-when-policy": "ignore" given a value while their x-when condition is false: kept, not used, and said so. */
+function unusedNotes(answers: Answers, origins: Record<string, Origin>): string[] {
+  const a = answers as unknown as Record<string, unknown>;
+  return answerKeys
+    .filter((k) => answersSchema.properties[k]["x-when-policy"] === "ignore" && origins[k] !== "default" && !applies(k, a))
+    .filter((k) => JSON.stringify(a[k]) !== JSON.stringify(defaultOf(k)))
+    .map((k) => {
+      const { condition, actual } = whenText(k, a);
+      return `${k} is not used: it applies only with ${condition}, and ${actual}`;
+    });
 }
 
 export interface Generation {

@@ -6,25 +6,14 @@ import { docsContext } from "./context/docs.js";
 import { namesContext } from "./context/names.js";
 import { terraformContext } from "./context/terraform.js";
 import { hclString, shellQuote, sortKeys, stableJson, yamlString } from "./escape.js";
-import { readJson } from "./package-root.js";
+import { fileExists } from "./files.js";
+import { pins } from "./pins.js";
 import { answerKeys, schemaVersion } from "./schema.js";
 import { outputPath, type TemplateSet } from "./templates.js";
 import type { Answers, RenderedFile } from "./types.js";
 
 export const GENERATOR_NAME = "generator-gitlab-runner-aws";
 export const STORE_FILE = ".yo-rc.json";
-
-export type Pins = typeof pinsShape;
-declare const pinsShape: {
-  awsProvider: string;
-  terraformRequiredVersion: string;
-  images: Record<"aws" | "node" | "packer" | "shellcheck" | "terraform" | "tflint" | "tofu", string>;
-  packerAmazonPlugin: string;
-  sessionManagerPlugin: string;
-  /** The day (YYYY-MM-DD) a maintainer last checked these and the default gitlabRunnerVersion against the releases (scripts/bump-pins.mjs). */
-  checked: string;
-};
-export const pins: Pins = readJson<Pins>("schema/pins.json");
 
 export interface RenderOptions {
   templates: TemplateSet;
@@ -70,20 +59,21 @@ export function templateContext(answers: Answers, generatorVersion: string) {
 
 /**
  * Pure: validated answers in, the generated repo's files out, sorted by path.
- * A template whose output is blank produces no file (how templates make a
- * file conditional). Touches neither the disk nor Yeoman.
+ * Which files exist for which answers is files.ts's table; a template that
+ * renders blank is an error. Touches neither the disk nor Yeoman.
  */
 export function render(answers: Answers, options: RenderOptions): RenderedFile[] {
   const ctx = templateContext(answers, options.generatorVersion);
   const files: RenderedFile[] = [];
   for (const path of [...options.templates.keys()].sort()) {
+    if (!fileExists(outputPath(path), answers)) continue;
     let contents: string;
     try {
       contents = compiled(options.templates, path)(ctx);
     } catch (e) {
       throw new Error(`template ${path}: ${(e as Error).message}`);
     }
-    if (contents.trim() === "") continue;
+    if (contents.trim() === "") throw new Error(`template ${path} rendered nothing: a file that exists only for some answers belongs in src/core/files.ts`);
     files.push({ path: outputPath(path), contents, mode: contents.startsWith("#!") ? 0o755 : 0o644 });
   }
   files.push({ path: STORE_FILE, contents: stableJson(storedConfig(answers, options.generatorVersion)), mode: 0o644 });

@@ -22,6 +22,10 @@ export interface PropertySchema {
   "x-enum-names"?: Record<string, string>;
   /** Ask (and document) this answer only when other answers have these values. */
   "x-when"?: Record<string, string | boolean | string[]>;
+  /** What a value given while x-when is false does: "error" refuses it, "ignore" keeps it unused (README, "When an answer does not apply"). */
+  "x-when-policy"?: "error" | "ignore";
+  /** The error's wording, when the generic "applies only with …" says too little. */
+  "x-when-message"?: string;
   /** "never": not asked in the interview (an answers-file or --option setting only). */
   "x-ask"?: "never";
 }
@@ -51,6 +55,15 @@ export function applies(key: string, answers: Record<string, unknown>): boolean 
   const when = answersSchema.properties[key]?.["x-when"];
   if (!when) return true;
   return Object.entries(when).every(([k, v]) => (Array.isArray(v) ? v.includes(answers[k] as string) : answers[k] === v));
+}
+
+/** An answer's x-when condition in words ("scalingPolicy jobs or cpu"), and what those answers are in `answers` ("scalingPolicy is none"). */
+export function whenText(key: string, answers: Record<string, unknown>): { condition: string; actual: string } {
+  const when = Object.entries(answersSchema.properties[key]?.["x-when"] ?? {});
+  return {
+    condition: when.map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(" or ") : v}`).join(" and "),
+    actual: when.map(([k]) => `${k} is ${String(answers[k])}`).join(" and "),
+  };
 }
 
 /** A deep copy of each schema default, so callers can't mutate the schema. */

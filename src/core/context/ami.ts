@@ -180,8 +180,6 @@ export function amiContext(a: Answers) {
     },
     /** packer-build.json; takes ctx.generator.version and ctx.pins.images.aws, which render() keeps outside the layer contexts. */
     packerTemplate: (generatorVersion: string, awsCliImage: string) => packerTemplate(a, generatorVersion, awsCliImage),
-    /** The job-slot publisher and its timer exist only for job-based scaling. */
-    publishJobMetrics: a.scalingPolicy === "jobs",
     drainTimeoutSeconds: a.drainTimeoutSeconds,
   };
 }

@@ -4,7 +4,7 @@ import { usesSpot } from "./terraform.js";
 
 /**
  * The generated README's figures for the shared S3 cache and the Spot mix
- * (ctx.capacity). Prices are AWS's published us-east-1 list prices of late
+ * (ctx.capacity). Prices are AWS's published US East (N. Virginia) list prices of late
  * 2026; other regions differ by a few percent, which the README says.
  */
 export const PRICES = {

@@ -1,8 +1,5 @@
-import { readJson } from "../package-root.js";
-import type { Pins } from "../render.js";
+import { pins } from "../pins.js";
 import type { Answers } from "../types.js";
-
-const pins = readJson<Pins>("schema/pins.json");
 
 /**
  * jq program turning `terraform show -json PLAN` into the {create, update,

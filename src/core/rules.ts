@@ -1,0 +1,519 @@
+import { answersSchema, defaultOf, whenText } from "./schema.js";
+import { cronProblem } from "./cron.js";
+import { partitionOf } from "./context/ci-permissions.js";
+import { instanceTypeProblem, listedArch, regionProblem } from "./aws-data.js";
+import { loadPrecompiled } from "./precompiled.js";
+import type { AnswerError } from "./types.js";
+
+/**
+ * The registry of cross-field rules: what JSON Schema cannot say. validate.ts
+ * runs every rule on answers the schema accepted; the fuzz arbitraries run the
+ * repairs on answers built from the schema alone, so each rule is written once.
+ *
+ * To add a rule, append it to RULES (order decides the order of messages that
+ * share a path). Its check returns problems (JSON pointer path, the value,
+ * what is wrong and how to fix it); its repair turns any answers violating it
+ * into answers satisfying it, changing as little as it can. test/rules.test.ts
+ * wants one violating example per rule id.
+ */
+export type Raw = Record<string, unknown>;
+
+export interface Rule {
+  id: string;
+  /** The answers the rule reads (top-level names). */
+  reads: readonly string[];
+  /** Also judged in the typo-only pass (yo, before the rest is asked): a fact about the answers it reads, alone. */
+  alone?: boolean;
+  /** Whether the rule applies to these answers; without it, always. */
+  when?: (a: Raw) => boolean;
+  /**
+   * Problems in `a`: the answers with their defaults, less those the schema
+   * rejected (a value of the wrong type is judged once). `earlier` holds the
+   * problems found before this rule.
+   */
+  check: (a: Raw, earlier: readonly AnswerError[]) => AnswerError[];
+  /** Raw answers (defaults left out) changed to satisfy the rule. */
+  repair: (raw: Raw) => Raw;
+}
+
+export const ZERO_FLOOR =
+  "must not be 0 with load-driven scaling (scalingPolicy jobs or cpu): tracking scales an idle group in to its minimum, and with no instance left no metric scales it out again before the next schedule";
+
+export const GRAVITON = /^([a-z]+[0-9]+g[a-z0-9-]*|a1)\./;
+
+/**
+ * Zones of the IANA database named without a slash that follow daylight-saving
+ * rules (CET is Central European Time, with summer time): real zones, unlike
+ * fixed abbreviations such as "EST", which stay refused.
+ */
+const IANA_ZONES_WITHOUT_SLASH = new Set(["CET", "EET", "WET", "MET", "CST6CDT", "EST5EDT", "MST7MDT", "PST8PDT"]);
+let knownZones: Set<string> | undefined;
+
+function isIanaZone(zone: string): boolean {
+  if (zone === "UTC" || zone === "Etc/UTC" || IANA_ZONES_WITHOUT_SLASH.has(zone)) return true;
+  // The zones Intl listed when the package was built: checking one costs nothing, while Intl's first use loads ICU's zone data.
+  knownZones ??= new Set(loadPrecompiled()?.timeZones ?? []);
+  if (knownZones.has(zone)) return true;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+  } catch {
+    return false;
+  }
+  // Intl accepts legacy offsets and abbreviations ("EST", "+01:00"); Auto Scaling wants a zone name.
+  return zone.includes("/") || Intl.supportedValuesOf("timeZone").includes(zone);
+}
+
+function cidrOk(c: string): boolean {
+  return c.split("/")[0].split(".").every((o) => Number(o) <= 255);
+}
+
+/** The network of an IPv4 CIDR: its address with the host bits cleared, as AWS wants it ("10.1.2.3/8" → "10.0.0.0/8"). */
+export function canonicalCidr(c: string): string {
+  const [address, prefix] = c.split("/");
+  const bits = Number(prefix);
+  const n = address.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  const net = (n & mask) >>> 0;
+  return `${[24, 16, 8, 0].map((sh) => (net >>> sh) & 255).join(".")}/${bits}`;
+}
+
+/**
+ * Letters and digits that JavaScript's Unicode tables know but Terraform's do
+ * not (its Go regexp engine has Unicode 15.0; Node has newer tables): the
+ * tags variable's validation would refuse them at plan time. Found by asking
+ * Terraform 1.11 about every character the schema's pattern accepts.
+ */
+export const NEWER_THAN_TERRAFORM =
+  /[\u1c89\u1c8a\ua7cb-\ua7cf\ua7d2\ua7d4\ua7da-\ua7dc\ua7f1\u{105c0}-\u{105f3}\u{10940}-\u{10959}\u{10d40}-\u{10d85}\u{10ec2}-\u{10ec7}\u{11380}-\u{113d3}\u{116d0}-\u{116e3}\u{11bc0}-\u{11bf9}\u{11db0}-\u{11de9}\u{13460}-\u{143fa}\u{16100}-\u{16139}\u{16d40}-\u{16d79}\u{16ea0}-\u{16ed3}\u{16ff2}-\u{16ff6}\u{187f8}-\u{187ff}\u{18cff}-\u{18d1e}\u{18d80}-\u{18df2}\u{1ccf0}-\u{1ccf9}\u{1e5d0}-\u{1e5fa}\u{1e6c0}-\u{1e6ff}\u{2b73a}-\u{2b73f}\u{2cea2}-\u{2cead}\u{2ebf0}-\u{2ee5d}\u{323b0}-\u{33479}]/u;
+
+/** Why Terraform would refuse a tag key or value the schema's pattern accepts, if it would (text not in NFC is refused elsewhere). */
+export function tagTextProblem(text: string): string | undefined {
+  const newer = NEWER_THAN_TERRAFORM.exec(text);
+  if (newer) return `holds ${JSON.stringify(newer[0])} (U+${newer[0].codePointAt(0)!.toString(16).toUpperCase()}), a character newer than Terraform's Unicode tables; leave it out`;
+  return undefined;
+}
+
+const isInt = (x: unknown): x is number => Number.isInteger(x);
+const strings = (x: unknown): string[] => (Array.isArray(x) ? x.filter((v): v is string => typeof v === "string") : []);
+const isMap = (v: unknown): v is Raw => v !== null && typeof v === "object" && !Array.isArray(v);
+const schedulesOf = (a: Raw): Raw[] => (Array.isArray(a.schedules) ? a.schedules : []);
+const tracking = (a: Raw) => a.scalingPolicy === "jobs" || a.scalingPolicy === "cpu";
+
+/** Every answer, the left-out ones with their defaults. */
+export function withDefaults(raw: Raw): Raw {
+  const out: Raw = {};
+  for (const key of Object.keys(answersSchema.properties)) {
+    const value = raw[key] === undefined ? defaultOf(key) : raw[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return { ...raw, ...out };
+}
+
+function pointer(path: Array<string | number>): string {
+  return "/" + path.map((p) => String(p).replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
+}
+
+/** The sizes of schedule s, those left out taken from the ASG's. */
+function scheduleSizes(s: Raw, a: Raw): { min: unknown; max: unknown; desired: unknown } {
+  return { min: s.minSize ?? a.asgMinSize, max: s.maxSize ?? a.asgMaxSize, desired: s.desiredCapacity ?? a.asgDesiredCapacity };
+}
+
+const ordered = (min: unknown, desired: unknown, max: unknown) => isInt(min) && isInt(desired) && isInt(max) && min <= desired && desired <= max;
+
+/** raw with each schedule that fails `bad` replaced by `fix` of it. */
+function mapSchedules(raw: Raw, bad: (s: Raw, a: Raw) => boolean, fix: (s: Raw, a: Raw) => Raw): Raw {
+  const a = withDefaults(raw);
+  return { ...raw, schedules: schedulesOf(a).map((s) => (isMap(s) && bad(s, a) ? fix(s, a) : s)) };
+}
+
+const ARCH_DEFAULT_TYPE = { arm64: "t4g.medium", x86_64: "t3.medium" } as const;
+const archOf = (t: string) => listedArch(t) ?? (GRAVITON.test(t) ? "arm64" : "x86_64");
+const CIDR_KEYS = ["buildAllowedCidrs", "egressCidrs"] as const;
+const ARN_KEYS = ["ciRoleArn", "permissionsBoundaryArn", "cacheKmsKeyArn"] as const;
+
+function cidrProblem(key: string, c: string): string | undefined {
+  if (!cidrOk(c)) return "is not an IPv4 CIDR: each octet must be 0-255";
+  if (canonicalCidr(c) !== c) return `has host bits set, which AWS refuses; did you mean "${canonicalCidr(c)}"?`;
+  if (key === "buildAllowedCidrs" && c.endsWith("/0")) {
+    return "must not open SSH to the whole internet; give the CIDR of the network Packer runs from, or use sshInterface session_manager";
+  }
+  return undefined;
+}
+
+/** Why S3 would refuse the cache bucket's name (`<project>-<account>-<region>`, context/names.ts), if it would. */
+function cacheBucketProblem(project: string, region: string): string | undefined {
+  const reserved = ["xn--", "sthree-", "amzn-s3-demo-"].find((p) => project.startsWith(p));
+  if (reserved) return `starts with "${reserved}", which S3 refuses at the start of a bucket name (the cache bucket is named <projectName>-<account id>-<awsRegion>)`;
+  const length = project.length + region.length + 14;
+  if (length > 63) return `makes the cache bucket name <projectName>-<account id>-<awsRegion> ${length} characters long, above S3's 63`;
+  return undefined;
+}
+
+/** The names of types in `a` that the shipped lists lack and acceptUnlisted does not name, with where they are. */
+function unlistedNames(a: Raw): Array<[string, string, string]> {
+  const accepted = strings(a.acceptUnlisted);
+  const out: Array<[string, string, string]> = [];
+  if (typeof a.awsRegion === "string") {
+    const problem = regionProblem(a.awsRegion, accepted);
+    if (problem) out.push(["/awsRegion", a.awsRegion, problem]);
+  }
+  strings(a.instanceTypes).forEach((t, i) => {
+    const problem = instanceTypeProblem(t, accepted);
+    if (problem) out.push([`/instanceTypes/${i}`, t, problem]);
+  });
+  if (typeof a.buildInstanceType === "string" && a.buildInstanceType !== "") {
+    const problem = instanceTypeProblem(a.buildInstanceType, accepted);
+    if (problem) out.push(["/buildInstanceType", a.buildInstanceType, problem]);
+  }
+  return out;
+}
+
+function holds(when: Record<string, string | boolean | string[]>, a: Raw): boolean {
+  return Object.entries(when).every(([k, v]) => (Array.isArray(v) ? v.includes(a[k] as string) : a[k] === v));
+}
+
+/**
+ * An answer with `"x-when-policy": "error"` is refused when its x-when
+ * condition is false and its value is not the default (a default, or a stored
+ * copy of it, is no choice of the user's). The schema's `x-when-message`, if
+ * any, replaces the generic wording.
+ */
+function whenRule(key: string): Rule {
+  const s = answersSchema.properties[key];
+  const when = s["x-when"]!;
+  const conditions = Object.keys(when);
+  return {
+    id: `x-when:${key}`,
+    reads: [key, ...conditions],
+    when: (a) => key in a && conditions.every((k) => k in a) && !holds(when, a),
+    check: (a) => {
+      if (JSON.stringify(a[key]) === JSON.stringify(defaultOf(key))) return [];
+      const { condition, actual } = whenText(key, a);
+      const fix = Object.entries(when).map(([k, v]) => `set ${k} to ${Array.isArray(v) ? v.join(" or ") : v}`).join(" and ");
+      const message = s["x-when-message"] ?? `applies only with ${condition}, and ${actual}: remove ${key}, or ${fix}`;
+      return [{ path: `/${key}`, value: a[key], message }];
+    },
+    repair: (raw) => {
+      const { [key]: _dropped, ...rest } = raw;
+      return rest;
+    },
+  };
+}
+
+export const RULES: readonly Rule[] = [
+  {
+    id: "aws-names-listed",
+    reads: ["awsRegion", "instanceTypes", "buildInstanceType", "acceptUnlisted"],
+    alone: true,
+    check: (a) => unlistedNames(a).map(([path, value, message]) => ({ path, value, message })),
+    repair: (raw) => {
+      const names = unlistedNames(withDefaults(raw)).map(([, name]) => name);
+      return { ...raw, acceptUnlisted: [...new Set([...strings(raw.acceptUnlisted), ...names])] };
+    },
+  },
+  {
+    id: "asg-sizes-ordered",
+    reads: ["asgMinSize", "asgMaxSize", "asgDesiredCapacity"],
+    check: ({ asgMinSize: min, asgMaxSize: max, asgDesiredCapacity: desired }) => {
+      if (!isInt(min) || !isInt(max) || !isInt(desired) || ordered(min, desired, max)) return [];
+      const also = min > max ? `, and asgMinSize must not be above asgMaxSize` : "";
+      return [{ path: "/asgDesiredCapacity", value: desired, message: `must lie between asgMinSize (${min}) and asgMaxSize (${max})${also}` }];
+    },
+    repair: (raw) => {
+      const a = withDefaults(raw);
+      const [asgMinSize, asgDesiredCapacity, asgMaxSize] = [a.asgMinSize, a.asgDesiredCapacity, a.asgMaxSize].map(Number).sort((x, y) => x - y);
+      return { ...raw, asgMinSize, asgDesiredCapacity, asgMaxSize };
+    },
+  },
+  {
+    // Tracking scales an idle group in to its minimum; at zero no instance publishes the metric, so nothing scales it out again.
+    id: "tracking-asg-floor",
+    reads: ["scalingPolicy", "asgMinSize"],
+    when: tracking,
+    check: (a) => (a.asgMinSize === 0 ? [{ path: "/asgMinSize", value: 0, message: `${ZERO_FLOOR}; use 1 or more, or scalingPolicy none` }] : []),
+    repair: (raw) => {
+      const a = withDefaults(raw);
+      return { ...raw, asgMinSize: 1, asgDesiredCapacity: Math.max(Number(a.asgDesiredCapacity), 1), asgMaxSize: Math.max(Number(a.asgMaxSize), 1) };
+    },
+  },
+  {
+    id: "schedule-cron",
+    reads: ["schedules"],
+    check: (a) =>
+      schedulesOf(a).flatMap((s, i) => {
+        const problem = isMap(s) && typeof s.recurrence === "string" ? cronProblem(s.recurrence) : undefined;
+        if (!problem) return [];
+        return [{ path: `/schedules/${i}/recurrence`, value: s.recurrence, message: `is not a valid 5-field cron: ${problem}. Example: "30 19 * * MON-FRI"` }];
+      }),
+    repair: (raw) => mapSchedules(raw, (s) => cronProblem(String(s.recurrence)) !== undefined, (s) => ({ ...s, recurrence: "30 19 * * MON-FRI" })),
+  },
+  {
+    id: "schedule-names-unique",
+    reads: ["schedules"],
+    check: (a) => {
+      const names = new Set<unknown>();
+      return schedulesOf(a).flatMap((s, i) => {
+        if (!isMap(s) || typeof s.name !== "string") return [];
+        const seen = names.has(s.name);
+        names.add(s.name);
+        return seen ? [{ path: `/schedules/${i}/name`, value: s.name, message: "must be unique among the schedules" }] : [];
+      });
+    },
+    repair: (raw) => {
+      const names = new Set<unknown>();
+      const schedules = schedulesOf(withDefaults(raw)).filter((s) => !names.has(s.name) && names.add(s.name));
+      return { ...raw, schedules };
+    },
+  },
+  {
+    id: "schedule-sizes-ordered",
+    reads: ["schedules", "asgMinSize", "asgMaxSize", "asgDesiredCapacity"],
+    check: (a) =>
+      schedulesOf(a).flatMap((s, i) => {
+        if (!isMap(s)) return [];
+        const { min, max, desired } = scheduleSizes(s, a);
+        if (!isInt(min) || !isInt(max) || !isInt(desired) || ordered(min, desired, max)) return [];
+        const message = `has minSize ${min}, desiredCapacity ${desired} and maxSize ${max}, but needs minSize ≤ desiredCapacity ≤ maxSize (sizes left out take the ASG's answered sizes)`;
+        return [{ path: `/schedules/${i}`, message }];
+      }),
+    repair: (raw) =>
+      mapSchedules(
+        raw,
+        (s, a) => {
+          const { min, max, desired } = scheduleSizes(s, a);
+          return !ordered(min, desired, max);
+        },
+        (s, a) => {
+          const { min, max, desired } = scheduleSizes(s, a);
+          const [minSize, desiredCapacity, maxSize] = [min, desired, max].map(Number).sort((x, y) => x - y);
+          return { ...s, minSize, desiredCapacity, maxSize };
+        },
+      ),
+  },
+  {
+    id: "tracking-schedule-floor",
+    reads: ["schedules", "scalingPolicy", "asgMinSize", "asgMaxSize", "asgDesiredCapacity"],
+    when: tracking,
+    check: (a) =>
+      schedulesOf(a).flatMap((s, i) => {
+        if (!isMap(s)) return [];
+        const { min, max, desired } = scheduleSizes(s, a);
+        if (!ordered(min, desired, max) || min !== 0 || max === 0) return [];
+        const message = `${ZERO_FLOOR}; give this schedule a minSize of 1 or more (or maxSize 0 to switch the runners off)`;
+        return [{ path: `/schedules/${i}/minSize`, value: 0, message }];
+      }),
+    repair: (raw) =>
+      mapSchedules(
+        raw,
+        (s, a) => {
+          const { min, max, desired } = scheduleSizes(s, a);
+          return ordered(min, desired, max) && min === 0 && max !== 0;
+        },
+        (s, a) => ({ ...s, minSize: 1, desiredCapacity: Math.max(Number(scheduleSizes(s, a).desired), 1) }),
+      ),
+  },
+  {
+    id: "time-zone-iana",
+    reads: ["timeZone"],
+    check: (a) =>
+      typeof a.timeZone === "string" && !isIanaZone(a.timeZone)
+        ? [{ path: "/timeZone", value: a.timeZone, message: 'must be an IANA time zone such as "Europe/Berlin" or "America/New_York"' }]
+        : [],
+    repair: (raw) => ({ ...raw, timeZone: "UTC" }),
+  },
+  {
+    id: "instance-types-architecture",
+    reads: ["architecture", "instanceTypes", "buildInstanceType"],
+    when: (a) => a.architecture === "x86_64" || a.architecture === "arm64",
+    check: (a, earlier) => {
+      const arm = a.architecture === "arm64";
+      const types: Array<[string, string]> = strings(a.instanceTypes).map((t, i) => [t, `/instanceTypes/${i}`]);
+      if (typeof a.buildInstanceType === "string" && a.buildInstanceType !== "") types.push([a.buildInstanceType, "/buildInstanceType"]);
+      // An unknown type was reported once, by aws-names-listed.
+      return types
+        .filter(([t, path]) => !earlier.some((e) => e.path === path) && (archOf(t) === "arm64") !== arm)
+        .map(([t, path]) => ({
+          path,
+          value: t,
+          message: arm
+            ? "is not an arm64 (Graviton) instance type; use one such as t4g.medium or m7g.large, or set architecture to x86_64"
+            : "is an arm64 (Graviton) instance type; use an x86_64 type such as t3.medium, or set architecture to arm64",
+        }));
+    },
+    repair: (raw) => {
+      const a = withDefaults(raw);
+      const arch = a.architecture as "x86_64" | "arm64";
+      const instanceTypes = [...new Set(strings(a.instanceTypes).map((t) => (archOf(t) === arch ? t : ARCH_DEFAULT_TYPE[arch])))];
+      const build = String(a.buildInstanceType);
+      return { ...raw, instanceTypes, buildInstanceType: build === "" || archOf(build) === arch ? build : "" };
+    },
+  },
+  {
+    id: "launch-configuration-single-type",
+    reads: ["useLaunchConfiguration", "instanceTypes"],
+    when: (a) => a.useLaunchConfiguration === true,
+    check: (a) =>
+      Array.isArray(a.instanceTypes) && a.instanceTypes.length > 1
+        ? [{ path: "/instanceTypes", value: a.instanceTypes, message: "must hold a single instance type with useLaunchConfiguration: a launch configuration has no mixed-instances policy" }]
+        : [],
+    repair: (raw) => ({ ...raw, instanceTypes: strings(withDefaults(raw).instanceTypes).slice(0, 1) }),
+  },
+  {
+    id: "launch-configuration-no-spot",
+    reads: ["useLaunchConfiguration", "onDemandPercentageAboveBase"],
+    when: (a) => a.useLaunchConfiguration === true,
+    check: (a) =>
+      isInt(a.onDemandPercentageAboveBase) && a.onDemandPercentageAboveBase < 100
+        ? [
+            {
+              path: "/onDemandPercentageAboveBase",
+              value: a.onDemandPercentageAboveBase,
+              message:
+                "must be 100 (no Spot) with useLaunchConfiguration: a launch configuration has no mixed-instances policy, so Spot needs the launch template (useLaunchConfiguration: false)",
+            },
+          ]
+        : [],
+    repair: (raw) => ({ ...raw, onDemandPercentageAboveBase: 100 }),
+  },
+  {
+    id: "cache-bucket-name",
+    reads: ["cacheS3", "projectName", "awsRegion"],
+    when: (a) => a.cacheS3 === true && typeof a.projectName === "string" && typeof a.awsRegion === "string",
+    check: (a) => {
+      const problem = cacheBucketProblem(a.projectName as string, a.awsRegion as string);
+      return problem ? [{ path: "/projectName", value: a.projectName, message: `${problem}; choose another projectName, or set cacheS3 false` }] : [];
+    },
+    repair: (raw) => ({ ...raw, cacheS3: false }),
+  },
+  {
+    // S3 encrypts with a KMS key of the bucket's own region only.
+    id: "cache-key-region",
+    reads: ["cacheKmsKeyArn", "awsRegion"],
+    when: (a) => typeof a.cacheKmsKeyArn === "string" && a.cacheKmsKeyArn !== "" && typeof a.awsRegion === "string",
+    check: (a) => {
+      const region = String(a.cacheKmsKeyArn).split(":")[3];
+      if (region === a.awsRegion) return [];
+      return [{ path: "/cacheKmsKeyArn", value: a.cacheKmsKeyArn, message: `is a key in ${region}; the cache bucket is in awsRegion ${a.awsRegion}, and S3 takes a KMS key of its own region only` }];
+    },
+    repair: (raw) => {
+      const a = withDefaults(raw);
+      const parts = String(a.cacheKmsKeyArn).split(":");
+      parts[3] = String(a.awsRegion);
+      return { ...raw, cacheKmsKeyArn: parts.join(":") };
+    },
+  },
+  {
+    id: "cidrs-canonical",
+    reads: [...CIDR_KEYS],
+    check: (a) =>
+      CIDR_KEYS.flatMap((key) =>
+        strings(a[key]).flatMap((c, i) => {
+          const message = cidrProblem(key, c);
+          return message ? [{ path: `/${key}/${i}`, value: c, message }] : [];
+        }),
+      ),
+    repair: (raw) => {
+      const a = withDefaults(raw);
+      const fix = (key: string, c: string) => {
+        const clamped = canonicalCidr(c.replace(/[0-9]+(?=[./])/g, (o) => String(Math.min(Number(o), 255))));
+        return key === "buildAllowedCidrs" && clamped.endsWith("/0") ? "10.0.0.0/8" : clamped;
+      };
+      return { ...raw, ...Object.fromEntries(CIDR_KEYS.map((key) => [key, strings(a[key]).map((c) => fix(key, c))])) };
+    },
+  },
+  {
+    id: "tags-terraform-text",
+    reads: ["tags"],
+    check: (a) =>
+      isMap(a.tags)
+        ? Object.entries(a.tags).flatMap(([k, v]) =>
+            ([[k, "key"], [v, "value"]] as const).flatMap(([text, what]) => {
+              const problem = typeof text === "string" ? tagTextProblem(text) : undefined;
+              return problem ? [{ path: pointer(["tags", k]), value: text, message: `${what} ${problem}` }] : [];
+            }),
+          )
+        : [],
+    repair: (raw) => {
+      const tags = withDefaults(raw).tags as Record<string, string>;
+      return { ...raw, tags: Object.fromEntries(Object.entries(tags).filter(([k, v]) => !tagTextProblem(k) && !tagTextProblem(v))) };
+    },
+  },
+  {
+    // Packer over the private IP needs a runner inside the VPC: only tags can send the build-ami job there.
+    id: "private-ip-build-job-tags",
+    reads: ["sshInterface", "buildJobTags"],
+    when: (a) => a.sshInterface === "private_ip",
+    check: (a) =>
+      Array.isArray(a.buildJobTags) && a.buildJobTags.length === 0
+        ? [
+            {
+              path: "/buildJobTags",
+              value: a.buildJobTags,
+              message:
+                "is required with sshInterface private_ip: Packer connects to the build instance's private IP, which a runner outside the VPC (such as GitLab.com's) never reaches, so the build-ami job needs the tags of a runner inside the VPC (in buildAllowedCidrs), e.g. buildJobTags: [aws-vpc]; or use sshInterface session_manager, which needs no such runner",
+            },
+          ]
+        : [],
+    repair: (raw) => ({ ...raw, buildJobTags: ["aws-vpc"] }),
+  },
+  {
+    // One partition for everything: the region decides it (GovCloud, China or the commercial one).
+    id: "one-partition",
+    reads: ["awsRegion", ...ARN_KEYS],
+    when: (a) => typeof a.awsRegion === "string",
+    check: (a) => {
+      const region = a.awsRegion as string;
+      const p = partitionOf(region);
+      if (!p) {
+        const message = "is in an ISO partition, which this generator does not support; use a region of the aws, aws-us-gov (us-gov-*) or aws-cn (cn-*) partition";
+        return [{ path: "/awsRegion", value: region, message }];
+      }
+      return ARN_KEYS.flatMap((key) => {
+        const v = a[key];
+        if (typeof v !== "string" || v === "" || v.split(":")[1] === p.partition) return [];
+        return [{ path: `/${key}`, value: v, message: `must be in the partition of awsRegion ${region} (arn:${p.partition}:…)` }];
+      });
+    },
+    repair: (raw) => {
+      const a = withDefaults(raw);
+      const awsRegion = String(a.awsRegion).replace(/-iso[a-z]?/, "");
+      const { partition } = partitionOf(awsRegion)!;
+      const arns = ARN_KEYS.filter((k) => typeof a[k] === "string" && a[k] !== "").map((k) => [k, String(a[k]).replace(/^arn:[a-z-]+:/, `arn:${partition}:`)]);
+      return { ...raw, awsRegion, ...Object.fromEntries(arns) };
+    },
+  },
+  // Last, so that on a shared path the other rule's message comes first.
+  ...Object.keys(answersSchema.properties)
+    .filter((k) => answersSchema.properties[k]["x-when-policy"] === "error")
+    .map(whenRule),
+];
+
+/**
+ * Run the rules on answers the schema accepted (the rejected ones left out),
+ * appending their problems to `out`. With `alone`, only the rules about one
+ * answer alone (typos), for answers judged before the rest is known.
+ */
+export function runRules(a: Raw, out: AnswerError[], options: { alone?: boolean } = {}): void {
+  for (const rule of RULES) {
+    if (options.alone && !rule.alone) continue;
+    if (rule.when && !rule.when(a)) continue;
+    out.push(...rule.check(a, out));
+  }
+}
+
+/** The rules `raw` (with defaults) violates. */
+export function violated(raw: Raw): Rule[] {
+  const a = withDefaults(raw);
+  return RULES.filter((r) => (!r.when || r.when(a)) && r.check(a, []).length > 0);
+}
+
+/** Raw answers the schema accepts, changed by the repairs until every rule holds (a repair may break an earlier rule: a few rounds). */
+export function repairAll(raw: Raw): Raw {
+  let out = raw;
+  for (let round = 0; round < 5; round++) {
+    const broken = violated(out);
+    if (!broken.length) return out;
+    for (const rule of broken) if (violated(out).includes(rule)) out = rule.repair(out);
+  }
+  throw new Error(`rules.ts: the repairs do not converge on ${JSON.stringify(raw)}: ${violated(out).map((r) => r.id).join(", ")} still violated`);
+}
