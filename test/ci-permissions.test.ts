@@ -10,6 +10,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { dataSourceNeeds, declaredResourceTypes, packerNeeds, packerSessionManagerNeeds, partitionOf, resourceTypeNeeds } from "../src/core/context/ci-permissions.js";
 import { cacheBucketName } from "../src/core/context/names.js";
+import { loadTemplates } from "../src/core/templates.js";
 import type { Answers, RenderedFile } from "../src/core/types.js";
 import { formatError, validateAnswers } from "../src/core/validate.js";
 import { answersArb, fuzzParams } from "./support/arbitraries.js";
@@ -146,6 +147,36 @@ describe("the table check can fail", () => {
       f.path === "terraform/network.tf" ? { ...f, contents: f.contents + '\nresource "aws_vpc_endpoint" "ssm" {\n  vpc_id = var.vpc_id\n}\n' } : f,
     );
     expect(() => checkPolicy(a, files)).toThrow(/resource types missing from resourceTypeNeeds/);
+  });
+});
+
+/** The types a template text declares, in every branch (an EJS condition does not hide one). */
+function typesInTemplates(templates: ReadonlyMap<string, string>): { resources: string[]; data: string[] } {
+  const resources = new Set<string>();
+  const data = new Set<string>();
+  for (const [path, text] of templates) {
+    if (!path.startsWith("terraform/")) continue;
+    for (const m of text.matchAll(/^\s*(resource|data)\s+"([^"]+)"/gm)) (m[1] === "resource" ? resources : data).add(m[2]);
+  }
+  return { resources: [...resources].sort(), data: [...data].sort() };
+}
+
+describe("every type the Terraform templates can declare, whatever the answers", () => {
+  const unknown = (templates: ReadonlyMap<string, string>) => {
+    const t = typesInTemplates(templates);
+    return [...t.resources.filter((x) => !(x in resourceTypeNeeds)), ...t.data.filter((x) => !(x in dataSourceNeeds))];
+  };
+  it("is in the table of actions, and the table has no type no template declares", () => {
+    expect(unknown(loadTemplates())).toEqual([]);
+    const t = typesInTemplates(loadTemplates());
+    expect(t.resources).toEqual(Object.keys(resourceTypeNeeds).sort());
+    expect(t.data).toEqual(Object.keys(dataSourceNeeds).sort());
+  });
+  it("a type behind an answer no example gives is reported too", () => {
+    const templates = new Map(loadTemplates());
+    const asg = templates.get("terraform/asg.tf.ejs")!;
+    templates.set("terraform/asg.tf.ejs", `${asg}<% if (false) { %>\nresource "aws_sns_topic" "x" {}\n<% } %>\n`);
+    expect(unknown(templates)).toEqual(["aws_sns_topic"]);
   });
 });
 

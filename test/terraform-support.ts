@@ -1,16 +1,14 @@
 /**
  * Helpers for the Terraform tests: parse the generated terraform/ folder with
- * HashiCorp's HCL parser (@cdktn/hcl2json), check it against the trimmed AWS
- * provider schema in test/fixtures/, resolve its references, and evaluate the
+ * HashiCorp's HCL parser (@cdktn/hcl2json), check it against the AWS
+ * provider schema (the Terraform double's), resolve its references, and evaluate the
  * small expressions (conditionals, arithmetic on variables) whose value the
  * property tests need, using terraform.tfvars.json for the variables.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { getExpressionAst, getReferencesInExpression, parse } from "@cdktn/hcl2json";
 import YAML from "yaml";
 import { sortKeys } from "../src/core/escape.js";
-import { packageRoot } from "../src/core/package-root.js";
+import { loadSchema } from "./tf-double/lib/schema.mjs";
 import type { RenderedFile } from "../src/core/types.js";
 
 type Kind = "p" | "a" | "l" | "m" | "s" | "S";
@@ -27,8 +25,53 @@ export interface AwsSchema {
   structs: Record<string, SchemaNode>;
 }
 
+interface ProviderBlock {
+  attributes?: Record<string, { type: unknown; required?: boolean; optional?: boolean; computed?: boolean }>;
+  block_types?: Record<string, { nesting_mode: string; min_items?: number; max_items?: number; block: ProviderBlock }>;
+}
+
+/**
+ * The provider schema the Terraform double serves (test/tf-double/schema/, with its
+ * Go-source overrides), in the compact shape the static checks walk: nested blocks and
+ * object-typed attributes become entries of `structs`, keyed by their path.
+ */
 export function loadAwsSchema(): AwsSchema {
-  return JSON.parse(readFileSync(join(packageRoot, "test", "fixtures", "aws-provider-schema-6.25.0.json"), "utf8")) as AwsSchema;
+  const full = loadSchema();
+  const structs: Record<string, SchemaNode> = {};
+  const kindOf = (t: unknown): Kind => {
+    if (typeof t === "string") return t === "dynamic" ? "a" : "p";
+    const [outer, inner] = t as [string, unknown];
+    if (outer === "map") return "m";
+    if (outer === "object") return "s";
+    return typeof inner === "string" ? "l" : "S";
+  };
+  const objectNode = (t: unknown): SchemaNode => {
+    // ["object", {…}] or ["list" | "set", ["object", {…}]]
+    const object = (t as unknown[])[0] === "object" ? (t as [string, Record<string, unknown>]) : (t as [string, [string, Record<string, unknown>]])[1];
+    const fields = object[1] ?? {};
+    return { a: Object.fromEntries(Object.entries(fields).map(([k, ft]) => [k, [kindOf(ft), 0, 0] as Spec])) };
+  };
+  const node = (block: ProviderBlock, path: string): SchemaNode => {
+    const a: Record<string, Spec> = {};
+    const c: string[] = [];
+    for (const [k, v] of Object.entries(block.attributes ?? {})) {
+      const kind = kindOf(v.type);
+      if (v.computed && !v.optional && !v.required) c.push(k);
+      else if (kind === "s" || kind === "S") {
+        structs[`${path}.${k}`] = objectNode(v.type);
+        a[k] = [kind, v.required ? 1 : 0, 0, `${path}.${k}`];
+      } else a[k] = [kind, v.required ? 1 : 0, 0];
+    }
+    for (const [k, b] of Object.entries(block.block_types ?? {})) {
+      structs[`${path}.${k}`] = node(b.block, `${path}.${k}`);
+      a[k] = [b.nesting_mode === "single" || b.max_items === 1 ? "s" : "S", (b.min_items ?? 0) > 0 ? 1 : 0, 1, `${path}.${k}`];
+    }
+    return { a, c };
+  };
+  const table = (t: Record<string, { block: ProviderBlock }>) => Object.fromEntries(Object.entries(t).map(([k, s]) => [k, node(s.block, k)]));
+  const providerConfig = node(full.provider.block, "provider");
+  providerConfig.a.alias = ["p", 0, 0]; // a meta-argument of every provider block
+  return { provider: full.providerVersion, resources: table(full.resources), data: table(full.data), providerConfig, structs };
 }
 
 export type Body = Record<string, any>;

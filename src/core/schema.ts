@@ -11,6 +11,8 @@ export interface PropertySchema {
   maxItems?: number;
   minLength?: number;
   maxLength?: number;
+  uniqueItems?: boolean;
+  maxProperties?: number;
   items?: PropertySchema;
   properties?: Record<string, PropertySchema>;
   required?: string[];
@@ -28,6 +30,30 @@ export interface PropertySchema {
   "x-when-message"?: string;
   /** "never": not asked in the interview (an answers-file or --option setting only). */
   "x-ask"?: "never";
+  /** The Terraform variable this answer becomes: its name, or a declaration (see ARCHITECTURE.md). */
+  "x-tfvar"?: string | TfVarDeclaration;
+  /** "generator": the answer steers the generator (validation) and reaches no generated file but .yo-rc.json. */
+  "x-used-by"?: "generator";
+  examples?: unknown[];
+}
+
+/** How an answer becomes a Terraform variable, beyond what its schema says. */
+export interface TfVarDeclaration {
+  name?: string;
+  /** The variable's description, when it differs from the answer's. */
+  description?: string;
+  /** The error_message of the schema-derived validation, when x-allowed or the enum does not give it. */
+  error?: string;
+  /** The loop variable of the per-item check (default: the first letter of the name's last word). */
+  each?: string;
+  /** A schema keyword's check written in HCL, for one with no derived form (or none RE2 can read). */
+  hcl?: Record<string, string>;
+  /** A schema keyword Terraform does not check, with the reason. */
+  unchecked?: Record<string, string>;
+  /** Checks the schema cannot state (cross-variable conditions, derived values). */
+  validation?: Array<{ condition: string; error_message: string }>;
+  /** A transform in src/core/context/tf-variables.ts that computes the value and the type. */
+  transform?: string;
 }
 
 export interface AnswersSchema {

@@ -11,7 +11,20 @@ export { canonicalCidr, NEWER_THAN_TERRAFORM, tagTextProblem } from "./rules.js"
 // ajv, its formats and the Levenshtein distance load only when needed: the bin
 // normally runs the validator that the build compiled to plain code.
 const require = createRequire(import.meta.url);
-const X_KEYWORDS = ["x-schema-version", "x-order", "x-prompt", "x-allowed", "x-enum-names", "x-when", "x-when-policy", "x-when-message", "x-ask", "x-essentials"];
+const X_KEYWORDS = [
+  "x-schema-version",
+  "x-order",
+  "x-prompt",
+  "x-allowed",
+  "x-enum-names",
+  "x-when",
+  "x-when-policy",
+  "x-when-message",
+  "x-ask",
+  "x-essentials",
+  "x-tfvar",
+  "x-used-by",
+];
 
 /** ajv set up for the answers schema: all errors, strict, its formats and x- keywords. */
 export function answersAjv(extra: Options = {}): Ajv {

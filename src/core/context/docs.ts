@@ -1,7 +1,7 @@
 import { markdownText } from "../escape.js";
 import type { Answers, Schedule } from "../types.js";
 import { ciPolicy, partitionOf } from "./ci-permissions.js";
-import { scheduleSizes } from "./terraform.js";
+import { scheduleSizes } from "./tf-variables.js";
 
 const DAY_NAMES = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTH_NAMES = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
