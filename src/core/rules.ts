@@ -143,7 +143,9 @@ function cidrProblem(key: string, c: string): string | undefined {
 /** Why S3 would refuse the cache bucket's name (`<project>-<account>-<region>`, context/names.ts), if it would. */
 function cacheBucketProblem(project: string, region: string): string | undefined {
   const reserved = ["xn--", "sthree-", "amzn-s3-demo-"].find((p) => project.startsWith(p));
-  if (reserved) return `starts with "${reserved}", which S3 refuses at the start of a bucket name (the cache bucket is named <projectName>-<account id>-<awsRegion>)`;
+  if (reserved) {
+    return `starts with "${reserved}", which S3 refuses at the start of a bucket name (the cache bucket is named <projectName>-<account id>-<awsRegion>)`;
+  }
   const length = project.length + region.length + 14;
   if (length > 63) return `makes the cache bucket name <projectName>-<account id>-<awsRegion> ${length} characters long, above S3's 63`;
   return undefined;
@@ -393,7 +395,8 @@ export const RULES: readonly Rule[] = [
     check: (a) => {
       const region = String(a.cacheKmsKeyArn).split(":")[3];
       if (region === a.awsRegion) return [];
-      return [{ path: "/cacheKmsKeyArn", value: a.cacheKmsKeyArn, message: `is a key in ${region}; the cache bucket is in awsRegion ${a.awsRegion}, and S3 takes a KMS key of its own region only` }];
+      const message = `is a key in ${region}; the cache bucket is in awsRegion ${a.awsRegion}, and S3 takes a KMS key of its own region only`;
+      return [{ path: "/cacheKmsKeyArn", value: a.cacheKmsKeyArn, message }];
     },
     repair: (raw) => {
       const a = withDefaults(raw);

@@ -86,7 +86,9 @@ export function spotViolations(tl: Event[], o: { lead: number }): string[] {
     if (at >= o.lead) v.push(`unregistered ${at.toFixed(1)} s after the notice, after the reclaim time (${o.lead} s)`);
     if (at < o.lead - 30 - 3) v.push(`unregistered ${at.toFixed(1)} s after the notice: did not let the running job go on until the reserve`);
   }
-  if (count(tl, /^job done$/) > 0 && first(tl, /^job done$/) < (unregisters[0] ?? Infinity)) v.push("the job finished before the unregister: the scenario proves nothing");
+  if (count(tl, /^job done$/) > 0 && first(tl, /^job done$/) < (unregisters[0] ?? Infinity)) {
+    v.push("the job finished before the unregister: the scenario proves nothing");
+  }
   return v;
 }
 

@@ -285,19 +285,24 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
       }
       const one = (type: string) => theOne(plan, type).values;
       expect(one("aws_s3_bucket")).toMatchObject({ bucket: bucketName, force_destroy: true });
-      expect(one("aws_s3_bucket_public_access_block")).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+      const blocked = { block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true };
+      expect(one("aws_s3_bucket_public_access_block")).toMatchObject(blocked);
       expect(one("aws_s3_bucket_ownership_controls").rule).toEqual([{ object_ownership: "BucketOwnerEnforced" }]);
       const [sse] = one("aws_s3_bucket_server_side_encryption_configuration").rule;
       const [byDefault, ...moreDefaults] = sse.apply_server_side_encryption_by_default;
       expect(moreDefaults).toEqual([]);
-      expect({ algorithm: byDefault.sse_algorithm, key: byDefault.kms_master_key_id ?? "" }).toEqual({ algorithm: a.cacheKmsKeyArn ? "aws:kms" : "AES256", key: a.cacheKmsKeyArn });
+      expect({ algorithm: byDefault.sse_algorithm, key: byDefault.kms_master_key_id ?? "" }).toEqual({
+        algorithm: a.cacheKmsKeyArn ? "aws:kms" : "AES256",
+        key: a.cacheKmsKeyArn,
+      });
       expect(sse.bucket_key_enabled).toBe(a.cacheKmsKeyArn !== "");
       const [rule, ...moreRules] = one("aws_s3_bucket_lifecycle_configuration").rule;
       expect(moreRules).toEqual([]);
       expect(rule).toMatchObject({ status: "Enabled", expiration: [expect.objectContaining({ days: a.cacheExpirationDays })] });
       // the rule covers every object: an empty filter, no prefix
       expect(rule.prefix ?? "").toBe("");
-      expect((rule.filter ?? []).every((f: Record<string, unknown>) => Object.values(f).every((v) => v === null || v === "" || (Array.isArray(v) && !v.length)))).toBe(true);
+      const empty = (v: unknown) => v === null || v === "" || (Array.isArray(v) && !v.length);
+      expect((rule.filter ?? []).every((f: Record<string, unknown>) => Object.values(f).every(empty))).toBe(true);
       // the bucket policy denies every request over plain HTTP, to anyone, on the bucket and its objects
       const bucketPolicy = JSON.parse(one("aws_s3_bucket_policy").policy);
       expect(bucketPolicy.Statement).toEqual([
