@@ -54,6 +54,8 @@ describe.each(exampleFiles)("README.md diagram of examples/%s", (example) => {
     expect(vertices.lt.text).toBe(answers.useLaunchConfiguration ? "Launch configuration" : "Launch template");
     const [aws] = db.getSubGraphs();
     expect(aws.title).toBe(`AWS account ${answers.ciRoleArn.split(":")[4]} in ${answers.awsRegion}`);
-    expect([...aws.nodes].sort()).toEqual(["ami", "asg", "hook", "lt", "packer", "runners", "schedules", "ssm"]);
+    expect([...aws.nodes].sort()).toEqual(["ami", "asg", ...(answers.cacheS3 ? ["cache"] : []), "hook", "lt", "packer", "runners", "schedules", "ssm"]);
+    if (answers.cacheS3) expect(edge("runners", "cache")!.type).toBe("double_arrow_point");
+    expect(vertices.asg.text.includes("Spot")).toBe(answers.onDemandPercentageAboveBase < 100);
   });
 });

@@ -50,10 +50,16 @@ function check(answers: Answers) {
   // Runners: what the scripts call, plus Session Manager's channels when operators may open a shell.
   const expected = scriptServices(files);
   if (answers.sessionManagerAccess) for (const s of ["ssm", "ssmmessages", "ec2messages"]) expected.add(s);
+  // gitlab-runner itself reads and writes the shared cache
+  if (answers.cacheS3) expected.add("s3");
   expect(awsIn(runners)).toEqual(expected);
   expect(runners.some((r) => hosts(r[1]).includes(answers.gitlabUrl.replace(/^https:\/\//, "").split("/")[0]))).toBe(true);
   expect(runners.some((r) => r[0] === "Container registries")).toBe(answers.executor === "docker");
-  for (const r of runners) if (r[1].includes(`.${region}.amazonaws.com`)) expect(r[2], r[0]).toBe("`com.amazonaws." + region + "." + hosts(r[1])[0].split(".")[0] + "`");
+  for (const r of runners) {
+    if (!r[1].includes(`.${region}.amazonaws.com`)) continue;
+    const service = hosts(r[1])[0].split(".")[0];
+    expect(r[2], r[0]).toBe("`com.amazonaws." + region + "." + service + "`" + (service === "s3" ? " (gateway)" : ""));
+  }
 
   // Build subnet: every host provision.sh downloads from, and Session Manager's endpoints only for Packer over Session Manager.
   const provision = fileOf(files, "provision.sh").contents;

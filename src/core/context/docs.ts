@@ -183,6 +183,10 @@ export function networkNeeds(a: Answers): { runners: NetworkNeed[]; build: Netwo
   runners.push({ service: "Auto Scaling", host: aws("autoscaling"), endpoint: vpce("autoscaling"), why: "complete the launch and termination lifecycle actions; mark a host that cannot register unhealthy" });
   runners.push({ service: "EC2", host: aws("ec2"), endpoint: vpce("ec2"), why: "tag the instance with its runner's system_id (GitLab lists one manager per host)" });
   if (a.scalingPolicy === "jobs") runners.push({ service: "CloudWatch", host: aws("monitoring"), endpoint: vpce("monitoring"), why: "publish the busy-slots metric (scalingPolicy jobs)" });
+  if (a.cacheS3) {
+    const why = "the shared job cache (cacheS3); a gateway endpoint is free and saves the NAT gateway's charge per GB";
+    runners.push({ service: "S3", host: aws("s3"), endpoint: vpce("s3") + " (gateway)", why });
+  }
   if (a.executor === "docker") runners.push({ service: "Container registries", host: registryOf(a.dockerImage), endpoint: "", why: `the default image \`${a.dockerImage}\` and every image the jobs name` });
   const build: NetworkNeed[] = [
     a.baseOs === "al2023"
