@@ -29,6 +29,12 @@ case "$url" in
     case "\${url#*/meta-data/}" in
       placement/region) echo "$STUB_REGION" ;;
       instance-id) echo i-0abc123def4567890 ;;
+      spot/instance-action)
+        [ -s "$STUB_DIR/spot" ] || exit 22
+        n="$(cat "$STUB_DIR/spot-later" 2>/dev/null || echo 0)"
+        if [ "$n" -gt 0 ]; then echo $((n - 1)) >"$STUB_DIR/spot-later"; exit 22; fi
+        cat "$STUB_DIR/spot"
+        ;;
       autoscaling/target-lifecycle-state)
         f="$STUB_DIR/lifecycle"
         [ -s "$f" ] || exit 22
@@ -314,6 +320,19 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
     expect(template.match(/^\[\[runners\]\]$/gm)).toHaveLength(1);
     expect(tomlValues(template).limit).toBe(answers.concurrent);
     expect(tomlValues(template).privileged).toBe(answers.executor === "docker" ? answers.dockerPrivileged : undefined);
+    // the shared cache: S3 with the instance role's credentials, no keys
+    const cache = /^  \[runners\.cache\]\n((?: {4}.*\n?)*)/m.exec(template)?.[1];
+    if (config.cache_s3_bucket) {
+      expect(cache?.split("\n").filter(Boolean)).toEqual([
+        '    Type = "s3"',
+        "    Shared = true",
+        "    [runners.cache.s3]",
+        `      BucketName = ${JSON.stringify(config.cache_s3_bucket)}`,
+        `      BucketLocation = ${JSON.stringify(answers.awsRegion)}`,
+        '      AuthenticationType = "iam"',
+      ]);
+    } else expect(cache).toBeUndefined();
+    expect(template).not.toMatch(/AccessKey|SecretKey/);
 
     expect(readFileSync(h.path("/run/systemd/system/gitlab-runner.service.d/60-drain-timeout.conf"), "utf8")).toBe(
       `[Service]\nTimeoutStopSec=${answers.drainTimeoutSeconds}\n`,
@@ -462,11 +481,48 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
     expect(r.calls.filter((c) => c[0] === "systemctl")).toEqual([
       ["systemctl", "show", "-P", "ActiveState", "gitlab-runner-aws.service"],
       ["systemctl", "is-active", "--quiet", "gitlab-runner-aws.service"],
-      ["systemctl", "stop", "gitlab-runner-aws.service"],
+      // queued, so that a Spot interruption notice during the drain is still acted on
+      ["systemctl", "stop", "--no-block", "gitlab-runner-aws.service"],
+      // ... until the stop has ended
+      ["systemctl", "show", "-P", "ActiveState", "gitlab-runner-aws.service"],
     ]);
     // register.sh (if still retrying) and unregister.sh see that the instance is leaving
     expect(existsSync(h.path("/run/gitlab-runner-aws/leaving"))).toBe(true);
     expect(r.calls.filter((c) => c[0] === "aws")).toEqual([]);
+  });
+
+  it("on a Spot interruption notice the watcher stops gitlab-runner (no new jobs) at once, then unregisters, even during a drain", () => {
+    for (const duringDrain of [false, true]) {
+      const h = host();
+      expect(h.run("register.sh").status).toBe(0);
+      h.stub("active-gitlab-runner-aws.service", "");
+      h.stub("active-gitlab-runner.service", "");
+      const reclaim = new Date(Date.now() + 120_000).toISOString().replace(/\.\d+Z$/, "Z");
+      h.stub("spot", JSON.stringify({ action: "terminate", time: reclaim }));
+      // during a drain: the group terminates first (the stop is queued), the notice comes at the next poll
+      if (duringDrain) {
+        h.stub("lifecycle", "Terminated\n");
+        h.stub("spot-later", "1\n");
+      }
+      const r = h.run("lifecycle-watch.sh");
+      expect(r.status, r.stderr).toBe(0);
+      const steps = r.calls
+        .filter((c) => (c[0] === "systemctl" && c[1] === "stop") || (c[0] === "gitlab-runner" && c[1] === "unregister"))
+        .map((c) => c.slice(0, c[0] === "systemctl" ? 4 : 2).join(" "));
+      expect(steps).toEqual([
+        ...(duringDrain ? ["systemctl stop --no-block gitlab-runner-aws.service"] : []),
+        "systemctl stop --no-block gitlab-runner.service",
+        "gitlab-runner unregister",
+      ]);
+      expect(r.stderr).toContain(`Spot interruption notice`);
+      expect(readFileSync(h.path("/etc/gitlab-runner/config.toml"), "utf8")).not.toMatch(/^\[\[runners\]\]/m);
+      // register.sh (if still retrying) and a later ExecStop see why the instance is leaving
+      expect(readFileSync(h.path("/run/gitlab-runner-aws/leaving"), "utf8")).toBe("EC2 reclaims this Spot instance\n");
+      // the notice is read with an IMDSv2 token, like every metadata read
+      const notice = r.calls.filter((c) => c[0] === "curl" && c.at(-1)!.endsWith("/spot/instance-action"));
+      expect(notice.length).toBeGreaterThan(0);
+      for (const c of notice) expect(c).toContain("X-aws-ec2-metadata-token: imds-session-token");
+    }
   });
 
   it("when registration failed (the unit is not active, so systemd runs no ExecStop), the watcher completes the lifecycle action itself", () => {

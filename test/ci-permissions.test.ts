@@ -9,6 +9,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { amiRetentionNeeds, dataSourceNeeds, declaredResourceTypes, packerNeeds, packerSessionManagerNeeds, partitionOf, resourceTypeNeeds } from "../src/core/context/ci-permissions.js";
+import { cacheBucketName } from "../src/core/context/names.js";
 import { loadTemplates } from "../src/core/templates.js";
 import type { Answers, RenderedFile } from "../src/core/types.js";
 import { formatError, validateAnswers } from "../src/core/validate.js";
@@ -75,6 +76,12 @@ function checkPolicy(a: Answers, files: RenderedFile[]): void {
       }
       expect(r.startsWith(`arn:${p.partition}:`), `${s.Sid}: ${r}`).toBe(true);
       const [, , service, region, acct, rest] = r.split(":");
+      if (service === "s3") {
+        // S3 ARNs carry neither region nor account: the cache bucket's name does.
+        const bucket = cacheBucketName(a, account);
+        expect([`arn:${p.partition}:s3:::${bucket}`, `arn:${p.partition}:s3:::${bucket}/*`], s.Sid).toContain(r);
+        continue;
+      }
       if (!(service === "ssm" && rest.startsWith("document/"))) expect(acct, r).toBe(account);
       if (service === "iam") {
         expect(region).toBe("");

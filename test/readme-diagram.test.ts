@@ -58,6 +58,8 @@ describe.each(exampleFiles)("README.md diagram of examples/%s", (example) => {
     expect(vertices.lt.text).toBe(answers.useLaunchConfiguration ? "Launch configuration" : "Launch template");
     const [aws] = db.getSubGraphs();
     expect(aws.title).toBe(`AWS account ${answers.ciRoleArn.split(":")[4]} in ${answers.awsRegion}`);
-    expect([...aws.nodes].sort()).toEqual(["alarms", "ami", "asg", "hook", "logs", "lt", "packer", "runners", "schedules", "ssm", ...(answers.alarmSnsTopicArn ? ["sns"] : [])].sort());
+    expect([...aws.nodes].sort()).toEqual(["alarms", "ami", "asg", ...(answers.cacheS3 ? ["cache"] : []), "hook", "logs", "lt", "packer", "runners", "schedules", "ssm", ...(answers.alarmSnsTopicArn ? ["sns"] : [])].sort());
+    if (answers.cacheS3) expect(edge("runners", "cache")!.type).toBe("double_arrow_point");
+    expect(vertices.asg.text.includes("Spot")).toBe(answers.onDemandPercentageAboveBase < 100);
   });
 });

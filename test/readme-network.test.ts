@@ -52,10 +52,16 @@ function check(answers: Answers) {
   if (answers.sessionManagerAccess) for (const s of ["ssm", "ssmmessages", "ec2messages"]) expected.add(s);
   // The CloudWatch agent (configured by configure-logs.sh) ships the logs; it is no aws CLI call.
   if (files.some((f) => f.path === "files/libexec/configure-logs.sh")) expected.add("logs");
+  // gitlab-runner itself reads and writes the shared cache
+  if (answers.cacheS3) expected.add("s3");
   expect(awsIn(runners)).toEqual(expected);
   expect(runners.some((r) => hosts(r[1]).includes(answers.gitlabUrl.replace(/^https:\/\//, "").split("/")[0]))).toBe(true);
   expect(runners.some((r) => r[0] === "Container registries")).toBe(answers.executor === "docker");
-  for (const r of runners) if (r[1].includes(`.${region}.amazonaws.com`)) expect(r[2], r[0]).toBe("`com.amazonaws." + region + "." + hosts(r[1])[0].split(".")[0] + "`");
+  for (const r of runners) {
+    if (!r[1].includes(`.${region}.amazonaws.com`)) continue;
+    const service = hosts(r[1])[0].split(".")[0];
+    expect(r[2], r[0]).toBe("`com.amazonaws." + region + "." + service + "`" + (service === "s3" ? " (gateway)" : ""));
+  }
 
   // Build subnet: every host provision.sh downloads from, and Session Manager's endpoints only for Packer over Session Manager.
   const provision = fileOf(files, "provision.sh").contents;

@@ -232,7 +232,8 @@ export async function referenceProblems(cfg: TfConfig, schema: AwsSchema): Promi
 
   const checkString = async (where: string, s: string, roots: Set<string>) => {
     for (const r of await getReferencesInExpression(where, s)) {
-      const parts = r.value.replace(/\[[^\]]*\]/g, "").split(".").filter((p) => p !== "" && p !== "*");
+      // an index (aws_s3_bucket.cache[0] comes back as .0) names an instance, not an attribute
+      const parts = r.value.replace(/\[[^\]]*\]/g, "").split(".").filter((p) => p !== "" && p !== "*" && !/^[0-9]+$/.test(p));
       const [root, a1, a2, a3] = parts;
       if (root === "var") {
         if (!declared.var.has(a1)) out.push(`${where}: undeclared variable var.${a1}`);

@@ -147,6 +147,25 @@ describe("the bin's other regeneration paths", () => {
     expect(JSON.parse(read(dir, STORE_FILE))[GENERATOR_NAME].answers.drainTimeoutSeconds).toBe(3600);
   });
 
+  it("turns the shared S3 cache on, and keeps Spot off, for stored answers from before them, keeping the user's edits", () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "glra-fleet-")), "repo");
+    expect(run(["--answers", join(examplesDir, "minimal.json"), "--out", dir]).code).toBe(0);
+    const yorc = JSON.parse(read(dir, STORE_FILE));
+    const added = ["onDemandBaseCapacity", "onDemandPercentageAboveBase", "cacheS3", "cacheExpirationDays", "cacheKmsKeyArn"];
+    for (const k of added) delete yorc[GENERATOR_NAME].answers[k];
+    writeFileSync(join(dir, STORE_FILE), JSON.stringify(yorc));
+    writeFileSync(join(dir, "terraform/network.tf"), `${read(dir, "terraform/network.tf")}\n# the user's own note\n`);
+    const r = run(["--out", dir]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^new answers, defaults applied: ${added.join(", ")}$`, "m"));
+    const answers = JSON.parse(read(dir, STORE_FILE))[GENERATOR_NAME].answers;
+    expect(answers).toMatchObject({ cacheS3: true, cacheExpirationDays: 14, cacheKmsKeyArn: "", onDemandBaseCapacity: 0, onDemandPercentageAboveBase: 100 });
+    const tfvars = JSON.parse(read(dir, "terraform/terraform.tfvars.json"));
+    expect(tfvars).toMatchObject({ cache_s3: true, cache_expiration_days: 14, on_demand_percentage_above_base_capacity: 100 });
+    expect(read(dir, "terraform/network.tf")).toMatch(/# the user's own note\n$/);
+    expect(run(["--out", dir, "--check"]).code).toBe(0);
+  });
+
   it("refuses a .yo-rc.json from a future schema version and writes nothing", () => {
     const dir = mkdtempSync(join(tmpdir(), "glra-future-"));
     const text = JSON.stringify({ [GENERATOR_NAME]: { answers: {}, generatorVersion: "7.0.0", schemaVersion: schemaVersion + 1 } });

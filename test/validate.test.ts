@@ -53,6 +53,25 @@ describe("validateAnswers", () => {
     expect(errs.map((e) => e.path)).toEqual(["/schedules/0"]);
   });
 
+  it("refuses Spot with the legacy launch configuration, naming both answers", () => {
+    const errs = errorsOf({ ...minimal, useLaunchConfiguration: true, onDemandPercentageAboveBase: 50 });
+    expect(errs.map(formatError)).toEqual([
+      "/onDemandPercentageAboveBase: 50 must be 100 (no Spot) with useLaunchConfiguration: a launch configuration has no mixed-instances policy, so Spot needs the launch template (useLaunchConfiguration: false)",
+    ]);
+    expect(errorsOf({ ...minimal, useLaunchConfiguration: true, onDemandPercentageAboveBase: 100, onDemandBaseCapacity: 2 })).toEqual([]);
+    expect(errorsOf({ ...minimal, onDemandPercentageAboveBase: 0 })).toEqual([]);
+  });
+
+  it("refuses a project name that S3 would refuse in the cache bucket's name, unless the cache is off", () => {
+    const long = "a".repeat(30) + "zz";
+    expect(errorsOf({ ...minimal, projectName: long, awsRegion: "ap-southeast-5" })).toEqual([]); // 60 characters
+    const tooLong = errorsOf({ ...minimal, projectName: long, awsRegion: "ap-southeastwest-1", acceptUnlisted: ["ap-southeastwest-1"] });
+    expect(tooLong.map((e) => e.path)).toEqual(["/projectName"]);
+    expect(tooLong[0].message).toMatch(/cache bucket name <projectName>-<account id>-<awsRegion> 64 characters long, above S3's 63; choose another projectName, or set cacheS3 false$/);
+    expect(errorsOf({ ...minimal, projectName: "xn--runners" })[0].message).toMatch(/^starts with "xn--", which S3 refuses/);
+    expect(errorsOf({ ...minimal, projectName: "xn--runners", cacheS3: false })).toEqual([]);
+  });
+
   it("suggests the closest answer for an unknown key", () => {
     const errs = errorsOf({ ...minimal, instanceTyps: ["t3.large"], zzz: 1 });
     expect(errs.find((e) => e.path === "/instanceTyps")!.message).toContain('Did you mean "instanceTypes"?');

@@ -43,6 +43,18 @@ export interface Answers {
   asgMaxSize: number;
   /** Desired size at creation and when the morning schedule scales back up. */
   asgDesiredCapacity: number;
+  /**
+   * Instances of the group that are always On-Demand; only capacity above them can be Spot
+   * (onDemandPercentageAboveBase).
+   */
+  onDemandBaseCapacity: number;
+  /**
+   * Percentage of the capacity above onDemandBaseCapacity that is On-Demand; the rest is Spot, allocated
+   * price-capacity-optimized across instanceTypes, with capacity rebalancing. 100: no Spot. Below 100 needs
+   * the launch template (not useLaunchConfiguration). A Spot instance stops taking jobs and unregisters on
+   * its two-minute interruption notice; its running jobs fail with runner_system_failure.
+   */
+  onDemandPercentageAboveBase: number;
   /** URL of the GitLab instance the runners register with. */
   gitlabUrl: string;
   /**
@@ -88,6 +100,19 @@ export interface Answers {
   dockerPrivileged: boolean;
   /** Jobs one instance runs at once (config.toml concurrent and the runner's limit). */
   concurrent: number;
+  /**
+   * A shared job cache in an S3 bucket of this project (encrypted, private, TLS only, expired by a lifecycle
+   * rule): every instance reads and writes it with its instance role, so the cache outlives scale-in and the
+   * evening shutdown. false: each instance keeps its own /cache, lost with the instance.
+   */
+  cacheS3: boolean;
+  /** Days after which the lifecycle rule deletes a cache object (counted from its last upload). */
+  cacheExpirationDays: number;
+  /**
+   * KMS key ARN that encrypts the cache bucket (SSE-KMS, with an S3 Bucket Key); the instance role may use
+   * this key through S3 only. Empty: SSE-S3 (AES-256 keys managed by S3, no KMS cost).
+   */
+  cacheKmsKeyArn: string;
   /** gitlab-runner version pinned into the AMI. */
   gitlabRunnerVersion: string;
   /** Extra distribution packages baked into the AMI. */

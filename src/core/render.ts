@@ -1,5 +1,6 @@
 import ejs from "ejs";
 import { amiContext } from "./context/ami.js";
+import { capacityContext } from "./context/capacity.js";
 import { ciContext } from "./context/ci.js";
 import { docsContext } from "./context/docs.js";
 import { namesContext } from "./context/names.js";
@@ -52,6 +53,7 @@ export function templateContext(answers: Answers, generatorVersion: string) {
     tf: terraformContext(answers),
     ci: ciContext(answers),
     docs: docsContext(answers),
+    capacity: capacityContext(answers),
   };
 }
 

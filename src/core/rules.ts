@@ -129,7 +129,7 @@ function mapSchedules(raw: Raw, bad: (s: Raw, a: Raw) => boolean, fix: (s: Raw, 
 const ARCH_DEFAULT_TYPE = { arm64: "t4g.medium", x86_64: "t3.medium" } as const;
 const archOf = (t: string) => listedArch(t) ?? (GRAVITON.test(t) ? "arm64" : "x86_64");
 const CIDR_KEYS = ["buildAllowedCidrs", "egressCidrs"] as const;
-const ARN_KEYS = ["ciRoleArn", "permissionsBoundaryArn", "logKmsKeyArn", "alarmSnsTopicArn"] as const;
+const ARN_KEYS = ["ciRoleArn", "permissionsBoundaryArn", "logKmsKeyArn", "alarmSnsTopicArn", "cacheKmsKeyArn"] as const;
 /** ARNs of resources a regional one uses: the log group's key, the alarms' topic. */
 const REGIONAL_ARN_KEYS = ["logKmsKeyArn", "alarmSnsTopicArn"] as const;
 
@@ -139,6 +139,17 @@ function cidrProblem(key: string, c: string): string | undefined {
   if (key === "buildAllowedCidrs" && c.endsWith("/0")) {
     return "must not open SSH to the whole internet; give the CIDR of the network Packer runs from, or use sshInterface session_manager";
   }
+  return undefined;
+}
+
+/** Why S3 would refuse the cache bucket's name (`<project>-<account>-<region>`, context/names.ts), if it would. */
+function cacheBucketProblem(project: string, region: string): string | undefined {
+  const reserved = ["xn--", "sthree-", "amzn-s3-demo-"].find((p) => project.startsWith(p));
+  if (reserved) {
+    return `starts with "${reserved}", which S3 refuses at the start of a bucket name (the cache bucket is named <projectName>-<account id>-<awsRegion>)`;
+  }
+  const length = project.length + region.length + 14;
+  if (length > 63) return `makes the cache bucket name <projectName>-<account id>-<awsRegion> ${length} characters long, above S3's 63`;
   return undefined;
 }
 
@@ -161,7 +172,7 @@ function unlistedNames(a: Raw): Array<[string, string, string]> {
   return out;
 }
 
-function holds(when: Record<string, string | string[]>, a: Raw): boolean {
+function holds(when: Record<string, string | boolean | string[]>, a: Raw): boolean {
   return Object.entries(when).every(([k, v]) => (Array.isArray(v) ? v.includes(a[k] as string) : a[k] === v));
 }
 
@@ -350,6 +361,51 @@ export const RULES: readonly Rule[] = [
         ? [{ path: "/instanceTypes", value: a.instanceTypes, message: "must hold a single instance type with useLaunchConfiguration: a launch configuration has no mixed-instances policy" }]
         : [],
     repair: (raw) => ({ ...raw, instanceTypes: strings(withDefaults(raw).instanceTypes).slice(0, 1) }),
+  },
+  {
+    id: "launch-configuration-no-spot",
+    reads: ["useLaunchConfiguration", "onDemandPercentageAboveBase"],
+    when: (a) => a.useLaunchConfiguration === true,
+    check: (a) =>
+      isInt(a.onDemandPercentageAboveBase) && a.onDemandPercentageAboveBase < 100
+        ? [
+            {
+              path: "/onDemandPercentageAboveBase",
+              value: a.onDemandPercentageAboveBase,
+              message:
+                "must be 100 (no Spot) with useLaunchConfiguration: a launch configuration has no mixed-instances policy, so Spot needs the launch template (useLaunchConfiguration: false)",
+            },
+          ]
+        : [],
+    repair: (raw) => ({ ...raw, onDemandPercentageAboveBase: 100 }),
+  },
+  {
+    id: "cache-bucket-name",
+    reads: ["cacheS3", "projectName", "awsRegion"],
+    when: (a) => a.cacheS3 === true && typeof a.projectName === "string" && typeof a.awsRegion === "string",
+    check: (a) => {
+      const problem = cacheBucketProblem(a.projectName as string, a.awsRegion as string);
+      return problem ? [{ path: "/projectName", value: a.projectName, message: `${problem}; choose another projectName, or set cacheS3 false` }] : [];
+    },
+    repair: (raw) => ({ ...raw, cacheS3: false }),
+  },
+  {
+    // S3 encrypts with a KMS key of the bucket's own region only.
+    id: "cache-key-region",
+    reads: ["cacheKmsKeyArn", "awsRegion"],
+    when: (a) => typeof a.cacheKmsKeyArn === "string" && a.cacheKmsKeyArn !== "" && typeof a.awsRegion === "string",
+    check: (a) => {
+      const region = String(a.cacheKmsKeyArn).split(":")[3];
+      if (region === a.awsRegion) return [];
+      const message = `is a key in ${region}; the cache bucket is in awsRegion ${a.awsRegion}, and S3 takes a KMS key of its own region only`;
+      return [{ path: "/cacheKmsKeyArn", value: a.cacheKmsKeyArn, message }];
+    },
+    repair: (raw) => {
+      const a = withDefaults(raw);
+      const parts = String(a.cacheKmsKeyArn).split(":");
+      parts[3] = String(a.awsRegion);
+      return { ...raw, cacheKmsKeyArn: parts.join(":") };
+    },
   },
   {
     id: "cidrs-canonical",

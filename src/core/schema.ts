@@ -23,7 +23,7 @@ export interface PropertySchema {
   "x-allowed"?: string;
   "x-enum-names"?: Record<string, string>;
   /** Ask (and document) this answer only when other answers have these values. */
-  "x-when"?: Record<string, string | string[]>;
+  "x-when"?: Record<string, string | boolean | string[]>;
   /** What a value given while x-when is false does: "error" refuses it, "ignore" keeps it unused (README, "When an answer does not apply"). */
   "x-when-policy"?: "error" | "ignore";
   /** The error's wording, when the generic "applies only with …" says too little. */

@@ -65,6 +65,35 @@ export function drainViolations(all: Event[], o: { unregister: boolean; complete
   return v;
 }
 
+/**
+ * The Spot interruption order: the notice is read, gitlab-runner gets SIGQUIT
+ * (no new jobs; never SIGTERM) within a poll or two, the running job is left
+ * alone, and the runner unregisters once, after waiting for the job until the
+ * watcher's reserve before the reclaim time (`lead` seconds after the notice).
+ */
+export function spotViolations(tl: Event[], o: { lead: number }): string[] {
+  const v: string[] = [];
+  const notice = first(tl, /^imds spot\/instance-action served$/);
+  const quit = first(tl, /^run SIGQUIT$/);
+  const unregisters = tl.flatMap((e, i) => (/^unregister ok$/.test(e.event) ? [i] : []));
+  if (notice < 0) return ["the interruption notice was never read"];
+  if (quit < notice) v.push("gitlab-runner got no SIGQUIT after the notice");
+  else if (tl[quit].t - tl[notice].t > 5) v.push(`gitlab-runner got SIGQUIT ${(tl[quit].t - tl[notice].t).toFixed(1)} s after the notice, not at once`);
+  if (count(tl, /^run SIGTERM$/) > 0 || count(tl, /^job aborted$/) > 0) v.push("gitlab-runner got SIGTERM: the job was aborted");
+  if (count(tl, /^job start/) !== 1) v.push(`${count(tl, /^job start/)} jobs started, expected the one running before the notice`);
+  if (unregisters.length !== 1) v.push(`unregistered ${unregisters.length} times, expected once`);
+  else {
+    const at = tl[unregisters[0]].t - tl[notice].t;
+    if (unregisters[0] < quit) v.push("unregistered before gitlab-runner was told to take no new jobs");
+    if (at >= o.lead) v.push(`unregistered ${at.toFixed(1)} s after the notice, after the reclaim time (${o.lead} s)`);
+    if (at < o.lead - 30 - 3) v.push(`unregistered ${at.toFixed(1)} s after the notice: did not let the running job go on until the reserve`);
+  }
+  if (count(tl, /^job done$/) > 0 && first(tl, /^job done$/) < (unregisters[0] ?? Infinity)) {
+    v.push("the job finished before the unregister: the scenario proves nothing");
+  }
+  return v;
+}
+
 /** A job of `seconds` for the stub runner, and its start on the timeline. */
 export async function runJob(m: Machine, seconds: number): Promise<void> {
   const before = count(m.timeline(), /^job start/);
@@ -199,6 +228,26 @@ export function defineBootSuite(suite: Suite): void {
         tl = m.timeline();
         expect(count(tl, /^unregister/), show(tl)).toBe(1);
         expect(count(tl, completeRe(drainHook(image))), show(tl)).toBe(1);
+      });
+    });
+
+    it("a Spot interruption notice while a job runs: no new jobs at once, then one unregister before the reclaim time", async () => {
+      // the drain timeout is far beyond the notice's two minutes: only the notice's deadline may bound the wait
+      await withInstance(image, { config: { drain_timeout_seconds: 600 } }, async (m) => {
+        await up(m);
+        // longer than the wait the notice allows (lead - 30 s), shorter than the poweroff below may take
+        await runJob(m, 40);
+        const lead = 45; // seconds from the notice to the reclaim time; the watcher keeps 30 for unregistering
+        const reclaim = new Date(Date.now() + lead * 1000).toISOString().replace(/\.\d+Z$/, "Z");
+        m.write("/var/lib/fake/spot-instance-action", JSON.stringify({ action: "terminate", time: reclaim }));
+        let tl = await m.waitFor("the unregister", has(/^unregister/), 90_000);
+        expect(spotViolations(tl, { lead }), show(tl)).toEqual([]);
+        // the ASG's termination (after EC2's reclaim) or a poweroff repeats nothing
+        m.write("/var/lib/fake/lifecycle-state", "Terminated\n");
+        await m.poweroff();
+        tl = m.timeline();
+        expect(count(tl, /^unregister/), show(tl)).toBe(1);
+        expect(count(tl, /^register ok/), show(tl)).toBe(1);
       });
     });
 

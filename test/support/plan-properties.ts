@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import YAML from "yaml";
 import { expect } from "vitest";
 import { partitionOf } from "../../src/core/context/ci-permissions.js";
-import { namesContext } from "../../src/core/context/names.js";
+import { cacheBucketName, namesContext } from "../../src/core/context/names.js";
 import { scheduleSizes } from "../../src/core/context/terraform.js";
 import type { Answers } from "../../src/core/types.js";
 import { runtimeConfig } from "../fixtures/ami/runtime-config.js";
@@ -99,7 +99,8 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
       const [read, ...moreReads] = granting("ssm:GetParameter");
       expect(moreReads).toEqual([]);
       expect(asList(read.Resource)).toEqual([`arn:${partitionOf(a.awsRegion)!.partition}:ssm:${a.awsRegion}:123456789012:parameter${a.tokenSsmParameter}`]);
-      const [decrypt, ...moreDecrypts] = granting("kms:Decrypt");
+      // (the cache's KMS key, if any, is decrypted through S3: its own property below)
+      const [decrypt, ...moreDecrypts] = granting("kms:Decrypt").filter((st) => st.Sid !== "CacheKeyThroughS3");
       expect(moreDecrypts).toEqual([]);
       expect(asList(decrypt.Resource)).toHaveLength(1);
       expect(asList(decrypt.Resource)[0]).toMatch(/^arn:aws[a-z-]*:kms:/);
@@ -274,6 +275,96 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
         ];
         expect(versions).toEqual([true]);
       }
+    },
+  ],
+  [
+    "keeps the shared cache in one private, encrypted, TLS-only, expiring bucket that the instance role alone reads and writes",
+    (a, plan, _result) => {
+      const P = partitionOf(a.awsRegion)!;
+      const bucketName = cacheBucketName(a, "123456789012");
+      const bucketArn = `arn:${P.partition}:s3:::${bucketName}`;
+      const s3 = plan.resource_changes.filter((c) => c.mode === "managed" && c.type.startsWith("aws_s3_"));
+      const cachePolicy = rolePolicies(plan).runner_cache;
+      if (!a.cacheS3) {
+        expect(s3).toEqual([]);
+        expect(cachePolicy).toBeUndefined();
+        return;
+      }
+      const one = (type: string) => theOne(plan, type).values;
+      expect(one("aws_s3_bucket")).toMatchObject({ bucket: bucketName, force_destroy: true });
+      const blocked = { block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true };
+      expect(one("aws_s3_bucket_public_access_block")).toMatchObject(blocked);
+      expect(one("aws_s3_bucket_ownership_controls").rule).toEqual([{ object_ownership: "BucketOwnerEnforced" }]);
+      const [sse] = one("aws_s3_bucket_server_side_encryption_configuration").rule;
+      const [byDefault, ...moreDefaults] = sse.apply_server_side_encryption_by_default;
+      expect(moreDefaults).toEqual([]);
+      expect({ algorithm: byDefault.sse_algorithm, key: byDefault.kms_master_key_id ?? "" }).toEqual({
+        algorithm: a.cacheKmsKeyArn ? "aws:kms" : "AES256",
+        key: a.cacheKmsKeyArn,
+      });
+      expect(sse.bucket_key_enabled).toBe(a.cacheKmsKeyArn !== "");
+      const [rule, ...moreRules] = one("aws_s3_bucket_lifecycle_configuration").rule;
+      expect(moreRules).toEqual([]);
+      expect(rule).toMatchObject({ status: "Enabled", expiration: [expect.objectContaining({ days: a.cacheExpirationDays })] });
+      // the rule covers every object: an empty filter, no prefix
+      expect(rule.prefix ?? "").toBe("");
+      const empty = (v: unknown) => v === null || v === "" || (Array.isArray(v) && !v.length);
+      expect((rule.filter ?? []).every((f: Record<string, unknown>) => Object.values(f).every(empty))).toBe(true);
+      // the bucket policy denies every request over plain HTTP, to anyone, on the bucket and its objects
+      const bucketPolicy = JSON.parse(one("aws_s3_bucket_policy").policy);
+      expect(bucketPolicy.Statement).toEqual([
+        {
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: expect.arrayContaining([bucketArn, `${bucketArn}/*`]),
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+      ]);
+      // the instance role: that bucket's objects and listing only, and the cache key through S3 only
+      const statements = Object.values(rolePolicies(plan)).flatMap((d) => d.Statement);
+      const s3Statements = statements.filter((st) => asList(st.Action).some((x) => x.startsWith("s3:")));
+      expect(s3Statements.every((st) => st.Sid === "ListCacheBucket" || st.Sid === "ReadWriteCacheObjects")).toBe(true);
+      const bySid = Object.fromEntries(s3Statements.map((st) => [st.Sid, st]));
+      expect(asList(bySid.ListCacheBucket.Action)).toEqual(["s3:ListBucket"]);
+      expect(asList(bySid.ListCacheBucket.Resource)).toEqual([bucketArn]);
+      expect(asList(bySid.ReadWriteCacheObjects.Action).sort()).toEqual(["s3:GetObject", "s3:PutObject"]);
+      expect(asList(bySid.ReadWriteCacheObjects.Resource)).toEqual([`${bucketArn}/*`]);
+      const key = statements.filter((st) => st.Sid === "CacheKeyThroughS3");
+      if (a.cacheKmsKeyArn) {
+        expect(key).toHaveLength(1);
+        expect(asList(key[0].Resource)).toEqual([a.cacheKmsKeyArn]);
+        expect(key[0].Condition).toEqual({ StringEquals: { "kms:ViaService": `s3.${a.awsRegion}.${P.dnsSuffix}` } });
+      } else expect(key).toEqual([]);
+    },
+  ],
+  [
+    "buys Spot only as answered: the On-Demand base and share, price-capacity-optimized across every listed type, rebalancing on",
+    (a, plan, _result) => {
+      const asg = theOne(plan, "aws_autoscaling_group").values;
+      const spot = a.onDemandPercentageAboveBase < 100;
+      if (a.useLaunchConfiguration) {
+        expect(spot).toBe(false);
+        expect(asg.mixed_instances_policy ?? []).toEqual([]);
+        return;
+      }
+      expect(asg.capacity_rebalance).toBe(spot);
+      if (!spot && a.instanceTypes.length === 1) {
+        expect(asg.mixed_instances_policy).toEqual([]);
+        expect(asg.launch_template).toHaveLength(1);
+        return;
+      }
+      expect(asg.launch_template).toEqual([]);
+      const [mixed] = asg.mixed_instances_policy;
+      expect(mixed.instances_distribution).toEqual([
+        expect.objectContaining({
+          on_demand_base_capacity: a.onDemandBaseCapacity,
+          on_demand_percentage_above_base_capacity: a.onDemandPercentageAboveBase,
+          spot_allocation_strategy: "price-capacity-optimized",
+        }),
+      ]);
+      expect(mixed.launch_template[0].override.map((o: { instance_type: string }) => o.instance_type)).toEqual(a.instanceTypes);
     },
   ],
   [

@@ -1,5 +1,5 @@
 import type { Answers } from "../types.js";
-import { namesContext } from "./names.js";
+import { cacheBucketName, namesContext } from "./names.js";
 
 /**
  * The CI role's permissions as data: what each Terraform resource and data
@@ -26,6 +26,8 @@ export type Scope =
   /** Packer's temporary build role and instance profile (named packer-<uuid> by the Amazon plugin; Session Manager builds only). */
   | "packerRole"
   | "packerInstanceProfile"
+  /** The shared cache bucket (its name holds the account and region) and its objects. */
+  | "cacheBucket"
   /** Session Manager sessions of the Packer build (port forwarding to the build instance). */
   | "buildSession"
   /** This project's CloudWatch Logs group. */
@@ -215,6 +217,53 @@ export const resourceTypeNeeds: Record<string, TypeNeeds> = {
       { on: "region", actions: ["cloudwatch:DescribeAlarms"] },
     ],
   },
+  aws_s3_bucket: {
+    needs: [
+      {
+        on: "cacheBucket",
+        actions: [
+          "s3:CreateBucket",
+          "s3:DeleteBucket",
+          "s3:ListBucket",
+          "s3:GetBucketLocation",
+          "s3:GetBucketTagging",
+          "s3:PutBucketTagging",
+          // The provider reads every sub-configuration of a bucket on refresh.
+          "s3:GetBucketPolicy",
+          "s3:GetBucketAcl",
+          "s3:GetBucketCORS",
+          "s3:GetBucketWebsite",
+          "s3:GetBucketVersioning",
+          "s3:GetAccelerateConfiguration",
+          "s3:GetBucketRequestPayment",
+          "s3:GetBucketLogging",
+          "s3:GetLifecycleConfiguration",
+          "s3:GetReplicationConfiguration",
+          "s3:GetEncryptionConfiguration",
+          "s3:GetBucketObjectLockConfiguration",
+          // force_destroy empties the bucket first.
+          "s3:ListBucketVersions",
+          "s3:DeleteObject",
+          "s3:DeleteObjectVersion",
+        ],
+      },
+    ],
+  },
+  aws_s3_bucket_public_access_block: {
+    needs: [{ on: "cacheBucket", actions: ["s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock"] }],
+  },
+  aws_s3_bucket_ownership_controls: {
+    needs: [{ on: "cacheBucket", actions: ["s3:PutBucketOwnershipControls", "s3:GetBucketOwnershipControls"] }],
+  },
+  aws_s3_bucket_server_side_encryption_configuration: {
+    needs: [{ on: "cacheBucket", actions: ["s3:PutEncryptionConfiguration", "s3:GetEncryptionConfiguration"] }],
+  },
+  aws_s3_bucket_lifecycle_configuration: {
+    needs: [{ on: "cacheBucket", actions: ["s3:PutLifecycleConfiguration", "s3:GetLifecycleConfiguration"] }],
+  },
+  aws_s3_bucket_policy: {
+    needs: [{ on: "cacheBucket", actions: ["s3:PutBucketPolicy", "s3:GetBucketPolicy", "s3:DeleteBucketPolicy"] }],
+  },
 };
 
 /** Terraform data source types → what reading them needs. */
@@ -331,6 +380,7 @@ const SIDS: Record<Scope, string> = {
   projectRole: "OwnRoles",
   projectInstanceProfile: "OwnInstanceProfiles",
   kmsKey: "DescribeTokenKey",
+  cacheBucket: "OwnCacheBucket",
   packerRole: "PackerTemporaryRole",
   packerInstanceProfile: "PackerTemporaryInstanceProfile",
   buildSession: "PackerSession",
@@ -365,6 +415,7 @@ export function ciPolicy(a: Answers, accountId: string) {
     projectRole: [`arn:${P}:iam::${accountId}:role/${a.projectName}-*`],
     projectInstanceProfile: [`arn:${P}:iam::${accountId}:instance-profile/${a.projectName}-*`],
     kmsKey: [`arn:${P}:kms:${R}:${accountId}:key/*`],
+    cacheBucket: [`arn:${P}:s3:::${cacheBucketName(a, accountId)}`, `arn:${P}:s3:::${cacheBucketName(a, accountId)}/*`],
     packerRole: [`arn:${P}:iam::${accountId}:role/packer-*`],
     packerInstanceProfile: [`arn:${P}:iam::${accountId}:instance-profile/packer-*`],
     buildSession: [`arn:${P}:ec2:${R}:${accountId}:instance/*`, `arn:${P}:ssm:${R}::document/AWS-StartPortForwardingSession`, `arn:${P}:ssm:${R}:${accountId}:session/*`],

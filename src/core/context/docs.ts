@@ -196,6 +196,10 @@ export function networkNeeds(a: Answers): { runners: NetworkNeed[]; build: Netwo
     endpoint: vpce("logs"),
     why: "the CloudWatch agent ships the runner units' journal to the log group",
   });
+  if (a.cacheS3) {
+    const why = "the shared job cache (cacheS3); a gateway endpoint is free and saves the NAT gateway's charge per GB";
+    runners.push({ service: "S3", host: aws("s3"), endpoint: vpce("s3") + " (gateway)", why });
+  }
   if (a.executor === "docker") runners.push({ service: "Container registries", host: registryOf(a.dockerImage), endpoint: "", why: `the default image \`${a.dockerImage}\` and every image the jobs name` });
   const build: NetworkNeed[] = [
     a.baseOs === "al2023"

@@ -43,3 +43,13 @@ export function namesContext(a: Answers) {
     journalLogPath: "/var/log/gitlab-runner-aws/journal.log",
   };
 }
+
+/**
+ * The shared cache bucket (terraform/cache.tf builds the same name): S3 names
+ * are global, so account and region make it unique, and a name known before
+ * apply keeps the instance role's policy known at plan. At most 60 characters
+ * (project 32, account 12, region 14), within S3's 63.
+ */
+export function cacheBucketName(a: Answers, accountId: string): string {
+  return `${a.projectName}-${accountId}-${a.awsRegion}`;
+}
