@@ -23,7 +23,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const USAGE =
-  "usage: node scripts/bump-pins.mjs [--gitlab-runner X.Y.Z] [--image NAME=REF]... [--packer-amazon-plugin X.Y.Z] [--session-manager-plugin X.Y.Z.W] [--checked YYYY-MM-DD] [--allow-downgrade] [--dry-run] [--root DIR]";
+  "usage: node scripts/bump-pins.mjs [--gitlab-runner X.Y.Z] [--image NAME=REF]... [--packer-amazon-plugin X.Y.Z] [--session-manager-plugin X.Y.Z.W] [--cloudwatch-agent X.Y.ZbN] [--checked YYYY-MM-DD] [--allow-downgrade] [--dry-run] [--root DIR]";
 
 function fail(message, code = 1) {
   process.stderr.write(`bump-pins: ${message}\n`);
@@ -42,6 +42,7 @@ function parseArgs(argv) {
       case "--gitlab-runner": o.gitlabRunner = value(); break;
       case "--packer-amazon-plugin": o.packerAmazonPlugin = value(); break;
       case "--session-manager-plugin": o.sessionManagerPlugin = value(); break;
+      case "--cloudwatch-agent": o.cloudwatchAgent = value(); break;
       case "--checked": o.checked = value(); break;
       case "--root": o.root = resolve(value()); break;
       case "--allow-downgrade": o.allowDowngrade = true; break;
@@ -60,7 +61,8 @@ function parseArgs(argv) {
   return o;
 }
 
-const numbers = (v) => v.split(".").map(Number);
+// A CloudWatch agent version such as 1.300064.0b1337 counts its build number last.
+const numbers = (v) => v.split(/[.b]/).map(Number);
 function compare(a, b) {
   const x = numbers(a), y = numbers(b);
   for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
@@ -99,6 +101,7 @@ for (const [name, ref] of Object.entries(o.images)) {
 for (const [flag, key, re, example] of [
   ["--packer-amazon-plugin", "packerAmazonPlugin", /^[0-9]+\.[0-9]+\.[0-9]+$/, "1.8.0"],
   ["--session-manager-plugin", "sessionManagerPlugin", /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$/, "1.2.707.0"],
+  ["--cloudwatch-agent", "cloudwatchAgent", /^[0-9]+\.[0-9]+\.[0-9]+b[0-9]+$/, "1.300064.0b1337"],
 ]) {
   const v = o[key];
   if (v === undefined) continue;
@@ -136,6 +139,7 @@ if (o.gitlabRunner !== undefined && o.gitlabRunner !== runner.default) {
 Object.assign(pins.images, o.images);
 if (o.packerAmazonPlugin) pins.packerAmazonPlugin = o.packerAmazonPlugin;
 if (o.sessionManagerPlugin) pins.sessionManagerPlugin = o.sessionManagerPlugin;
+if (o.cloudwatchAgent) pins.cloudwatchAgent = o.cloudwatchAgent;
 pins.checked = checked;
 writeFileSync(pinsPath, JSON.stringify(pins, null, 2) + "\n");
 

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -63,6 +63,10 @@ case "$1 $2" in
     printf '%s\\n' "$STUB_TOKEN"
     ;;
   "autoscaling complete-lifecycle-action")
+    if [ -f "$STUB_DIR/hook-timed-out" ]; then
+      echo "An error occurred (ValidationError) when calling the CompleteLifecycleAction operation: No active Lifecycle Action found with instance ID i-0abc123def4567890" >&2
+      exit 254
+    fi
     if [ -f "$STUB_DIR/no-launch-hook" ] && printf '%s\n' "$@" | grep -qx -- '.*-launch'; then
       echo "An error occurred (ValidationError) when calling the CompleteLifecycleAction operation: No active Lifecycle Action found with instance ID i-0abc123def4567890" >&2
       exit 254
@@ -110,6 +114,19 @@ case "$1" in
     ;;
   *) exit 1 ;;
 esac
+`,
+  // Each call takes the next line of $STUB_DIR/disk (the last one stays) as the root volume's usage.
+  df: `
+f="$STUB_DIR/disk"
+used="$(head -n 1 "$f")"
+if [ "$(wc -l <"$f")" -gt 1 ]; then sed -i 1d "$f"; fi
+printf 'Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/root 1000 %s 0 %s%% /\n' "$used" "$used"
+`,
+  docker: `
+:
+`,
+  pgrep: `
+[ -f "$STUB_DIR/job-running" ]
 `,
   iptables: `
 case "$1" in
@@ -662,6 +679,100 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
     const o = off.run("publish-metrics.sh");
     expect(o.status).toBe(0);
     expect(o.calls).toEqual([]);
+  });
+
+  const metricCalls = (r: Run, name: string) =>
+    r.calls.filter((c) => c[0] === "aws" && c[2] === "put-metric-data" && flagValue(c, "--metric-name") === name);
+
+  it("counts a registration that failed for good in RegistrationFailures, once, and a successful one not at all", () => {
+    const h = host();
+    h.stub("register-fail", "");
+    const failed = metricCalls(h.run("register.sh"), config.registration_failure_metric);
+    expect(failed).toHaveLength(1);
+    expect(flagValue(failed[0], "--namespace")).toBe(config.metrics_namespace);
+    expect(flagValue(failed[0], "--dimensions")).toBe(`${config.metric_dimension}=${config.asg_name}`);
+    expect(flagValue(failed[0], "--value")).toBe("1");
+    expect(metricCalls(host().run("register.sh"), config.registration_failure_metric)).toEqual([]);
+  });
+
+  it("counts a lifecycle action that timed out before the hooks completed it in LifecycleActionTimeouts", () => {
+    // Termination: the drain and unregister outlasted the heartbeat.
+    const late = host();
+    expect(late.run("register.sh").status).toBe(0);
+    late.stub("lifecycle", "Terminated\n");
+    late.stub("hook-timed-out", "");
+    const t = late.run("unregister.sh");
+    expect(metricCalls(t, config.lifecycle_timeout_metric).map((c) => flagValue(c, "--value"))).toEqual(["1"]);
+    expect(t.stderr).toMatch(/timed out/);
+    const onTime = host();
+    expect(onTime.run("register.sh").status).toBe(0);
+    onTime.stub("lifecycle", "Terminated\n");
+    expect(metricCalls(onTime.run("unregister.sh"), config.lifecycle_timeout_metric)).toEqual([]);
+    // Launch: registered after the launch hook's heartbeat ran out (the group is terminating the instance) ...
+    const slow = host();
+    slow.stub("no-launch-hook", "");
+    slow.stub("lifecycle", "Terminated\n");
+    expect(metricCalls(slow.run("register.sh"), config.lifecycle_timeout_metric)).toHaveLength(1);
+    // ... but a group without a launch hook (created by an older version) is no timeout.
+    const nohook = host();
+    nohook.stub("no-launch-hook", "");
+    nohook.stub("lifecycle", "InService\n");
+    expect(metricCalls(nohook.run("register.sh"), config.lifecycle_timeout_metric)).toEqual([]);
+  });
+
+  it("publishes the root volume's usage for the disk alarm, and prunes nothing below the threshold", () => {
+    const h = host();
+    h.stub("disk", `${config.disk_prune_threshold_percent - 1}\n`);
+    const r = h.run("prune-disk.sh");
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.calls.filter((c) => c[0] === "docker" || c[0] === "clear-docker-cache")).toEqual([]);
+    const [put, ...more] = metricCalls(r, config.disk_metric_name);
+    expect(more).toEqual([]);
+    expect(flagValue(put, "--value")).toBe(String(config.disk_prune_threshold_percent - 1));
+    expect(flagValue(put, "--unit")).toBe("Percent");
+    expect(flagValue(put, "--dimensions")).toBe(`${config.metric_dimension}=${config.asg_name}`);
+  });
+
+  it("above the threshold removes only what no running job uses, then publishes the usage after pruning", () => {
+    const h = host();
+    h.stub("disk", `${config.disk_prune_threshold_percent}\n42\n`);
+    if (answers.executor === "docker") {
+      const clear = h.path("/usr/share/gitlab-runner/clear-docker-cache");
+      mkdirSync(join(clear, ".."), { recursive: true });
+      writeFileSync(clear, `${STUB_PREAMBLE}:\n`);
+      chmodSync(clear, 0o755);
+      const r = h.run("prune-disk.sh");
+      expect(r.status, r.stderr).toBe(0);
+      // gitlab-runner's own cleanup first, then docker's prunes, which never touch a running container or what it uses.
+      expect(r.calls.filter((c) => c[0] === "docker" || c[0] === "clear-docker-cache").map((c) => c.join(" "))).toEqual([
+        "clear-docker-cache prune-volumes",
+        "docker container prune --force --filter until=1h",
+        "docker image prune --all --force --filter until=24h",
+        "docker volume prune --all --force",
+      ]);
+      expect(metricCalls(r, config.disk_metric_name).map((c) => flagValue(c, "--value"))).toEqual(["42"]);
+      return;
+    }
+    const old = h.path("/home/gitlab-runner/builds/t0ken/0/group/project");
+    const fresh = h.path("/home/gitlab-runner/builds/t0ken/1/group/project");
+    for (const d of [old, fresh]) {
+      mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, "file"), "x");
+    }
+    const twoDaysAgo = new Date(Date.now() - 2 * 86400_000);
+    for (const p of [join(old, "file"), old, join(old, ".."), join(old, "../..")]) utimesSync(p, twoDaysAgo, twoDaysAgo);
+    // While a job runs nothing is removed ...
+    h.stub("job-running", "");
+    expect(h.run("prune-disk.sh").status).toBe(0);
+    expect(existsSync(old)).toBe(true);
+    // ... otherwise the build directories untouched for a day go.
+    rmSync(join(h.stubs, "job-running"));
+    h.stub("disk", `${config.disk_prune_threshold_percent}\n42\n`);
+    const r = h.run("prune-disk.sh");
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(h.path("/home/gitlab-runner/builds/t0ken/0"))).toBe(false);
+    expect(existsSync(join(fresh, "file"))).toBe(true);
+    expect(metricCalls(r, config.disk_metric_name).map((c) => flagValue(c, "--value"))).toEqual(["42"]);
   });
 });
 

@@ -8,7 +8,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { dataSourceNeeds, declaredResourceTypes, packerNeeds, packerSessionManagerNeeds, partitionOf, resourceTypeNeeds } from "../src/core/context/ci-permissions.js";
+import { amiRetentionNeeds, dataSourceNeeds, declaredResourceTypes, packerNeeds, packerSessionManagerNeeds, partitionOf, resourceTypeNeeds } from "../src/core/context/ci-permissions.js";
 import { cacheBucketName } from "../src/core/context/names.js";
 import { loadTemplates } from "../src/core/templates.js";
 import type { Answers, RenderedFile } from "../src/core/types.js";
@@ -113,6 +113,7 @@ function checkPolicy(a: Answers, files: RenderedFile[]): void {
     ...declared.resources.flatMap((t) => resourceTypeNeeds[t].needs),
     ...declared.data.flatMap((t) => dataSourceNeeds[t].needs),
     ...packerNeeds,
+    ...amiRetentionNeeds,
     ...(a.sshInterface === "session_manager" ? packerSessionManagerNeeds : []),
   ].flatMap((n) => n.actions);
   expect(needed.filter((x) => !granted.has(x))).toEqual([]);

@@ -110,7 +110,7 @@ describe.each(exampleFiles)(".gitlab-ci.yml of examples/%s", (example) => {
   it("has the jobs each stage needs", () => {
     const byStage = (s: string) => jobs.filter((j) => resolved(ci, j).stage === s).sort();
     expect(byStage("validate")).toEqual(["generator-drift", "packer-validate", "shellcheck", "tflint", `${answers.iacTool}-validate`].sort());
-    expect(byStage("build-ami")).toEqual(["build-ami"]);
+    expect(byStage("build-ami")).toEqual(["build-ami", "prune-amis"]);
     expect(byStage("plan")).toEqual(["plan"]);
     expect(byStage("apply")).toEqual(["apply", "destroy"]);
   });

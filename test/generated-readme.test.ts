@@ -3,7 +3,8 @@ import { lint } from "markdownlint/promise";
 import { micromark } from "micromark";
 import * as prettier from "prettier";
 import { describe, expect, it } from "vitest";
-import { cronToWords, weeklyHours } from "../src/core/context/docs.js";
+import { cronToWords, featureCosts, weeklyHours } from "../src/core/context/docs.js";
+import { namesContext } from "../src/core/context/names.js";
 import { scheduleSizes } from "../src/core/context/terraform.js";
 import { markdownText } from "../src/core/escape.js";
 import type { Answers } from "../src/core/types.js";
@@ -36,14 +37,44 @@ describe.each(exampleFiles)("README.md of examples/%s", (example) => {
   });
 
   it("tables the schedules with the sizes Terraform gets, in the answered time zone", () => {
-    const header = text.split("\n").find((l) => l.startsWith("| Scheduled action"))!;
-    expect(header).toContain(`When (${markdownText(answers.timeZone)})`);
-    const rows = text.split("\n").filter((l) => /^\| `[a-z]/.test(l)).map((l) => l.split("|").slice(1, -1).map((c) => c.trim()));
+    const lines = text.split("\n");
+    const at = lines.findIndex((l) => l.startsWith("| Scheduled action"));
+    expect(lines[at]).toContain(`When (${markdownText(answers.timeZone)})`);
+    const table = lines.slice(at + 2, lines.indexOf("", at));
+    const rows = table.filter((l) => /^\| `[a-z]/.test(l)).map((l) => l.split("|").slice(1, -1).map((c) => c.trim()));
     expect(rows.map((r) => r[0])).toEqual(answers.schedules.map((s) => "`" + s.name + "`"));
     answers.schedules.forEach((s, i) => {
       const z = scheduleSizes(answers, s);
       expect(rows[i].slice(1)).toEqual([cronToWords(s.recurrence), String(z.min_size), String(z.max_size), String(z.desired_capacity)]);
     });
+  });
+
+  it("documents the logs, disk hygiene, AMI retention and alarms with the answers, and lists every alarm alarms.tf declares", () => {
+    const names = namesContext(answers);
+    const section = text.split("\n## Logs, alarms and hygiene\n")[1].split("\n## ")[0];
+    expect(section).toContain(`\`${names.logGroupName}\`: one stream per instance id, kept ${answers.logRetentionDays} days`);
+    if (answers.logKmsKeyArn) expect(section).toContain(`encrypted with \`${answers.logKmsKeyArn}\``);
+    else expect(section).not.toContain("encrypted with");
+    expect(section).toContain(`above ${answers.diskPruneThresholdPercent} %`);
+    expect(section).toContain(`keeps the newest ${answers.amiRetentionCount} AMIs`);
+    expect(section).toContain(answers.alarmSnsTopicArn ? `notifying \`${answers.alarmSnsTopicArn}\`` : "no notification");
+    const alarmsTf = fileOf(renderAnswers(answers), "terraform/alarms.tf").contents;
+    const declared = [...alarmsTf.matchAll(/alarm_name\s+= "\$\{local\.name\}-([a-z-]+)"/g)].map((m) => m[1]);
+    const planned = declared.filter((x) => x !== "busy-slots-missing" || answers.scalingPolicy === "jobs");
+    const listed = [...section.matchAll(new RegExp(`^\\| \`${answers.projectName}-([a-z-]+)\``, "gm"))].map((m) => m[1]);
+    expect(listed.sort()).toEqual(planned.sort());
+    // The runbook's Logs Insights query follows one instance's stream of this group.
+    const runbook = text.split("\n### Follow one instance in the logs\n")[1].split("\n### ")[0];
+    expect(runbook).toContain(`on \`${names.logGroupName}\``);
+    expect(runbook).toMatch(/^\| filter @logStream = "i-[0-9a-f]+"$/m);
+  });
+
+  it("prices each new feature per month at these answers", () => {
+    const costs = featureCosts(answers, weeklyHours(answers).scheduled);
+    expect(costs.map((c) => c.feature)).toEqual(["Logs in CloudWatch", "Disk hygiene", "AMI retention", "Alarms"]);
+    const section = text.split("\n## Costs\n")[1].split("\n## ")[0];
+    for (const c of costs) expect(section).toMatch(new RegExp(`^\\| ${c.feature} +\\| ${c.monthly.replace(/[$.]/g, "\\$&")} +\\|`, "m"));
+    expect(costs.find((c) => c.feature === "Alarms")!.monthly).toBe(answers.scalingPolicy === "jobs" ? "$0.70" : "$0.50");
   });
 
   it("states the weekly instance-hours the schedules save", () => {

@@ -50,11 +50,15 @@ describe.each(exampleFiles)("README.md diagram of examples/%s", (example) => {
     const edge = (a: string, b: string) => edges.find((e) => e.start === a && e.end === b);
     for (const [a, b] of [["pipeline", "packer"], ["packer", "ami"], ["ami", "lt"], ["lt", "asg"], ["asg", "runners"], ["runners", "gitlab"], ["ssm", "runners"], ["schedules", "asg"], ["hook", "asg"]])
       expect(edge(a, b), `${a} -> ${b}`).toBeTruthy();
+    // Logs off the box, the alarms (and their topic when answered), AMI retention.
+    for (const [a, b] of [["runners", "logs"], ["runners", "alarms"], ["asg", "alarms"], ["pipeline", "ami"]]) expect(edge(a, b), `${a} -> ${b}`).toBeTruthy();
+    expect(edge("pipeline", "ami")!.text).toContain(`newest ${answers.amiRetentionCount}`);
+    expect(Boolean(edge("alarms", "sns"))).toBe(answers.alarmSnsTopicArn !== "");
     expect(edge("runners", "gitlab")!.type).toBe("double_arrow_point");
     expect(vertices.lt.text).toBe(answers.useLaunchConfiguration ? "Launch configuration" : "Launch template");
     const [aws] = db.getSubGraphs();
     expect(aws.title).toBe(`AWS account ${answers.ciRoleArn.split(":")[4]} in ${answers.awsRegion}`);
-    expect([...aws.nodes].sort()).toEqual(["ami", "asg", ...(answers.cacheS3 ? ["cache"] : []), "hook", "lt", "packer", "runners", "schedules", "ssm"]);
+    expect([...aws.nodes].sort()).toEqual(["alarms", "ami", "asg", ...(answers.cacheS3 ? ["cache"] : []), "hook", "logs", "lt", "packer", "runners", "schedules", "ssm", ...(answers.alarmSnsTopicArn ? ["sns"] : [])].sort());
     if (answers.cacheS3) expect(edge("runners", "cache")!.type).toBe("double_arrow_point");
     expect(vertices.asg.text.includes("Spot")).toBe(answers.onDemandPercentageAboveBase < 100);
   });

@@ -50,6 +50,8 @@ function check(answers: Answers) {
   // Runners: what the scripts call, plus Session Manager's channels when operators may open a shell.
   const expected = scriptServices(files);
   if (answers.sessionManagerAccess) for (const s of ["ssm", "ssmmessages", "ec2messages"]) expected.add(s);
+  // The CloudWatch agent (configured by configure-logs.sh) ships the logs; it is no aws CLI call.
+  if (files.some((f) => f.path === "files/libexec/configure-logs.sh")) expected.add("logs");
   // gitlab-runner itself reads and writes the shared cache
   if (answers.cacheS3) expected.add("s3");
   expect(awsIn(runners)).toEqual(expected);

@@ -36,6 +36,7 @@ const VIOLATIONS: Record<string, Raw> = {
   "tags-terraform-text": { tags: { Team: "a\u1c89b", Keep: "yes" } },
   "private-ip-build-job-tags": { sshInterface: "private_ip" },
   "one-partition": { awsRegion: "us-gov-west-1" },
+  "same-region": { alarmSnsTopicArn: "arn:aws:sns:eu-west-1:123456789012:runner-alarms", logKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b" },
   "x-when:dockerPrivileged": { executor: "shell", dockerPrivileged: true },
   "x-when:buildJobTags": { buildJobTags: ["vpc"] },
   "x-when:permissionsBoundaryArn": { permissionsBoundaryArn: "arn:aws:iam::111122223333:policy/boundary" },

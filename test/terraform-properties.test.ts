@@ -109,7 +109,7 @@ describe.each(terraformScenarios)("terraform/ for %s", (_name, a) => {
     expect(egress.body.cidr_ipv4).toBe("${each.value}");
   });
 
-  it("scopes every boot IAM statement: the token parameter, its key via SSM, and the metric namespace", async () => {
+  it("scopes every boot IAM statement: the token parameter, its key via SSM, the metric namespace and the log group", async () => {
     const cfg = await cfgP;
     expect(resourceTypes(cfg).filter((t) => /^aws_iam_(policy|user|group)/.test(t))).toEqual([]);
     const statements: { sid: string; actions: string[]; resources: string[]; conditions: Body[] }[] = [];
@@ -132,7 +132,7 @@ describe.each(terraformScenarios)("terraform/ for %s", (_name, a) => {
     }
     const byAction = Object.fromEntries(statements.flatMap((s) => s.actions.map((act) => [act, s])));
     expect(Object.keys(byAction).sort()).toEqual(
-      ["kms:Decrypt", "ssm:GetParameter", ...(a.scalingPolicy === "jobs" ? ["cloudwatch:PutMetricData"] : [])].sort(),
+      ["kms:Decrypt", "ssm:GetParameter", "cloudwatch:PutMetricData", "logs:CreateLogStream", "logs:PutLogEvents"].sort(),
     );
     for (const s of statements) {
       for (const act of s.actions) expect(act).not.toContain("*");

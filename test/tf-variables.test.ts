@@ -34,11 +34,11 @@ const examples = exampleFiles.map((f) => exampleAnswers(f) as unknown as Record<
 /** Values on both sides of each constraint of answer `key` (and the ones the examples use). */
 function samples(key: string, s: PropertySchema): unknown[] {
   const seen = [s.default, ...examples.map((a) => a[key])].filter((v) => v !== undefined && v !== "");
+  if (s.enum) return [...s.enum, ...(s.type === "integer" ? [0, 2, 4000] : ["other", ""])];
   if (s.type === "integer") {
     const fractional = typeof s["x-tfvar"] === "object" && s["x-tfvar"].unchecked?.type ? [] : [s.minimum! + 0.5];
     return [...seen, s.minimum! - 1, s.minimum, s.maximum, s.maximum! + 1, ...fractional];
   }
-  if (s.enum) return [...s.enum, "other", ""];
   if (s.type === "string") return [...seen, ...seen.map((v) => `${v as string}!`), ...seen.map((v) => ` ${v as string}`), "", "x".repeat(1100)];
   if (s.type === "array") {
     const items = seen.flat() as string[];

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { cronProblem } from "../src/core/cron.js";
 import { answerKeys, answersSchema, defaultOf } from "../src/core/schema.js";
 import { formatError, validateAnswers } from "../src/core/validate.js";
+import { exampleAnswers } from "./support/tools.js";
 
 const minimal = {
   vpcId: "vpc-0a1b2c3d",
@@ -211,5 +212,27 @@ describe("cronProblem", () => {
     ["0 0 ? * *", /day of month/],
   ])("rejects %s", (c, why) => {
     expect(cronProblem(c)).toMatch(why);
+  });
+});
+
+describe("the alarms' SNS topic and the log group's KMS key", () => {
+  const base = exampleAnswers("ubuntu-arm64-shell-legacy.yaml");
+  it("are accepted in the answered region", () => {
+    expect(validateAnswers(base).errors).toEqual([]);
+  });
+  it("are refused in another region or partition, each by name", () => {
+    const errors = validateAnswers({
+      ...base,
+      alarmSnsTopicArn: "arn:aws:sns:eu-west-1:210987654321:ci-runner-alarms",
+      logKmsKeyArn: "arn:aws-cn:kms:us-east-2:210987654321:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+    }).errors.map(formatError);
+    expect(errors).toEqual([
+      expect.stringMatching(/^\/logKmsKeyArn: .*must be in the partition of awsRegion us-east-2/),
+      expect.stringMatching(/^\/alarmSnsTopicArn: .*must be in awsRegion us-east-2 \(arn:aws:sns:us-east-2:…\)/),
+    ]);
+  });
+  it("refuse an alias or a FIFO topic, which CloudWatch cannot use there", () => {
+    const errors = validateAnswers({ ...base, alarmSnsTopicArn: "arn:aws:sns:us-east-2:210987654321:alarms.fifo", logKmsKeyArn: "alias/logs" }).errors.map(formatError);
+    expect(errors.map((e) => e.split(":")[0]).sort()).toEqual(["/alarmSnsTopicArn", "/logKmsKeyArn"]);
   });
 });

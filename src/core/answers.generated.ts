@@ -189,6 +189,43 @@ export interface Answers {
    * boundary. Needs sshInterface private_ip (Packer's temporary Session Manager role cannot take a boundary).
    */
   permissionsBoundaryArn: string;
+  /**
+   * Days the CloudWatch Logs group keeps the runner hosts' logs (the journal of the runner units and hooks,
+   * gitlab-runner's own log); one of the periods CloudWatch Logs offers.
+   */
+  logRetentionDays: 1 | 3 | 5 | 7 | 14 | 30 | 60 | 90 | 120 | 150 | 180 | 365 | 400 | 545 | 731 | 1096 | 1827 | 2192 | 2557 | 2922 | 3288 | 3653;
+  /**
+   * KMS key that encrypts the log group (its key policy must let the CloudWatch Logs service of the region
+   * use it); empty: CloudWatch Logs' own encryption.
+   */
+  logKmsKeyArn: string;
+  /**
+   * Root-volume usage, in percent, above which each instance's prune timer removes unused Docker images,
+   * containers and volumes (docker executor) or stale build directories (shell executor); running jobs keep
+   * what they use.
+   */
+  diskPruneThresholdPercent: number;
+  /**
+   * Root-volume usage, in percent, at which the disk alarm fires (the fullest instance's published
+   * DiskUsedPercent).
+   */
+  diskAlarmPercent: number;
+  /**
+   * How many of this project's newest AMIs the pipeline keeps after a successful build; older ones are
+   * deregistered with their snapshots, except any AMI the launch template or the Auto Scaling Group still
+   * uses.
+   */
+  amiRetentionCount: number;
+  /**
+   * An existing standard SNS topic (CloudWatch alarms cannot notify FIFO topics) the alarms notify, on alarm
+   * and back to OK; empty: the alarms only show in CloudWatch.
+   */
+  alarmSnsTopicArn: string;
+  /**
+   * Minutes the Auto Scaling Group may stay at its maximum size before its alarm fires (jobs are probably
+   * queueing).
+   */
+  alarmAtMaxMinutes: number;
   /** Tags on every AWS resource, the AMI and the runner instances. */
   tags: Record<string, string>;
   /**

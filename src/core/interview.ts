@@ -101,7 +101,7 @@ async function askOne(key: string, io: InterviewIo, input: InterviewInput): Prom
   const def = current(key, input);
   const base = { name: key, message: questionText(key) };
   let q: Question;
-  if (p.enum) q = { ...base, type: "select", default: def, choices: p.enum.map((v) => ({ value: v, name: p["x-enum-names"]?.[v] ? `${v}: ${p["x-enum-names"][v]}` : v })) };
+  if (p.enum) q = { ...base, type: "select", default: def, choices: p.enum.map((v) => ({ value: v, name: p["x-enum-names"]?.[v] ? `${v}: ${p["x-enum-names"][v]}` : String(v) })) };
   else if (p.type === "boolean") q = { ...base, type: "confirm", default: def };
   else
     q = {

@@ -7,6 +7,8 @@ export interface Pins {
   images: Record<"aws" | "node" | "packer" | "shellcheck" | "terraform" | "tflint" | "tofu", string>;
   packerAmazonPlugin: string;
   sessionManagerPlugin: string;
+  /** The Amazon CloudWatch agent provision.sh installs, as AWS's download paths name its version. */
+  cloudwatchAgent: string;
   /** The day (YYYY-MM-DD) a maintainer last checked these and the default gitlabRunnerVersion against the releases (scripts/bump-pins.mjs). */
   checked: string;
 }

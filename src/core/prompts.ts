@@ -64,7 +64,7 @@ export function questionsFor(known: Record<string, unknown>): Question[] {
         when: (answers: Record<string, unknown>) => applies(key, { ...defaultsOfAll(), ...known, ...answers }),
       };
       if (s.enum) {
-        return { ...base, type: "select", default: current, choices: s.enum.map((v) => ({ value: v, name: s["x-enum-names"]?.[v] ?? v })) } as Question;
+        return { ...base, type: "select", default: current, choices: s.enum.map((v) => ({ value: v, name: s["x-enum-names"]?.[v] ?? String(v) })) } as Question;
       }
       if (s.type === "boolean") return { ...base, type: "confirm", default: current } as Question;
       return {

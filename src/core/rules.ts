@@ -129,7 +129,9 @@ function mapSchedules(raw: Raw, bad: (s: Raw, a: Raw) => boolean, fix: (s: Raw, 
 const ARCH_DEFAULT_TYPE = { arm64: "t4g.medium", x86_64: "t3.medium" } as const;
 const archOf = (t: string) => listedArch(t) ?? (GRAVITON.test(t) ? "arm64" : "x86_64");
 const CIDR_KEYS = ["buildAllowedCidrs", "egressCidrs"] as const;
-const ARN_KEYS = ["ciRoleArn", "permissionsBoundaryArn", "cacheKmsKeyArn"] as const;
+const ARN_KEYS = ["ciRoleArn", "permissionsBoundaryArn", "logKmsKeyArn", "alarmSnsTopicArn", "cacheKmsKeyArn"] as const;
+/** ARNs of resources a regional one uses: the log group's key, the alarms' topic. */
+const REGIONAL_ARN_KEYS = ["logKmsKeyArn", "alarmSnsTopicArn"] as const;
 
 function cidrProblem(key: string, c: string): string | undefined {
   if (!cidrOk(c)) return "is not an IPv4 CIDR: each octet must be 0-255";
@@ -483,6 +485,27 @@ export const RULES: readonly Rule[] = [
       const { partition } = partitionOf(awsRegion)!;
       const arns = ARN_KEYS.filter((k) => typeof a[k] === "string" && a[k] !== "").map((k) => [k, String(a[k]).replace(/^arn:[a-z-]+:/, `arn:${partition}:`)]);
       return { ...raw, awsRegion, ...Object.fromEntries(arns) };
+    },
+  },
+  {
+    // A log group's key and an alarm's topic must be in the group's and the alarm's own region.
+    id: "same-region",
+    reads: ["awsRegion", ...REGIONAL_ARN_KEYS],
+    when: (a) => typeof a.awsRegion === "string" && partitionOf(a.awsRegion as string) !== undefined,
+    check: (a) => {
+      const region = a.awsRegion as string;
+      const { partition } = partitionOf(region)!;
+      return REGIONAL_ARN_KEYS.flatMap((key) => {
+        const v = a[key];
+        if (typeof v !== "string" || v === "" || v.split(":")[1] !== partition || v.split(":")[3] === region) return [];
+        return [{ path: `/${key}`, value: v, message: `must be in awsRegion ${region} (arn:${partition}:${v.split(":")[2]}:${region}:…)` }];
+      });
+    },
+    repair: (raw) => {
+      const a = withDefaults(raw);
+      const region = String(a.awsRegion);
+      const arns = REGIONAL_ARN_KEYS.filter((k) => typeof a[k] === "string" && a[k] !== "").map((k) => [k, String(a[k]).replace(/^(arn:[a-z-]+:[a-z]+):[a-z0-9-]+:/, `$1:${region}:`)]);
+      return { ...raw, ...Object.fromEntries(arns) };
     },
   },
   // Last, so that on a shared path the other rule's message comes first.

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { amiContext } from "../../src/core/context/ami.js";
 import { packageRoot } from "../../src/core/package-root.js";
 import type { Answers } from "../../src/core/types.js";
 import { runtimeConfig } from "../fixtures/ami/runtime-config.js";
@@ -68,6 +69,8 @@ async function bakeNow(suite: Suite, file: string): Promise<Image> {
   m.write("/opt/fake/gitlab-runner-version", `${answers.gitlabRunnerVersion}\n`);
   const env = packerEnv(tree);
   m.write("/opt/fake/aws-cli-version", `${env.AWS_CLI_VERSION}\n`);
+  m.write("/opt/fake/cloudwatch-agent-version", `${env.CLOUDWATCH_AGENT_VERSION}\n`);
+  m.write("/opt/fake/cloudwatch-agent-signer", `${amiContext(answers).cloudwatchAgentKeyFingerprint}\n`);
   // The test world outside the machine: IMDS, the token in SSM.
   m.write("/etc/systemd/system/fake-imds.service", readFileSync(join(FAKE, "units/fake-imds.service"), "utf8"));
   m.write("/var/lib/fake/region", `${answers.awsRegion}\n`);

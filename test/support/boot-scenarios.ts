@@ -1,5 +1,7 @@
 import { existsSync, readlinkSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { namesContext } from "../../src/core/context/names.js";
+import { pins as ctxPins } from "../../src/core/pins.js";
 import { runtimeConfig } from "../fixtures/ami/runtime-config.js";
 import { type Image, type LaunchOptions, bake, withInstance } from "./boot-image.js";
 import { type Event, type Machine, SYSTEMD_OF, type Suite, requireBootTools } from "./nspawn.js";
@@ -140,9 +142,24 @@ export function defineBootSuite(suite: Suite): void {
       expect(count(tl, /^package install (docker|docker\.io)$/)).toBe(docker() ? 1 : 0);
       expect(m.read("/etc/machine-id")).toBe("");
       expect(existsSync(m.path("/etc/gitlab-runner/config.toml"))).toBe(false);
-      for (const u of ["gitlab-runner.service", "gitlab-runner-aws.service", "gitlab-runner-aws-lifecycle.service"]) {
+      for (const u of ["gitlab-runner.service", "gitlab-runner-aws.service", "gitlab-runner-aws-lifecycle.service", "gitlab-runner-aws-journal.service", "gitlab-runner-aws-logs.service"]) {
         expect(readlinkSync(m.path(`/etc/systemd/system/multi-user.target.wants/${u}`)), u).toBe(`/etc/systemd/system/${u}`);
       }
+      expect(readlinkSync(m.path("/etc/systemd/system/timers.target.wants/gitlab-runner-aws-prune.timer"))).toBe("/etc/systemd/system/gitlab-runner-aws-prune.timer");
+      // The pinned CloudWatch agent, installed only after its signature checked out against AWS's key.
+      const pin = ctxPins.cloudwatchAgent;
+      const pkg = image.answers.baseOs === "al2023" ? `amazon_linux/amd64/${pin}/amazon-cloudwatch-agent.rpm` : `ubuntu/amd64/${pin}/amazon-cloudwatch-agent.deb`;
+      const fetched = first(tl, new RegExp(`^curl cloudwatch-agent ${esc(pkg)}$`));
+      const signature = first(tl, new RegExp(`^curl cloudwatch-agent ${esc(pkg)}\\.sig$`));
+      const verified = first(tl, /^gpg \S+package\.sig \S+amazon-cloudwatch-agent\.(rpm|deb)$/);
+      const installed = first(tl, /^package install \S+\/amazon-cloudwatch-agent\.(rpm|deb)$/);
+      expect([fetched, signature, verified].every((i) => i >= 0 && i < installed), show(tl)).toBe(true);
+      expect(m.read("/opt/aws/amazon-cloudwatch-agent/bin/CWAGENT_VERSION").trim()).toBe(pin);
+      expect(m.read("/etc/logrotate.d/gitlab-runner-aws")).toMatch(/^\/var\/log\/gitlab-runner-aws\/\*\.log \{$/m);
+      // Job containers' logs are capped, with the docker executor.
+      expect(m.read("/etc/docker/daemon.json") ? JSON.parse(m.read("/etc/docker/daemon.json")) : undefined).toEqual(
+        docker() ? { "log-driver": "json-file", "log-opts": { "max-file": "3", "max-size": "10m" } } : undefined,
+      );
       if (image.answers.baseOs === "ubuntu-24.04") {
         // unattended upgrades could restart dockerd under running jobs: off, the monthly rebuild brings updates
         for (const u of ["apt-daily.timer", "apt-daily-upgrade.timer", "unattended-upgrades.service"]) {
@@ -162,6 +179,12 @@ export function defineBootSuite(suite: Suite): void {
         expect(systemId).toMatch(/^s_/);
         expect(count(tl, new RegExp(`^aws create-tags i-0fake0000000000001 Key=GitLabRunnerSystemId,Value=${systemId}$`)), show(tl)).toBe(1);
         expect(count(tl, completeRe(launchHook(image))), show(tl)).toBe(1);
+        // Logs off the box: the agent ships the journal copy to the project's group, and the copy has the registration.
+        const names = namesContext(image.answers);
+        const agent = new RegExp(`^cloudwatch-agent -a fetch-config file=${esc(names.journalLogPath)} group=${esc(names.logGroupName)} stream=\\{instance_id\\}$`);
+        await m.waitFor("the CloudWatch agent to be configured", has(agent), 30_000);
+        const copied = (re: RegExp) => (m.read(names.journalLogPath).match(re) ?? []).length;
+        await m.sh(`timeout 30 sh -c 'until grep -q "is runner manager" ${names.journalLogPath}; do sleep 0.5; done'`);
 
         await m.sh("systemctl restart gitlab-runner.service");
         await up(m, 2);
@@ -178,6 +201,12 @@ export function defineBootSuite(suite: Suite): void {
         expect(drainViolations(tl, { unregister: false, docker: docker() }), show(tl)).toEqual([]);
         expect(m.read("/etc/gitlab-runner/config.toml").match(/^\[\[runners\]\]$/gm), show(tl)).toHaveLength(1);
         expect(m.read("/etc/gitlab-runner/.runner_system_id").trim()).toBe(systemId);
+        // The copy resumes after the reboot where it stopped: the registration once, both later starts of the register unit.
+        await m.sh(`timeout 30 sh -c 'until [ "$(grep -c "already has a runner" ${names.journalLogPath})" -ge 2 ]; do sleep 0.5; done'`);
+        expect(copied(/is runner manager/g), m.read(names.journalLogPath)).toBe(1);
+        expect(copied(/already has a runner/g), m.read(names.journalLogPath)).toBe(2);
+        tl = await m.waitFor("the CloudWatch agent to be configured again", hasN(agent, 2), 30_000);
+        expect(count(tl, agent), show(tl)).toBe(2);
       });
     });
 

@@ -46,6 +46,13 @@ function referencesIn(expr: unknown): string[] {
   return [];
 }
 
+/** The runtime config the planned launch template or configuration writes. */
+function runtimeConfigOf(a: Answers, plan: Plan): Record<string, any> {
+  const launch = a.useLaunchConfiguration ? theOne(plan, "aws_launch_configuration") : theOne(plan, "aws_launch_template");
+  const userData = Buffer.from(a.useLaunchConfiguration ? launch.values.user_data_base64 : launch.values.user_data, "base64").toString("utf8");
+  return JSON.parse(YAML.parse(userData).write_files[0].content);
+}
+
 /** The register unit's start timeout in seconds (the bound of register.sh's retries). */
 function registerStartTimeoutSeconds(a: Answers): number {
   const unit = renderAnswers(a).find((f) => f.path === "files/systemd/gitlab-runner-aws.service")!.contents;
@@ -364,6 +371,58 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
     "gives the instance role the answered permissions boundary, or none",
     (a, plan, _result) => {
       expect(theOne(plan, "aws_iam_role").values.permissions_boundary ?? "").toBe(a.permissionsBoundaryArn);
+    },
+  ],
+  [
+    "keeps the hosts' logs in one group for the answered days, with the answered key; the instances may write to that group only",
+    (a, plan, _result) => {
+      const names = namesContext(a);
+      const group = theOne(plan, "aws_cloudwatch_log_group").values;
+      expect(group).toMatchObject({ name: names.logGroupName, retention_in_days: a.logRetentionDays });
+      expect(group.kms_key_id ?? "").toBe(a.logKmsKeyArn);
+      const statements = Object.values(rolePolicies(plan)).flatMap((d) => d.Statement);
+      const logs = statements.filter((s) => asList(s.Action).some((x) => x.startsWith("logs:")));
+      expect(logs).toHaveLength(1);
+      expect(asList(logs[0].Action).sort()).toEqual(["logs:CreateLogStream", "logs:PutLogEvents"]);
+      expect(asList(logs[0].Resource)).toEqual([`arn:${partitionOf(a.awsRegion)!.partition}:logs:${a.awsRegion}:123456789012:log-group:${group.name}:log-stream:*`]);
+      // The instances ship to the group Terraform creates.
+      expect(runtimeConfigOf(a, plan).log_group_name).toBe(group.name);
+    },
+  ],
+  [
+    "alarms on registration failures, timed-out lifecycle actions, a full disk, the group at its maximum and (jobs) missing busy slots, notifying the SNS answer",
+    (a, plan, _result) => {
+      const config = runtimeConfigOf(a, plan);
+      const alarms = Object.fromEntries(ofType(plan, "aws_cloudwatch_metric_alarm").map((r) => [r.name, r.values]));
+      const want = ["registration_failures", "lifecycle_timeouts", "disk_full", "at_max_size", ...(a.scalingPolicy === "jobs" ? ["busy_slots_missing"] : [])];
+      expect(Object.keys(alarms).sort()).toEqual(want.sort());
+      const actions = a.alarmSnsTopicArn ? [a.alarmSnsTopicArn] : [];
+      for (const [name, alarm] of Object.entries(alarms)) {
+        expect(alarm.alarm_actions ?? [], name).toEqual(actions);
+        expect(alarm.ok_actions ?? [], name).toEqual(actions);
+        expect(alarm.alarm_name.startsWith(`${a.projectName}-`), name).toBe(true);
+      }
+      // Each alarm watches the metric the hooks publish, under the names the runtime config gives them.
+      const dims = { [config.metric_dimension]: config.asg_name };
+      expect(alarms.registration_failures).toMatchObject({ namespace: config.metrics_namespace, metric_name: config.registration_failure_metric, dimensions: dims });
+      expect(alarms.lifecycle_timeouts).toMatchObject({ namespace: config.metrics_namespace, metric_name: config.lifecycle_timeout_metric, dimensions: dims });
+      expect(alarms.disk_full).toMatchObject({ namespace: config.metrics_namespace, metric_name: config.disk_metric_name, dimensions: dims, statistic: "Maximum" });
+      expect(alarms.disk_full.threshold).toBe(a.diskAlarmPercent);
+      // At maximum for alarmAtMaxMinutes one-minute periods in a row.
+      const atMax = alarms.at_max_size;
+      expect(atMax.evaluation_periods).toBe(a.alarmAtMaxMinutes);
+      expect(atMax.metric_query.filter((q: any) => q.metric?.length).every((q: any) => q.metric[0].period === 60)).toBe(true);
+      if (a.scalingPolicy === "jobs") {
+        const missing = alarms.busy_slots_missing;
+        expect(missing.treat_missing_data).toBe("breaching");
+        const metrics = missing.metric_query.filter((q: any) => q.metric?.length).map((q: any) => q.metric[0]);
+        expect(metrics).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ namespace: config.metrics_namespace, metric_name: config.metric_name, dimensions: dims }),
+            expect.objectContaining({ namespace: "AWS/AutoScaling", metric_name: "GroupInServiceInstances", dimensions: { AutoScalingGroupName: config.asg_name } }),
+          ]),
+        );
+      }
     },
   ],
 ];

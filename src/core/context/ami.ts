@@ -73,7 +73,7 @@ function awsCliVersion(awsCliImage: string): string {
 }
 
 /** The whole packer-build.json as data: answers reach it as Packer variables or JSON values. */
-function packerTemplate(a: Answers, generatorVersion: string, awsCliImage: string) {
+function packerTemplate(a: Answers, generatorVersion: string, awsCliImage: string, cloudwatchAgentVersion: string) {
   const names = namesContext(a);
   const os = baseOsFacts[a.baseOs];
   const userTags = Object.fromEntries(Object.entries(a.tags).map(([k, v]) => [k, packerLiteral(v, `tags.${k}`)]));
@@ -145,6 +145,7 @@ function packerTemplate(a: Answers, generatorVersion: string, awsCliImage: strin
       executor: a.executor,
       extra_packages: a.extraPackages.join(" "),
       aws_cli_version: awsCliVersion(awsCliImage),
+      cloudwatch_agent_version: cloudwatchAgentVersion,
     },
     builders: [builder],
     provisioners: [
@@ -159,6 +160,7 @@ function packerTemplate(a: Answers, generatorVersion: string, awsCliImage: strin
           `EXECUTOR=${user("executor")}`,
           `EXTRA_PACKAGES=${user("extra_packages")}`,
           `AWS_CLI_VERSION=${user("aws_cli_version")}`,
+          `CLOUDWATCH_AGENT_VERSION=${user("cloudwatch_agent_version")}`,
           `BASE_OS=${user("base_os")}`,
           `ARCHITECTURE=${user("architecture")}`,
           `FILES_DIR=${amiPaths.uploadDir}`,
@@ -178,8 +180,11 @@ export function amiContext(a: Answers) {
       /** Holds the runtime configuration cloud-init writes at boot. */
       runtimeConfigDir: runtimeConfigPath.slice(0, runtimeConfigPath.lastIndexOf("/")),
     },
-    /** packer-build.json; takes ctx.generator.version and ctx.pins.images.aws, which render() keeps outside the layer contexts. */
-    packerTemplate: (generatorVersion: string, awsCliImage: string) => packerTemplate(a, generatorVersion, awsCliImage),
+    /** packer-build.json; takes ctx.generator.version, ctx.pins.images.aws and ctx.pins.cloudwatchAgent, which render() keeps outside the layer contexts. */
+    packerTemplate: (generatorVersion: string, awsCliImage: string, cloudwatchAgentVersion: string) =>
+      packerTemplate(a, generatorVersion, awsCliImage, cloudwatchAgentVersion),
+    /** AWS's key that signs the CloudWatch agent packages (AWS docs, "Verifying the signature of the CloudWatch agent package"). */
+    cloudwatchAgentKeyFingerprint: "937616F3450B7D806CBD9725D58167303B789C72",
     drainTimeoutSeconds: a.drainTimeoutSeconds,
   };
 }

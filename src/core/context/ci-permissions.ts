@@ -29,7 +29,11 @@ export type Scope =
   /** The shared cache bucket (its name holds the account and region) and its objects. */
   | "cacheBucket"
   /** Session Manager sessions of the Packer build (port forwarding to the build instance). */
-  | "buildSession";
+  | "buildSession"
+  /** This project's CloudWatch Logs group. */
+  | "logGroup"
+  /** This project's CloudWatch alarms (named project-…). */
+  | "alarm";
 
 export interface Need {
   actions: string[];
@@ -185,6 +189,34 @@ export const resourceTypeNeeds: Record<string, TypeNeeds> = {
   aws_iam_role_policy: {
     needs: [{ on: "projectRole", actions: ["iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"] }],
   },
+  aws_cloudwatch_log_group: {
+    needs: [
+      {
+        on: "logGroup",
+        actions: [
+          "logs:CreateLogGroup",
+          "logs:DeleteLogGroup",
+          "logs:PutRetentionPolicy",
+          "logs:DeleteRetentionPolicy",
+          "logs:AssociateKmsKey",
+          "logs:DisassociateKmsKey",
+          "logs:TagResource",
+          "logs:UntagResource",
+          "logs:ListTagsForResource",
+        ],
+      },
+      { on: "region", actions: ["logs:DescribeLogGroups"] },
+    ],
+  },
+  aws_cloudwatch_metric_alarm: {
+    needs: [
+      {
+        on: "alarm",
+        actions: ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource", "cloudwatch:ListTagsForResource"],
+      },
+      { on: "region", actions: ["cloudwatch:DescribeAlarms"] },
+    ],
+  },
   aws_s3_bucket: {
     needs: [
       {
@@ -280,6 +312,26 @@ export const packerNeeds: Need[] = [
   },
 ];
 
+/**
+ * ci/prune-amis.sh after a build: list this project's AMIs, find the ones the
+ * launch template, the group and its instances use, deregister the others
+ * beyond the newest amiRetentionCount and delete their snapshots.
+ */
+export const amiRetentionNeeds: Need[] = [
+  {
+    on: "region",
+    actions: [
+      "ec2:DescribeImages",
+      "ec2:DeregisterImage",
+      "ec2:DeleteSnapshot",
+      "ec2:DescribeLaunchTemplateVersions",
+      "ec2:DescribeInstances",
+      "autoscaling:DescribeAutoScalingGroups",
+      "autoscaling:DescribeLaunchConfigurations",
+    ],
+  },
+];
+
 /** What only a Session Manager build needs: the temporary instance profile Packer creates, and the session. */
 export const packerSessionManagerNeeds: Need[] = [
   {
@@ -332,7 +384,12 @@ const SIDS: Record<Scope, string> = {
   packerRole: "PackerTemporaryRole",
   packerInstanceProfile: "PackerTemporaryInstanceProfile",
   buildSession: "PackerSession",
+  logGroup: "OwnLogGroup",
+  alarm: "OwnAlarms",
 };
+
+/** The scopes whose statements also carry the answered region as a condition. */
+const REGIONAL: Scope[] = ["region", "group", "launchConfiguration", "logGroup", "alarm"];
 
 /** The resource types declared for these answers, as the templates do (checked against the rendered .tf by a test). */
 export function declaredResourceTypes(a: Answers): string[] {
@@ -362,11 +419,14 @@ export function ciPolicy(a: Answers, accountId: string) {
     packerRole: [`arn:${P}:iam::${accountId}:role/packer-*`],
     packerInstanceProfile: [`arn:${P}:iam::${accountId}:instance-profile/packer-*`],
     buildSession: [`arn:${P}:ec2:${R}:${accountId}:instance/*`, `arn:${P}:ssm:${R}::document/AWS-StartPortForwardingSession`, `arn:${P}:ssm:${R}:${accountId}:session/*`],
+    logGroup: [`arn:${P}:logs:${R}:${accountId}:log-group:${names.logGroupName}`, `arn:${P}:logs:${R}:${accountId}:log-group:${names.logGroupName}:*`],
+    alarm: [`arn:${P}:cloudwatch:${R}:${accountId}:alarm:${a.projectName}-*`],
   };
   const needs: Need[] = [
     ...declaredResourceTypes(a).flatMap((t) => resourceTypeNeeds[t].needs),
     ...Object.values(dataSourceNeeds).flatMap((d) => d.needs),
     ...packerNeeds,
+    ...amiRetentionNeeds,
     ...(a.sshInterface === "session_manager" ? packerSessionManagerNeeds : []),
   ];
   const byScope = new Map<Scope, Set<string>>();
@@ -380,7 +440,7 @@ export function ciPolicy(a: Answers, accountId: string) {
   for (const scope of Object.keys(SIDS) as Scope[]) {
     const actions = [...(byScope.get(scope) ?? [])].sort();
     if (!actions.length) continue;
-    const region = scope === "region" || scope === "group" || scope === "launchConfiguration" ? { Condition: { StringEquals: { "aws:RequestedRegion": R } } } : {};
+    const region = REGIONAL.includes(scope) ? { Condition: { StringEquals: { "aws:RequestedRegion": R } } } : {};
     const pass: string[] = actions.filter((x) => x === "iam:PassRole");
     const bounded: string[] = boundary && scope === "projectRole" ? actions.filter((x) => x === "iam:CreateRole" || x === "iam:PutRolePolicy") : [];
     const rest = actions.filter((x) => !pass.includes(x) && !bounded.includes(x));

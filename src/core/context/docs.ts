@@ -182,7 +182,20 @@ export function networkNeeds(a: Answers): { runners: NetworkNeed[]; build: Netwo
   }
   runners.push({ service: "Auto Scaling", host: aws("autoscaling"), endpoint: vpce("autoscaling"), why: "complete the launch and termination lifecycle actions; mark a host that cannot register unhealthy" });
   runners.push({ service: "EC2", host: aws("ec2"), endpoint: vpce("ec2"), why: "tag the instance with its runner's system_id (GitLab lists one manager per host)" });
-  if (a.scalingPolicy === "jobs") runners.push({ service: "CloudWatch", host: aws("monitoring"), endpoint: vpce("monitoring"), why: "publish the busy-slots metric (scalingPolicy jobs)" });
+  runners.push({
+    service: "CloudWatch",
+    host: aws("monitoring"),
+    endpoint: vpce("monitoring"),
+    why:
+      "publish registration failures, timed-out lifecycle actions and disk usage for the alarms" +
+      (a.scalingPolicy === "jobs" ? ", and the busy-slots metric (scalingPolicy jobs)" : ""),
+  });
+  runners.push({
+    service: "CloudWatch Logs",
+    host: aws("logs"),
+    endpoint: vpce("logs"),
+    why: "the CloudWatch agent ships the runner units' journal to the log group",
+  });
   if (a.cacheS3) {
     const why = "the shared job cache (cacheS3); a gateway endpoint is free and saves the NAT gateway's charge per GB";
     runners.push({ service: "S3", host: aws("s3"), endpoint: vpce("s3") + " (gateway)", why });
@@ -194,6 +207,12 @@ export function networkNeeds(a: Answers): { runners: NetworkNeed[]; build: Netwo
       : { service: "Ubuntu archive", host: `${r}.ec2.archive.ubuntu.com, security.ubuntu.com`, endpoint: "", why: "OS packages" + (a.executor === "docker" ? ", docker.io" : "") + " and extraPackages" },
     { service: "GitLab's package repository", host: "packages.gitlab.com", endpoint: "", why: `gitlab-runner ${a.gitlabRunnerVersion}` },
     { service: "AWS CLI download", host: "awscli.amazonaws.com", endpoint: "", why: "the pinned AWS CLI the hook scripts use" },
+    {
+      service: "CloudWatch agent download",
+      host: "amazoncloudwatch-agent.s3.amazonaws.com",
+      endpoint: "",
+      why: "the pinned Amazon CloudWatch agent, its signature and AWS's signing key",
+    },
   ];
   if (a.sshInterface === "session_manager") {
     for (const svc of ["ssm", "ssmmessages", "ec2messages"]) build.push({ service: svc === "ssm" ? "SSM" : svc === "ssmmessages" ? "SSM messages" : "EC2 messages", host: aws(svc), endpoint: vpce(svc), why: "Packer's Session Manager connection to the build instance" });
@@ -205,6 +224,8 @@ export function networkNeeds(a: Answers): { runners: NetworkNeed[]; build: Netwo
     { service: "IAM", host: iamHost, endpoint: "", why: "the instance role and profile, Packer's temporary profile" },
     { service: "Auto Scaling", host: aws("autoscaling"), endpoint: vpce("autoscaling"), why: "the group, its schedules, hook and policies" },
     { service: "KMS", host: aws("kms"), endpoint: vpce("kms"), why: "DescribeKey of the token's key" },
+    { service: "CloudWatch", host: aws("monitoring"), endpoint: vpce("monitoring"), why: "the alarms" },
+    { service: "CloudWatch Logs", host: aws("logs"), endpoint: vpce("logs"), why: "the log group" },
   ];
   if (a.sshInterface === "session_manager") pipeline.push({ service: "SSM and SSM messages", host: `${aws("ssm")}, ${aws("ssmmessages")}`, endpoint: `${vpce("ssm")}, ${vpce("ssmmessages")}`, why: "Packer's Session Manager session" });
   else pipeline.push({ service: "The build instance", host: "its private IP and port 22", endpoint: "", why: `Packer's SSH connection (from ${a.buildAllowedCidrs.map((c) => "\`" + c + "\`").join(", ")})` });
@@ -242,6 +263,69 @@ export function kmsKeyPolicyStatement(a: Answers) {
   };
 }
 
+/**
+ * List prices (US East (N. Virginia), late 2026) the cost section quotes, and
+ * the volumes it assumes; other regions cost somewhat more.
+ */
+export const PRICES = {
+  logsIngestPerGb: 0.5,
+  logsStoragePerGbMonth: 0.03,
+  alarmPerMetricMonth: 0.1,
+  customMetricMonth: 0.3,
+  putMetricDataPer1000: 0.01,
+  snapshotPerGbMonth: 0.05,
+  /** Journal lines of the runner units per instance-day (registration, jobs picked up and finished, drain). */
+  logMbPerInstanceDay: 10,
+  /** The blocks an AMI's snapshot holds: the OS, gitlab-runner and its helper images, Docker (not the volume size). */
+  amiSnapshotGb: 6,
+} as const;
+
+const WEEKS_PER_MONTH = 52 / 12;
+const dollars = (x: number) => (x < 0.01 ? "< $0.01" : `$${x.toFixed(2)}`);
+const price = (x: number) => `$${x.toFixed(2)}`;
+
+/** Each issue-14 feature's monthly cost at these answers, for the README's cost section. */
+export function featureCosts(a: Answers, instanceHoursPerWeek: number): { feature: string; monthly: string; how: string }[] {
+  const instanceMonths = (instanceHoursPerWeek * WEEKS_PER_MONTH) / (24 * 30);
+  const ingestGb = (instanceHoursPerWeek * WEEKS_PER_MONTH * PRICES.logMbPerInstanceDay) / 24 / 1024;
+  const storedGb = ingestGb * Math.min(a.logRetentionDays / 30, 120);
+  const alarmMetrics = 1 + 1 + 1 + 2 + (a.scalingPolicy === "jobs" ? 2 : 0);
+  // The disk metric every 5 minutes per instance; registration failures and timeouts only when they happen.
+  const diskPuts = instanceMonths * 30 * 24 * 12;
+  const extraAmis = 12 - a.amiRetentionCount;
+  return [
+    {
+      feature: "Logs in CloudWatch",
+      monthly: dollars(ingestGb * PRICES.logsIngestPerGb + storedGb * PRICES.logsStoragePerGbMonth),
+      how:
+        `about ${ingestGb.toFixed(2)} GB ingested a month (${PRICES.logMbPerInstanceDay} MB per instance-day at ${instanceHoursPerWeek} instance-hours a week) ` +
+        `at ${price(PRICES.logsIngestPerGb)}/GB, and up to ${storedGb.toFixed(2)} GB kept for ${a.logRetentionDays} days ` +
+        `at ${price(PRICES.logsStoragePerGbMonth)}/GB-month`,
+    },
+    {
+      feature: "Disk hygiene",
+      monthly: dollars(PRICES.customMetricMonth + (diskPuts / 1000) * PRICES.putMetricDataPer1000),
+      how: `the \`DiskUsedPercent\` metric (${price(PRICES.customMetricMonth)}) and its ${Math.round(diskPuts)} PutMetricData calls; pruning itself is free`,
+    },
+    {
+      feature: "AMI retention",
+      monthly: `saves ${dollars(extraAmis * PRICES.amiSnapshotGb * PRICES.snapshotPerGbMonth)}`,
+      how:
+        `after a year of monthly builds ${a.amiRetentionCount} AMIs stay instead of 12; each snapshot holds about ${PRICES.amiSnapshotGb} GB ` +
+        `at ${price(PRICES.snapshotPerGbMonth)}/GB-month (and the saving grows every month)`,
+    },
+    {
+      feature: "Alarms",
+      monthly: dollars(alarmMetrics * PRICES.alarmPerMetricMonth),
+      how:
+        `${alarmMetrics} alarm metrics at ${price(PRICES.alarmPerMetricMonth)} each ` +
+        (a.scalingPolicy === "jobs" ? "(the at-maximum and missing-busy-slots alarms watch two metrics each)" : "(the at-maximum alarm watches two metrics)") +
+        `; \`RegistrationFailures\` and \`LifecycleActionTimeouts\` cost ${price(PRICES.customMetricMonth)} a month each only in months they are published` +
+        (a.alarmSnsTopicArn ? "; SNS notifications are billed by the topic's subscriptions (email: the first 1,000 a month are free)" : ""),
+    },
+  ];
+}
+
 /** Values derived from the answers for the templates of this layer (ctx.docs). */
 export function docsContext(a: Answers) {
   const rows = scheduleRows(a);
@@ -254,6 +338,46 @@ export function docsContext(a: Answers) {
       rows.map((r) => ["`" + r.name + "`", r.when, String(r.minSize), String(r.maxSize), String(r.desiredCapacity)]),
     ),
     hours: weeklyHours(a),
+    /** Monthly cost of the logs, disk hygiene, AMI retention and alarms at these answers. */
+    featureCostTable: markdownTable(
+      ["Feature", "Per month", "How"],
+      featureCosts(a, weeklyHours(a).scheduled).map((c) => [c.feature, c.monthly, c.how]),
+    ),
+    /** The alarms of terraform/alarms.tf: name, when it fires, what to do first. */
+    alarmTable: markdownTable(
+      ["Alarm", "Fires when", "First look"],
+      [
+        [
+          "`" + a.projectName + "-registration-failures`",
+          "an instance gave up registering with GitLab and was replaced",
+          "the instance's log stream (query below): the token, SSM, GitLab's reachability",
+        ],
+        [
+          "`" + a.projectName + "-lifecycle-action-timeouts`",
+          "a launch or termination lifecycle action ran out of time before the instance completed it",
+          "a drain longer than `drainTimeoutSeconds`, or a host that hung while leaving",
+        ],
+        [
+          "`" + a.projectName + "-root-volume-full`",
+          `a root volume is at least ${a.diskAlarmPercent} % full although the prune timer works above ${a.diskPruneThresholdPercent} %`,
+          "a larger `rootVolumeSize`, or the jobs' images and caches",
+        ],
+        [
+          "`" + a.projectName + "-at-max-size`",
+          `the group has been at its maximum size (above zero) for ${a.alarmAtMaxMinutes} minutes`,
+          "pending jobs in GitLab; raise `asgMaxSize` or `concurrent`",
+        ],
+        ...(a.scalingPolicy === "jobs"
+          ? [
+              [
+                "`" + a.projectName + "-busy-slots-missing`",
+                "instances are in service but no busy-slots metric arrived for ten minutes (no data at all counts too)",
+                "`gitlab-runner-aws-metrics.timer` and `gitlab-runner.service` on the instances: the scaling policy is blind",
+              ],
+            ]
+          : []),
+      ],
+    ),
     /** The pipeline schedules .gitlab-ci.yml reacts to (SCHEDULED_JOB). */
     pipelineScheduleTable: markdownTable(
       ["Schedule", "Cron (any time zone)", "Variable", "What it does"],
@@ -291,6 +415,8 @@ export function docsContext(a: Answers) {
     accountId: a.ciRoleArn.split(":")[4],
     /** The partition of the answered region (validation keeps the ARN answers in it). */
     partition: partitionOf(a.awsRegion)!.partition,
+    /** DNS suffix of the partition's service principals. */
+    dnsSuffix: partitionOf(a.awsRegion)!.dnsSuffix,
     /** Where the partition's IAM API is served. */
     iamRegion: partitionOf(a.awsRegion)!.iamRegion,
     /** The CI role's policy (context/ci-permissions.ts), as the JSON file the README writes. */

@@ -9,6 +9,7 @@ import type { Answers } from "../types.js";
 export function namesContext(a: Answers) {
   return {
     asgName: a.projectName,
+    launchTemplateName: a.projectName,
     lifecycleHookName: `${a.projectName}-drain`,
     /** The EC2_INSTANCE_LAUNCHING hook register.sh completes once registered (ABANDON after its last failure). */
     launchLifecycleHookName: `${a.projectName}-launch`,
@@ -30,6 +31,16 @@ export function namesContext(a: Answers) {
     metricNamespace: `GitLabRunner/${a.projectName}`,
     metricName: "BusySlotsPercent",
     metricDimension: "AutoScalingGroupName",
+    /** Published by register.sh when it gives up (the launch is abandoned): the registration-failure alarm counts it. */
+    registrationFailureMetric: "RegistrationFailures",
+    /** Published by the hooks when completing a lifecycle action finds it gone: it timed out first. */
+    lifecycleTimeoutMetric: "LifecycleActionTimeouts",
+    /** Published by the prune timer: the root volume's usage, for the disk alarm. */
+    diskMetricName: "DiskUsedPercent",
+    /** The CloudWatch Logs group the hosts ship their journal to (one stream per instance id). */
+    logGroupName: `/gitlab-runner-aws/${a.projectName}`,
+    /** The file the journal forwarder writes and the CloudWatch agent tails. */
+    journalLogPath: "/var/log/gitlab-runner-aws/journal.log",
   };
 }
 

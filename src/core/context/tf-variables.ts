@@ -113,7 +113,7 @@ function clauses(s: PropertySchema, ref: string, decl: Named, where: string, reg
         out.push(regex(v as string, ref, where, regexes));
         break;
       case "enum":
-        out.push(`contains([${(v as string[]).map(hclString).join(", ")}], ${ref})`);
+        out.push(`contains([${(v as (string | number)[]).map((x) => (typeof x === "number" ? String(x) : hclString(x))).join(", ")}], ${ref})`);
         break;
       case "minimum":
         out.push(`${ref} >= ${n}`);
