@@ -36,13 +36,16 @@ function typeOf(s, key, named) {
     case "array": {
       if (s.items.type === "object" && s.items.properties) {
         const name = key[0].toUpperCase() + key.slice(1).replace(/s$/, "");
-        named.push(interfaceOf(name, s.items, Object.keys(s.items.properties), (k) => s.items.required?.includes(k), named));
+        named.push(
+          interfaceOf(name, s.items, Object.keys(s.items.properties), (k) => s.items.required?.includes(k), named),
+        );
         return `${name}[]`;
       }
       return `${typeOf(s.items, key, named)}[]`;
     }
     case "object":
-      if (typeof s.additionalProperties === "object") return `Record<string, ${typeOf(s.additionalProperties, key, named)}>`;
+      if (typeof s.additionalProperties === "object")
+        return `Record<string, ${typeOf(s.additionalProperties, key, named)}>`;
   }
   throw new Error(`answers type: no TypeScript type for ${key}`);
 }
@@ -69,7 +72,8 @@ export function answersTypeSource(schema) {
     named,
     "Validated answers, with every default applied (an answer with neither a default nor required is optional).",
   );
-  const header = "// Generated from schema/answers.schema.json by scripts/answers-type.mjs (npm run docs). Do not edit.\n\n";
+  const header =
+    "// Generated from schema/answers.schema.json by scripts/answers-type.mjs (npm run docs). Do not edit.\n\n";
   return header + [...named, answers].join("\n");
 }
 
@@ -77,5 +81,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const text = answersTypeSource(JSON.parse(readFileSync(schemaUrl, "utf8")));
   const before = readFileSync(outUrl, { encoding: "utf8", flag: "a+" });
   if (text !== before) writeFileSync(outUrl, text);
-  console.log(text === before ? "src/core/answers.generated.ts: up to date" : "src/core/answers.generated.ts: rewritten");
+  console.log(
+    text === before ? "src/core/answers.generated.ts: up to date" : "src/core/answers.generated.ts: rewritten",
+  );
 }

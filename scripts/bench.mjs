@@ -17,7 +17,11 @@ const PEAK = `data:text/javascript,import{writeSync}from"node:fs";process.on("ex
 
 function timeOnce(cmd, args, { env, node = true } = {}) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, node ? ["--import", PEAK, ...args] : args, { stdio: ["ignore", "pipe", "pipe", "pipe"], env: { ...process.env, ...env }, encoding: "utf8" });
+  const r = spawnSync(cmd, node ? ["--import", PEAK, ...args] : args, {
+    stdio: ["ignore", "pipe", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr}`);
   return { ms, kb: node ? Number(r.output[3]) : NaN };
@@ -52,8 +56,16 @@ const out = (tag, i) => join(work, `${tag}-${i}`);
 
 const rows = [];
 rows.push(bench("node -e 0 (floor)", () => timeOnce(process.execPath, ["-e", "0"])));
-rows.push(bench("bin: examples/answers.yaml", (i) => timeOnce(process.execPath, [bin, "--answers", join(root, "examples/answers.yaml"), "--out", out("bin", i)])));
-rows.push(bench(`bin: examples/${largest}`, (i) => timeOnce(process.execPath, [bin, "--answers", join(root, "examples", largest), "--out", out("large", i)])));
+rows.push(
+  bench("bin: examples/answers.yaml", (i) =>
+    timeOnce(process.execPath, [bin, "--answers", join(root, "examples/answers.yaml"), "--out", out("bin", i)]),
+  ),
+);
+rows.push(
+  bench(`bin: examples/${largest}`, (i) =>
+    timeOnce(process.execPath, [bin, "--answers", join(root, "examples", largest), "--out", out("large", i)]),
+  ),
+);
 const existing = out("bin", 0);
 rows.push(bench("bin: regenerate, nothing changed", () => timeOnce(process.execPath, [bin, "--out", existing])));
 rows.push(bench("bin: --check", () => timeOnce(process.execPath, [bin, "--out", existing, "--check"])));
@@ -86,9 +98,18 @@ if (cookiecutter) {
     const p = join(e.parentPath ?? e.path, e.name);
     writeFileSync(p, "{% raw %}" + readFileSync(p, "utf8") + "{% endraw %}{{ cookiecutter.project_slug }}\n");
   }
-  rows.push(bench(`cookiecutter (${files} files, same content)`, (i) => timeWithGnuTime(cookiecutter, ["--no-input", "-f", "-o", out("cc", i), tpl])));
+  rows.push(
+    bench(`cookiecutter (${files} files, same content)`, (i) =>
+      timeWithGnuTime(cookiecutter, ["--no-input", "-f", "-o", out("cc", i), tpl]),
+    ),
+  );
 } else {
-  rows.push({ name: "cookiecutter: not installed (apt-get install -y cookiecutter)", median: NaN, spread: NaN, peakMb: NaN });
+  rows.push({
+    name: "cookiecutter: not installed (apt-get install -y cookiecutter)",
+    median: NaN,
+    spread: NaN,
+    peakMb: NaN,
+  });
 }
 
 const { render } = await import(join(root, "dist/src/core/render.js"));
@@ -107,10 +128,14 @@ while (performance.now() - t0 < 2000) {
 const perSecond = n / ((performance.now() - t0) / 1000);
 
 const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : "–");
-console.log(`machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ${RUNS} runs each; ${files} files generated`);
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; ${RUNS} runs each; ${files} files generated`,
+);
 console.log("");
 console.log("| case | median ms | spread ms | peak MiB |");
 console.log("| --- | ---: | ---: | ---: |");
 for (const r of rows) console.log(`| ${r.name} | ${fmt(r.median)} | ${fmt(r.spread)} | ${fmt(r.peakMb, 1)} |`);
-console.log(`| render() in process, examples/answers.yaml | ${fmt(1000 / perSecond, 2)} per render | ${fmt(perSecond)} renders/s | ${fmt(process.resourceUsage().maxRSS / 1024, 1)} |`);
+console.log(
+  `| render() in process, examples/answers.yaml | ${fmt(1000 / perSecond, 2)} per render | ${fmt(perSecond)} renders/s | ${fmt(process.resourceUsage().maxRSS / 1024, 1)} |`,
+);
 rmSync(work, { recursive: true, force: true });

@@ -39,14 +39,30 @@ function parseArgs(argv) {
       return argv[++i];
     };
     switch (a) {
-      case "--gitlab-runner": o.gitlabRunner = value(); break;
-      case "--packer-amazon-plugin": o.packerAmazonPlugin = value(); break;
-      case "--session-manager-plugin": o.sessionManagerPlugin = value(); break;
-      case "--cloudwatch-agent": o.cloudwatchAgent = value(); break;
-      case "--checked": o.checked = value(); break;
-      case "--root": o.root = resolve(value()); break;
-      case "--allow-downgrade": o.allowDowngrade = true; break;
-      case "--dry-run": o.dryRun = true; break;
+      case "--gitlab-runner":
+        o.gitlabRunner = value();
+        break;
+      case "--packer-amazon-plugin":
+        o.packerAmazonPlugin = value();
+        break;
+      case "--session-manager-plugin":
+        o.sessionManagerPlugin = value();
+        break;
+      case "--cloudwatch-agent":
+        o.cloudwatchAgent = value();
+        break;
+      case "--checked":
+        o.checked = value();
+        break;
+      case "--root":
+        o.root = resolve(value());
+        break;
+      case "--allow-downgrade":
+        o.allowDowngrade = true;
+        break;
+      case "--dry-run":
+        o.dryRun = true;
+        break;
       case "--image": {
         const v = value();
         const eq = v.indexOf("=");
@@ -54,8 +70,11 @@ function parseArgs(argv) {
         o.images[v.slice(0, eq)] = v.slice(eq + 1);
         break;
       }
-      case "--help": process.stdout.write(USAGE + "\n"); process.exit(0);
-      default: fail(`unknown argument ${JSON.stringify(a)}\n${USAGE}`, 2);
+      case "--help":
+        process.stdout.write(USAGE + "\n");
+        process.exit(0);
+      default:
+        fail(`unknown argument ${JSON.stringify(a)}\n${USAGE}`, 2);
     }
   }
   return o;
@@ -64,13 +83,16 @@ function parseArgs(argv) {
 // A CloudWatch agent version such as 1.300064.0b1337 counts its build number last.
 const numbers = (v) => v.split(/[.b]/).map(Number);
 function compare(a, b) {
-  const x = numbers(a), y = numbers(b);
-  for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+  const x = numbers(a),
+    y = numbers(b);
+  for (let i = 0; i < Math.max(x.length, y.length); i++)
+    if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
   return 0;
 }
 
 /** The repository part of an image reference (everything before the tag or digest). */
-const repositoryOf = (ref) => ref.replace(/@sha256:[0-9a-f]{64}$/, "").replace(/:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "");
+const repositoryOf = (ref) =>
+  ref.replace(/@sha256:[0-9a-f]{64}$/, "").replace(/:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "");
 const tagOf = (ref) => /:([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/.exec(ref.replace(/@sha256:[0-9a-f]{64}$/, ""))?.[1];
 
 const o = parseArgs(process.argv.slice(2));
@@ -85,16 +107,25 @@ const changes = [];
 
 if (o.gitlabRunner !== undefined) {
   if (!/^[0-9]+\.[0-9]+\.[0-9]+$/.test(o.gitlabRunner) || !new RegExp(runner.pattern).test(o.gitlabRunner)) {
-    problems.push(`--gitlab-runner ${JSON.stringify(o.gitlabRunner)} must be a release version such as 19.3.0 (schema pattern ${runner.pattern})`);
+    problems.push(
+      `--gitlab-runner ${JSON.stringify(o.gitlabRunner)} must be a release version such as 19.3.0 (schema pattern ${runner.pattern})`,
+    );
   } else if (compare(o.gitlabRunner, runner.default) < 0 && !o.allowDowngrade) {
-    problems.push(`--gitlab-runner ${o.gitlabRunner} is older than the current default ${runner.default} (pass --allow-downgrade if that is meant)`);
-  } else if (o.gitlabRunner !== runner.default) changes.push(`gitlabRunnerVersion default: ${runner.default} -> ${o.gitlabRunner}`);
+    problems.push(
+      `--gitlab-runner ${o.gitlabRunner} is older than the current default ${runner.default} (pass --allow-downgrade if that is meant)`,
+    );
+  } else if (o.gitlabRunner !== runner.default)
+    changes.push(`gitlabRunnerVersion default: ${runner.default} -> ${o.gitlabRunner}`);
 }
 for (const [name, ref] of Object.entries(o.images)) {
   const old = pins.images[name];
   const tag = tagOf(ref);
-  if (old === undefined) problems.push(`--image ${name}: no such image in schema/pins.json (have: ${Object.keys(pins.images).join(", ")})`);
-  else if (repositoryOf(ref) !== repositoryOf(old)) problems.push(`--image ${name}=${ref}: must stay in ${repositoryOf(old)} (a new repository is a code change, not a bump)`);
+  if (old === undefined)
+    problems.push(`--image ${name}: no such image in schema/pins.json (have: ${Object.keys(pins.images).join(", ")})`);
+  else if (repositoryOf(ref) !== repositoryOf(old))
+    problems.push(
+      `--image ${name}=${ref}: must stay in ${repositoryOf(old)} (a new repository is a code change, not a bump)`,
+    );
   else if (!tag || tag === "latest") problems.push(`--image ${name}=${ref}: needs a version tag, never latest`);
   else if (ref !== old) changes.push(`images.${name}: ${old} -> ${ref}`);
 }
@@ -106,11 +137,16 @@ for (const [flag, key, re, example] of [
   const v = o[key];
   if (v === undefined) continue;
   if (!re.test(v)) problems.push(`${flag} ${JSON.stringify(v)} must be a version such as ${example}`);
-  else if (compare(v, pins[key]) < 0 && !o.allowDowngrade) problems.push(`${flag} ${v} is older than ${pins[key]} (pass --allow-downgrade if that is meant)`);
+  else if (compare(v, pins[key]) < 0 && !o.allowDowngrade)
+    problems.push(`${flag} ${v} is older than ${pins[key]} (pass --allow-downgrade if that is meant)`);
   else if (v !== pins[key]) changes.push(`${key}: ${pins[key]} -> ${v}`);
 }
 const checked = o.checked ?? new Date().toISOString().slice(0, 10);
-if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(checked) || Number.isNaN(Date.parse(checked + "T00:00:00Z")) || new Date(checked + "T00:00:00Z").toISOString().slice(0, 10) !== checked) {
+if (
+  !/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(checked) ||
+  Number.isNaN(Date.parse(checked + "T00:00:00Z")) ||
+  new Date(checked + "T00:00:00Z").toISOString().slice(0, 10) !== checked
+) {
   problems.push(`--checked ${JSON.stringify(checked)} must be a date such as 2026-12-01`);
 }
 if (problems.length) fail(`nothing was written:\n  ${problems.join("\n  ")}`);
@@ -128,7 +164,8 @@ if (o.gitlabRunner !== undefined && o.gitlabRunner !== runner.default) {
   const key = `"default": ${JSON.stringify(runner.default)}`;
   const at = schemaText.indexOf(key, start);
   if (start < 0 || at < 0) fail("could not find the default of gitlabRunnerVersion in schema/answers.schema.json");
-  const updated = schemaText.slice(0, at) + `"default": ${JSON.stringify(o.gitlabRunner)}` + schemaText.slice(at + key.length);
+  const updated =
+    schemaText.slice(0, at) + `"default": ${JSON.stringify(o.gitlabRunner)}` + schemaText.slice(at + key.length);
   // The replaced text must be that default and nothing else: the rest of the schema parses the same.
   const after = JSON.parse(updated);
   const expected = structuredClone(schema);
@@ -144,7 +181,13 @@ pins.checked = checked;
 writeFileSync(pinsPath, JSON.stringify(pins, null, 2) + "\n");
 
 // The answers table shows the default: refresh it with the existing script (it needs a build: npm run build).
-const table = spawnSync(process.execPath, [join(o.root, "scripts/update-readme.mjs")], { cwd: o.root, encoding: "utf8" });
+const table = spawnSync(process.execPath, [join(o.root, "scripts/update-readme.mjs")], {
+  cwd: o.root,
+  encoding: "utf8",
+});
 process.stdout.write(table.stdout);
-if (table.status !== 0) fail(`the pins were written, but refreshing README.md failed (run npm run docs):\n${table.stderr}`);
-process.stdout.write("bump-pins: done; now run npm test and update the snapshots (npx vitest run test/snapshot.test.ts -u) in a separate commit\n");
+if (table.status !== 0)
+  fail(`the pins were written, but refreshing README.md failed (run npm run docs):\n${table.stderr}`);
+process.stdout.write(
+  "bump-pins: done; now run npm test and update the snapshots (npx vitest run test/snapshot.test.ts -u) in a separate commit\n",
+);

@@ -16,14 +16,27 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
-const { values } = parseArgs({ options: { partitions: { type: "string" }, "instance-types": { type: "string", multiple: true }, date: { type: "string" } } });
+const { values } = parseArgs({
+  options: {
+    partitions: { type: "string" },
+    "instance-types": { type: "string", multiple: true },
+    date: { type: "string" },
+  },
+});
 const file = join(dirname(fileURLToPath(import.meta.url)), "../schema/aws-data.json");
 const data = JSON.parse(readFileSync(file, "utf8"));
 const date = values.date ?? new Date().toISOString().slice(0, 10);
 
 if (values.partitions) {
   const { partitions } = JSON.parse(readFileSync(values.partitions, "utf8"));
-  data.regions.partitions = Object.fromEntries(partitions.map((p) => [p.id, Object.keys(p.regions ?? {}).filter((r) => /-[0-9]$/.test(r)).sort()]));
+  data.regions.partitions = Object.fromEntries(
+    partitions.map((p) => [
+      p.id,
+      Object.keys(p.regions ?? {})
+        .filter((r) => /-[0-9]$/.test(r))
+        .sort(),
+    ]),
+  );
   data.regions.date = date;
 }
 if (values["instance-types"]?.length) {
@@ -45,4 +58,6 @@ if (values["instance-types"]?.length) {
   data.instanceTypes.date = date;
 }
 writeFileSync(file, JSON.stringify(data, null, 2) + "\n");
-console.log(`schema/aws-data.json: ${Object.values(data.regions.partitions).flat().length} regions (${data.regions.date}), ${Object.keys(data.instanceTypes.families).length} instance families (${data.instanceTypes.date})`);
+console.log(
+  `schema/aws-data.json: ${Object.values(data.regions.partitions).flat().length} regions (${data.regions.date}), ${Object.keys(data.instanceTypes.families).length} instance families (${data.instanceTypes.date})`,
+);

@@ -39,4 +39,6 @@ const trimmed = {
 };
 const out = join(root, "test", "fixtures", "gitlab-ci.schema.json");
 writeFileSync(out, JSON.stringify(trimmed, null, 1) + "\n");
-console.log(`${out}: ${Object.keys(trimmed.definitions ?? {}).length} definitions, ${JSON.stringify(trimmed).length} bytes (source ${JSON.stringify(full).length})`);
+console.log(
+  `${out}: ${Object.keys(trimmed.definitions ?? {}).length} definitions, ${JSON.stringify(trimmed).length} bytes (source ${JSON.stringify(full).length})`,
+);

@@ -1,5 +1,16 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -151,7 +162,15 @@ const TOKENS: Record<Answers["registrationMode"], string> = {
   "authentication-token": "glrt-t3_S3cr3tAuthTok3nValue",
   "registration-token": "GR1348941S3cr3tLegacyTok3n",
 };
-const FORBIDDEN_WITH_AUTH_TOKEN = ["--tag-list", "--run-untagged", "--locked", "--access-level", "--maximum-timeout", "--paused", "--maintenance-note"];
+const FORBIDDEN_WITH_AUTH_TOKEN = [
+  "--tag-list",
+  "--run-untagged",
+  "--locked",
+  "--access-level",
+  "--maximum-timeout",
+  "--paused",
+  "--maintenance-note",
+];
 
 interface Run {
   status: number | null;
@@ -299,7 +318,8 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
     const env = r.calls.find((c) => c[0] === "env")!;
     if (answers.registrationMode === "authentication-token") {
       expect(env.slice(1)).toEqual(["token", "unset"]);
-      for (const f of FORBIDDEN_WITH_AUTH_TOKEN) expect(args.filter((a) => a === f || a.startsWith(`${f}=`))).toEqual([]);
+      for (const f of FORBIDDEN_WITH_AUTH_TOKEN)
+        expect(args.filter((a) => a === f || a.startsWith(`${f}=`))).toEqual([]);
     } else {
       expect(env.slice(1)).toEqual(["unset", "token"]);
       expect(flagValue(args, "--tag-list")?.split(",")).toEqual(answers.runnerTags);
@@ -356,7 +376,9 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
       ["iptables", "-C", ...rule],
       ["iptables", "-I", ...rule],
     ]);
-    expect(r.calls.findIndex((c) => c[0] === "iptables")).toBeLessThan(r.calls.findIndex((c) => c[0] === "gitlab-runner"));
+    expect(r.calls.findIndex((c) => c[0] === "iptables")).toBeLessThan(
+      r.calls.findIndex((c) => c[0] === "gitlab-runner"),
+    );
     const again = h.run("register.sh");
     expect(again.calls.filter((c) => c[0] === "iptables")).toEqual([["iptables", "-C", ...rule]]);
   });
@@ -557,7 +579,9 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
     expect(flagValue(launch[0], "--lifecycle-hook-name")).toBe(config.launch_lifecycle_hook_name);
     expect(flagValue(launch[0], "--lifecycle-action-result")).toBe("CONTINUE");
     // automatic token rotation is off in the runner's configuration
-    expect(readFileSync(join(h.stubs, "template.toml"), "utf8")).toMatch(/^ {2}\[runners\.feature_flags\]\n {4}FF_DISABLE_AUTOMATIC_TOKEN_ROTATION = true$/m);
+    expect(readFileSync(join(h.stubs, "template.toml"), "utf8")).toMatch(
+      /^ {2}\[runners\.feature_flags\]\n {4}FF_DISABLE_AUTOMATIC_TOKEN_ROTATION = true$/m,
+    );
     // a restart completes no launch action again
     const again = h.run("register.sh");
     expect(again.calls.filter((c) => c[0] === "aws")).toEqual([]);
@@ -565,7 +589,11 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
     rmSync(h.path("/var/lib/gitlab-runner-aws/launch-completed"));
     const resumed = h.run("register.sh");
     expect(registerCalls(resumed)).toEqual([]);
-    expect(resumed.calls.filter((c) => c[2] === "complete-lifecycle-action").map((c) => flagValue(c, "--lifecycle-action-result"))).toEqual(["CONTINUE"]);
+    expect(
+      resumed.calls
+        .filter((c) => c[2] === "complete-lifecycle-action")
+        .map((c) => flagValue(c, "--lifecycle-action-result")),
+    ).toEqual(["CONTINUE"]);
     expect(h.tokenLeaks()).toEqual([]);
   });
 
@@ -576,9 +604,9 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
     expect(r.status).not.toBe(0);
     expect(registerCalls(r)).toHaveLength(3);
     const complete = r.calls.filter((c) => c[2] === "complete-lifecycle-action");
-    expect(complete.map((c) => [flagValue(c, "--lifecycle-hook-name"), flagValue(c, "--lifecycle-action-result")])).toEqual([
-      [config.launch_lifecycle_hook_name, "ABANDON"],
-    ]);
+    expect(
+      complete.map((c) => [flagValue(c, "--lifecycle-hook-name"), flagValue(c, "--lifecycle-action-result")]),
+    ).toEqual([[config.launch_lifecycle_hook_name, "ABANDON"]]);
     expect(r.calls.some((c) => c[2] === "set-instance-health")).toBe(false);
 
     const nohook = host();
@@ -598,7 +626,8 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
     h.stub("ssm-transient", "2\n");
     const r = h.run("register.sh", {
       STUB_SSM_ERROR: "AccessDeniedException",
-      STUB_SSM_MESSAGE: "User: arn:aws:sts::123456789012:assumed-role/x/i-0abc is not authorized to perform: ssm:GetParameter",
+      STUB_SSM_MESSAGE:
+        "User: arn:aws:sts::123456789012:assumed-role/x/i-0abc is not authorized to perform: ssm:GetParameter",
     });
     expect(r.status, r.stderr).toBe(0);
     expect(r.calls.filter((c) => c[2] === "get-parameter")).toHaveLength(3);
@@ -622,7 +651,9 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
       const r = h.run("unregister.sh", {}, ["--on-stop"]);
       expect(r.status, label).toBe(0);
       expect(r.calls.filter((c) => c[1] === "unregister").length, label).toBe(leaves ? 1 : 0);
-      expect(readFileSync(h.path("/etc/gitlab-runner/config.toml"), "utf8").includes("[[runners]]"), label).toBe(!leaves);
+      expect(readFileSync(h.path("/etc/gitlab-runner/config.toml"), "utf8").includes("[[runners]]"), label).toBe(
+        !leaves,
+      );
     }
     const t = host();
     expect(t.run("register.sh").status).toBe(0);
@@ -744,12 +775,14 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
       const r = h.run("prune-disk.sh");
       expect(r.status, r.stderr).toBe(0);
       // gitlab-runner's own cleanup first, then docker's prunes, which never touch a running container or what it uses.
-      expect(r.calls.filter((c) => c[0] === "docker" || c[0] === "clear-docker-cache").map((c) => c.join(" "))).toEqual([
-        "clear-docker-cache prune-volumes",
-        "docker container prune --force --filter until=1h",
-        "docker image prune --all --force --filter until=24h",
-        "docker volume prune --all --force",
-      ]);
+      expect(r.calls.filter((c) => c[0] === "docker" || c[0] === "clear-docker-cache").map((c) => c.join(" "))).toEqual(
+        [
+          "clear-docker-cache prune-volumes",
+          "docker container prune --force --filter until=1h",
+          "docker image prune --all --force --filter until=24h",
+          "docker volume prune --all --force",
+        ],
+      );
       expect(metricCalls(r, config.disk_metric_name).map((c) => flagValue(c, "--value"))).toEqual(["42"]);
       return;
     }
@@ -760,7 +793,8 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
       writeFileSync(join(d, "file"), "x");
     }
     const twoDaysAgo = new Date(Date.now() - 2 * 86400_000);
-    for (const p of [join(old, "file"), old, join(old, ".."), join(old, "../..")]) utimesSync(p, twoDaysAgo, twoDaysAgo);
+    for (const p of [join(old, "file"), old, join(old, ".."), join(old, "../..")])
+      utimesSync(p, twoDaysAgo, twoDaysAgo);
     // While a job runs nothing is removed ...
     h.stub("job-running", "");
     expect(h.run("prune-disk.sh").status).toBe(0);

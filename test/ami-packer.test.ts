@@ -6,7 +6,15 @@ import { afterAll, describe, expect, it } from "vitest";
 import { namesContext } from "../src/core/context/names.js";
 import { pins } from "../src/core/pins.js";
 import type { Answers } from "../src/core/types.js";
-import { exampleAnswers, exampleFiles, fileOf, renderAnswers, requireTool, validAnswers, writeTree } from "./support/tools.js";
+import {
+  exampleAnswers,
+  exampleFiles,
+  fileOf,
+  renderAnswers,
+  requireTool,
+  validAnswers,
+  writeTree,
+} from "./support/tools.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -31,7 +39,8 @@ function packerValidate(tree: string, t: Json) {
   const copy = structuredClone(t);
   for (const b of copy.builders) {
     for (const k of NEWER_THAN_1_6_6) delete b[k];
-    for (const d of b.launch_block_device_mappings ?? []) if (d.volume_type === "gp3") Object.assign(d, { iops: 3000, throughput: 125 });
+    for (const d of b.launch_block_device_mappings ?? [])
+      if (d.volume_type === "gp3") Object.assign(d, { iops: 3000, throughput: 125 });
   }
   const dir = mkdtempSync(join(tmpdir(), "glra-packer-"));
   const file = join(dir, "packer-build.json");
@@ -97,10 +106,12 @@ describe.each(exampleFiles)("packer-build.json of %s", (file) => {
     // temporary_iam_instance_profile_policy_document set (builder/ebs/builder.go,
     // builder/common/run_config.go, builder/common/step_security_group.go at v1.8.0).
     // The CIDRs stay narrow even when unused: without them the plugin would default to 0.0.0.0/0.
-    const sessionManager = resolve(t, b.ssh_interface) === "session_manager" && (Boolean(b.iam_instance_profile) || b.temporary_iam_instance_profile_policy_document !== undefined);
+    const sessionManager =
+      resolve(t, b.ssh_interface) === "session_manager" &&
+      (Boolean(b.iam_instance_profile) || b.temporary_iam_instance_profile_policy_document !== undefined);
     const ownGroup = "security_group_id" in b || "security_group_ids" in b || "security_group_filter" in b;
     expect(ownGroup).toBe(false);
-    const sshRule = sessionManager ? [] : b.temporary_security_group_source_cidrs ?? ["0.0.0.0/0"];
+    const sshRule = sessionManager ? [] : (b.temporary_security_group_source_cidrs ?? ["0.0.0.0/0"]);
     expect(sshRule).toEqual(a.sshInterface === "session_manager" ? [] : a.buildAllowedCidrs);
     expect(pins.packerAmazonPlugin).toMatch(/^1\.8\./);
   });
@@ -109,7 +120,9 @@ describe.each(exampleFiles)("packer-build.json of %s", (file) => {
     const names = namesContext(a);
     expect(b.ami_name).toContain("{{timestamp}}");
     expect(resolve(t, b.ami_name)).toBe(`${names.amiNamePrefix}{{timestamp}}`);
-    const tags = Object.fromEntries(Object.entries(b.tags as Record<string, string>).map(([k, v]) => [k, resolve(t, v)]));
+    const tags = Object.fromEntries(
+      Object.entries(b.tags as Record<string, string>).map(([k, v]) => [k, resolve(t, v)]),
+    );
     const k = names.amiTagKeys;
     expect(tags[k.project]).toBe(a.projectName);
     expect(tags[k.baseOs]).toBe(a.baseOs);
@@ -129,7 +142,11 @@ describe.each(exampleFiles)("packer-build.json of %s", (file) => {
     expect(files.some((f) => f.path.startsWith("files/"))).toBe(true);
     expect(shell.type).toBe("shell");
     expect(shell.script).toBe("provision.sh");
-    const env = Object.fromEntries((shell.environment_vars as string[]).map((v) => v.split(/=(.*)/s).slice(0, 2)).map(([k, v]) => [k, resolve(t, v)]));
+    const env = Object.fromEntries(
+      (shell.environment_vars as string[])
+        .map((v) => v.split(/=(.*)/s).slice(0, 2))
+        .map(([k, v]) => [k, resolve(t, v)]),
+    );
     expect(env).toMatchObject({
       GITLAB_RUNNER_VERSION: a.gitlabRunnerVersion,
       EXECUTOR: a.executor,
@@ -142,7 +159,11 @@ describe.each(exampleFiles)("packer-build.json of %s", (file) => {
     // provision.sh requires exactly the variables Packer passes
     const provision = fileOf(files, "provision.sh").contents;
     const required = [...provision.matchAll(/"\$\{([A-Z_]+):\?\}"/g)].map((m) => m[1]);
-    expect(required.sort()).toEqual(Object.keys(env).filter((k) => k !== "EXTRA_PACKAGES").sort());
+    expect(required.sort()).toEqual(
+      Object.keys(env)
+        .filter((k) => k !== "EXTRA_PACKAGES")
+        .sort(),
+    );
     expect(cleanup).toEqual({ type: "shell", inline: [`rm -rf ${upload.destination}`] });
   });
 });
@@ -150,19 +171,35 @@ describe.each(exampleFiles)("packer-build.json of %s", (file) => {
 describe("packer-build.json across answers", () => {
   const base = exampleAnswers("answers.yaml");
   const expected = {
-    al2023: { owner: "amazon", user: "ec2-user", device: "/dev/xvda", name: { x86_64: /^al2023-ami-2023\.\*-kernel-\*-x86_64$/, arm64: /^al2023-ami-2023\.\*-kernel-\*-arm64$/ } },
+    al2023: {
+      owner: "amazon",
+      user: "ec2-user",
+      device: "/dev/xvda",
+      name: { x86_64: /^al2023-ami-2023\.\*-kernel-\*-x86_64$/, arm64: /^al2023-ami-2023\.\*-kernel-\*-arm64$/ },
+    },
     "ubuntu-24.04": {
       owner: "099720109477",
       user: "ubuntu",
       device: "/dev/sda1",
-      name: { x86_64: /^ubuntu\/images\/hvm-ssd-gp3\/ubuntu-noble-24\.04-amd64-server-\*$/, arm64: /^ubuntu\/images\/hvm-ssd-gp3\/ubuntu-noble-24\.04-arm64-server-\*$/ },
+      name: {
+        x86_64: /^ubuntu\/images\/hvm-ssd-gp3\/ubuntu-noble-24\.04-amd64-server-\*$/,
+        arm64: /^ubuntu\/images\/hvm-ssd-gp3\/ubuntu-noble-24\.04-arm64-server-\*$/,
+      },
     },
   } as const;
 
   for (const baseOs of ["al2023", "ubuntu-24.04"] as const) {
     for (const architecture of ["x86_64", "arm64"] as const) {
       it(`${baseOs} ${architecture}: base image filter, login, root device and build type`, () => {
-        const t = packerOf(validAnswers({ ...base, baseOs, architecture, buildInstanceType: "", instanceTypes: [architecture === "arm64" ? "m7g.large" : "t3.large"] }));
+        const t = packerOf(
+          validAnswers({
+            ...base,
+            baseOs,
+            architecture,
+            buildInstanceType: "",
+            instanceTypes: [architecture === "arm64" ? "m7g.large" : "t3.large"],
+          }),
+        );
         const b = t.builders[0];
         const e = expected[baseOs];
         expect(b.source_ami_filter.owners).toEqual([e.owner]);
@@ -189,7 +226,9 @@ describe("packer-build.json across answers", () => {
   });
 
   it("refuses a tag value Packer would evaluate as a template", () => {
-    expect(() => validAnswers({ ...base, tags: { Team: "{{timestamp}}" } })).toThrow(/\/tags\/Team: "\{\{timestamp\}\}" must be letters, digits/);
+    expect(() => validAnswers({ ...base, tags: { Team: "{{timestamp}}" } })).toThrow(
+      /\/tags\/Team: "\{\{timestamp\}\}" must be letters, digits/,
+    );
     // and render() still refuses it when handed unvalidated answers
     expect(() => packerOf({ ...validAnswers(base), tags: { Team: "{{timestamp}}" } })).toThrow(/tags\.Team.*\{\{/);
   });

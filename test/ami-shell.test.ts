@@ -21,7 +21,9 @@ describe.each(exampleFiles)("AMI shell scripts of %s", (file) => {
   afterAll(() => rmSync(tree, { recursive: true, force: true }));
 
   it("has the provisioner and the hook scripts", () => {
-    expect(scripts.map((s) => s.path)).toEqual(expect.arrayContaining(["provision.sh", "files/libexec/register.sh", "files/libexec/unregister.sh"]));
+    expect(scripts.map((s) => s.path)).toEqual(
+      expect.arrayContaining(["provision.sh", "files/libexec/register.sh", "files/libexec/unregister.sh"]),
+    );
   });
 
   it.each(scripts.map((s) => s.path))("%s: bash -n, shellcheck, shfmt in the .editorconfig style", (path) => {

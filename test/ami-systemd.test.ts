@@ -27,7 +27,8 @@ function parseUnit(text: string): Unit {
   }
   return unit;
 }
-const list = (u: Unit, section: string, key: string) => (u[section]?.[key] ?? []).flatMap((v) => v.split(/\s+/)).filter(Boolean);
+const list = (u: Unit, section: string, key: string) =>
+  (u[section]?.[key] ?? []).flatMap((v) => v.split(/\s+/)).filter(Boolean);
 
 /** The packaged unit as `gitlab-runner install` writes it (the drop-in must not need anything else). */
 const PACKAGED_GITLAB_RUNNER = `[Unit]
@@ -66,7 +67,8 @@ function verify(files: RenderedFile[], extra: Record<string, string> = {}) {
   write(join(root, "bin/sleep"), "#!/bin/sh\n", 0o755);
   const units: string[] = [join(etc, "gitlab-runner.service")];
   for (const f of files) {
-    if (f.path.startsWith("files/libexec/")) write(join(root, amiPaths.libexecDir, basename(f.path)), f.contents, 0o755);
+    if (f.path.startsWith("files/libexec/"))
+      write(join(root, amiPaths.libexecDir, basename(f.path)), f.contents, 0o755);
     else if (f.path.startsWith("files/systemd/")) {
       const p = join(etc, f.path.slice("files/systemd/".length));
       write(p, f.contents);
@@ -74,7 +76,9 @@ function verify(files: RenderedFile[], extra: Record<string, string> = {}) {
     }
   }
   for (const [p, text] of Object.entries(extra)) write(join(etc, p), text);
-  const r = spawnSync("systemd-analyze", ["verify", "--man=no", "--generators=no", `--root=${root}`, ...units], { encoding: "utf8" });
+  const r = spawnSync("systemd-analyze", ["verify", "--man=no", "--generators=no", `--root=${root}`, ...units], {
+    encoding: "utf8",
+  });
   rmSync(root, { recursive: true, force: true });
   return { status: r.status, output: `${r.stdout}${r.stderr}`.split(root).join("").trim() };
 }
@@ -118,7 +122,9 @@ describe.each(exampleFiles)("systemd units of %s", (file) => {
     expect(list(hooks, "Service", "ExecStop")).toEqual([`${amiPaths.libexecDir}/unregister.sh`, "--on-stop"]);
     // a stop during registration signals register.sh only, which lets a register in flight finish
     expect(list(hooks, "Service", "KillMode")).toEqual(["mixed"]);
-    expect(list(hooks, "Unit", "After")).toEqual(expect.arrayContaining(["network-online.target", "cloud-init.service", "cloud-config.service"]));
+    expect(list(hooks, "Unit", "After")).toEqual(
+      expect.arrayContaining(["network-online.target", "cloud-init.service", "cloud-config.service"]),
+    );
     expect(list(hooks, "Unit", "Wants")).toContain("network-online.target");
     expect(list(hooks, "Install", "WantedBy")).toEqual(["multi-user.target"]);
     // never ordered before gitlab-runner's own stop, which would unregister while jobs still run
@@ -126,17 +132,22 @@ describe.each(exampleFiles)("systemd units of %s", (file) => {
   });
 
   it("run only scripts the image carries", () => {
-    const scripts = new Set(files.filter((f) => f.path.startsWith("files/libexec/")).map((f) => `${amiPaths.libexecDir}/${basename(f.path)}`));
+    const scripts = new Set(
+      files.filter((f) => f.path.startsWith("files/libexec/")).map((f) => `${amiPaths.libexecDir}/${basename(f.path)}`),
+    );
     for (const f of files.filter((x) => x.path.startsWith("files/systemd/"))) {
       for (const [key, values] of Object.entries(parseUnit(f.contents).Service ?? {})) {
         if (!key.startsWith("Exec")) continue;
         // the registration unit's main process only holds it up
-        for (const v of values) if (v !== "/bin/sleep infinity") expect(scripts, `${f.path} ${key}`).toContain(v.split(/\s+/)[0]);
+        for (const v of values)
+          if (v !== "/bin/sleep infinity") expect(scripts, `${f.path} ${key}`).toContain(v.split(/\s+/)[0]);
       }
     }
     expect(list(unit("gitlab-runner-aws-lifecycle.service"), "Install", "WantedBy")).toEqual(["multi-user.target"]);
     // the watcher must act while registration still retries
-    expect(list(unit("gitlab-runner-aws-lifecycle.service"), "Unit", "After")).not.toContain("gitlab-runner-aws.service");
+    expect(list(unit("gitlab-runner-aws-lifecycle.service"), "Unit", "After")).not.toContain(
+      "gitlab-runner-aws.service",
+    );
   });
 
   it("schedule the busy-slot publisher every minute only for job-based scaling", () => {

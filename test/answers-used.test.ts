@@ -17,7 +17,11 @@ const examples = exampleFiles.map((f) => exampleAnswers(f) as unknown as Raw);
 /** s with its last character changed within its class (digit, letter), which most patterns still accept. */
 function nudge(s: string): string {
   const c = s.at(-1) ?? "";
-  const next = /[0-8a-yA-Y]/.test(c) ? String.fromCharCode(c.charCodeAt(0) + 1) : /[9zZ]/.test(c) ? String.fromCharCode(c.charCodeAt(0) - 1) : `${c}x`;
+  const next = /[0-8a-yA-Y]/.test(c)
+    ? String.fromCharCode(c.charCodeAt(0) + 1)
+    : /[9zZ]/.test(c)
+      ? String.fromCharCode(c.charCodeAt(0) - 1)
+      : `${c}x`;
   return s.slice(0, -1) + next;
 }
 
@@ -25,7 +29,9 @@ function nudge(s: string): string {
 const suchAs = (s?: PropertySchema) => /such as (\S+?)[,)]?(?: |$)/.exec(s?.["x-allowed"] ?? "")?.[1];
 
 /** Every string the examples give any answer, as a pool of values a pattern may accept. */
-const pool = [...new Set(examples.flatMap((a) => Object.values(a).flat()).filter((v): v is string => typeof v === "string"))];
+const pool = [
+  ...new Set(examples.flatMap((a) => Object.values(a).flat()).filter((v): v is string => typeof v === "string")),
+];
 const fitting = (s?: PropertySchema) => (s?.pattern ? pool.filter((v) => new RegExp(s.pattern!, "u").test(v)) : []);
 
 /**
@@ -45,7 +51,15 @@ function candidates(s: PropertySchema, key: string, current: unknown): unknown[]
       const list = (current ?? []) as string[];
       const item = suchAs(s.items);
       const nudged = list.length && [...list.slice(0, -1), nudge(String(list.at(-1)))];
-      return [...seen, [], item && [item], ...fitting(s.items).map((v) => [v]), list.slice(0, 1), list.slice(1), nudged];
+      return [
+        ...seen,
+        [],
+        item && [item],
+        ...fitting(s.items).map((v) => [v]),
+        list.slice(0, 1),
+        list.slice(1),
+        nudged,
+      ];
     }
     case "object":
       return [...seen, {}, { team: "platform" }];
@@ -60,7 +74,10 @@ function output(a: Answers): string {
 
 /** A base where `key` applies: an example, with the answers of its x-when set to their first allowed value. */
 function bases(key: string): Raw[] {
-  const when = Object.entries(answersSchema.properties[key]["x-when"] ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]);
+  const when = Object.entries(answersSchema.properties[key]["x-when"] ?? {}).map(([k, v]) => [
+    k,
+    Array.isArray(v) ? v[0] : v,
+  ]);
   return examples
     .map((e) => validateAnswers({ ...e, ...Object.fromEntries(when) }).answers as unknown as Raw | undefined)
     .filter((a): a is Raw => a !== undefined);

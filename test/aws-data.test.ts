@@ -25,7 +25,8 @@ describe("typos in facts about AWS (schema/aws-data.json)", () => {
     expect(listedPartition("us-gov-west-1")).toBe("aws-us-gov");
     // The partition facts (ARNs, DNS suffix) come from the region's prefix: the list must agree, ISO regions refused.
     for (const [partition, regions] of Object.entries(d.regions.partitions)) {
-      for (const r of regions) expect(partitionOf(r)?.partition, r).toBe(partition.startsWith("aws-iso") ? undefined : partition);
+      for (const r of regions)
+        expect(partitionOf(r)?.partition, r).toBe(partition.startsWith("aws-iso") ? undefined : partition);
     }
     const pattern = new RegExp(answersSchema.properties.awsRegion.pattern!);
     for (const r of Object.values(d.regions.partitions).flat()) expect(r, r).toMatch(pattern);
@@ -33,7 +34,8 @@ describe("typos in facts about AWS (schema/aws-data.json)", () => {
 
   it("each family's architecture agrees with the Graviton naming rule the unlisted types fall back to", () => {
     const graviton = /^([a-z]+[0-9]+g[a-z0-9-]*|a1)$/;
-    for (const [family, f] of Object.entries(awsData().instanceTypes.families)) expect(graviton.test(family) ? "arm64" : "x86_64", family).toBe(f.arch);
+    for (const [family, f] of Object.entries(awsData().instanceTypes.families))
+      expect(graviton.test(family) ? "arm64" : "x86_64", family).toBe(f.arch);
   });
 
   it("a close miss of a region gets the listed one suggested", () => {
@@ -45,20 +47,38 @@ describe("typos in facts about AWS (schema/aws-data.json)", () => {
   });
 
   it("an unknown size or family gets the closest listed type suggested", () => {
-    expect(errorsOf({ instanceTypes: ["t3.meduim"] })).toEqual([expect.objectContaining({ path: "/instanceTypes/0", message: expect.stringContaining('Did you mean "t3.medium"?') })]);
+    expect(errorsOf({ instanceTypes: ["t3.meduim"] })).toEqual([
+      expect.objectContaining({
+        path: "/instanceTypes/0",
+        message: expect.stringContaining('Did you mean "t3.medium"?'),
+      }),
+    ]);
     expect(instanceTypeProblem("m7ii.large")).toContain('Did you mean "m7i.large"?');
-    expect(errorsOf({ buildInstanceType: "t3.smal" })[0]).toEqual(expect.objectContaining({ path: "/buildInstanceType", message: expect.stringContaining('"t3.small"') }));
+    expect(errorsOf({ buildInstanceType: "t3.smal" })[0]).toEqual(
+      expect.objectContaining({ path: "/buildInstanceType", message: expect.stringContaining('"t3.small"') }),
+    );
   });
 
   it("arm64 needs Graviton types, by the list's architecture", () => {
     expect(listedArch("c7g.large")).toBe("arm64");
     expect(errorsOf({ architecture: "arm64", instanceTypes: ["c7g.large", "t4g.micro"] })).toEqual([]);
-    expect(errorsOf({ architecture: "arm64", instanceTypes: ["t3.medium"] }).map((e) => e.message)).toEqual([expect.stringContaining("not an arm64 (Graviton) instance type")]);
+    expect(errorsOf({ architecture: "arm64", instanceTypes: ["t3.medium"] }).map((e) => e.message)).toEqual([
+      expect.stringContaining("not an arm64 (Graviton) instance type"),
+    ]);
   });
 
   it("acceptUnlisted lets through types and regions newer than the list, and their architecture is still checked", () => {
-    expect(errorsOf({ awsRegion: "eu-south-3", instanceTypes: ["m9g.large"], architecture: "arm64", acceptUnlisted: ["eu-south-3", "m9g.large"] })).toEqual([]);
-    expect(errorsOf({ instanceTypes: ["m9g.large"], acceptUnlisted: ["m9g.large"] }).map((e) => e.message)).toEqual([expect.stringContaining("is an arm64 (Graviton) instance type")]);
+    expect(
+      errorsOf({
+        awsRegion: "eu-south-3",
+        instanceTypes: ["m9g.large"],
+        architecture: "arm64",
+        acceptUnlisted: ["eu-south-3", "m9g.large"],
+      }),
+    ).toEqual([]);
+    expect(errorsOf({ instanceTypes: ["m9g.large"], acceptUnlisted: ["m9g.large"] }).map((e) => e.message)).toEqual([
+      expect.stringContaining("is an arm64 (Graviton) instance type"),
+    ]);
     expect(errorsOf({ acceptUnlisted: ["not a type"] }).map((e) => e.path)).toEqual(["/acceptUnlisted/0"]);
   });
 

@@ -1,5 +1,18 @@
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -24,8 +37,16 @@ beforeAll(() => {
 });
 
 function run(args: string[], opts: { asUser?: boolean } = {}) {
-  const [cmd, argv] = opts.asUser && isRoot ? ["runuser", ["-u", USER, "--", process.execPath, bin, ...args]] : [process.execPath, [bin, ...args]];
-  const r = spawnSync(cmd, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 30_000, cwd: tmpdir() });
+  const [cmd, argv] =
+    opts.asUser && isRoot
+      ? ["runuser", ["-u", USER, "--", process.execPath, bin, ...args]]
+      : [process.execPath, [bin, ...args]];
+  const r = spawnSync(cmd, argv, {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 30_000,
+    cwd: tmpdir(),
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
 }
 
@@ -43,7 +64,8 @@ function unprivileged(): { uid: number; gid: number } {
   if (spawnSync("id", ["-u", USER]).status !== 0) {
     requireTool("useradd", "passwd");
     const r = spawnSync("useradd", ["-m", "-s", "/bin/sh", USER], { encoding: "utf8" });
-    if (r.status !== 0 && spawnSync("id", ["-u", USER]).status !== 0) throw new Error(`useradd ${USER} failed: ${r.stderr}`);
+    if (r.status !== 0 && spawnSync("id", ["-u", USER]).status !== 0)
+      throw new Error(`useradd ${USER} failed: ${r.stderr}`);
   }
   const id = (flag: string) => Number(spawnSync("id", [flag, USER], { encoding: "utf8" }).stdout.trim());
   return { uid: id("-u"), gid: id("-g") };
@@ -68,7 +90,8 @@ function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
-const temporaries = (dir: string) => Object.keys(snapshot(dir)).filter((p) => /\.\d+\.(tmp|removed)$|^\.gitlab-runner-aws-tx\./.test(p));
+const temporaries = (dir: string) =>
+  Object.keys(snapshot(dir)).filter((p) => /\.\d+\.(tmp|removed)$|^\.gitlab-runner-aws-tx\./.test(p));
 
 function expectRefused(r: ReturnType<typeof run>, message: RegExp, out?: string) {
   expect(r.signal).toBeNull();
@@ -89,16 +112,64 @@ describe("bad answers files: a clear error, non-zero exit, nothing written", () 
   const cases: Array<[string, (dir: string) => string, RegExp]> = [
     ["an empty YAML file", (d) => answersFile(d, "a.yaml", () => ""), /answers file .*a\.yaml is empty/],
     ["an empty JSON file", (d) => answersFile(d, "a.json", () => "  \n"), /a\.json is empty/],
-    ["invalid YAML", (d) => answersFile(d, "a.yaml", (t) => t.replace("awsRegion: eu-central-1", "awsRegion: [eu-central-1")), /not valid YAML:\n {2}line \d+, column \d+: /],
-    ["invalid JSON", (d) => answersFile(d, "a.json", () => '{\n  "vpcId": "vpc-0a1b2c3d",\n  "subnetIds": ["subnet-0a1b2c3d",]\n}\n'), /not valid JSON:\n {2}line 3, column \d+: /],
-    ["a duplicate key in YAML", (d) => answersFile(d, "a.yaml", (t) => t + "projectName: again\n"), /line \d+, column 1: Map keys must be unique/],
-    ["a duplicate key in JSON", (d) => answersFile(d, "a.json", () => '{"vpcId": "vpc-0a1b2c3d",\n "vpcId": "vpc-0a1b2c3e"}'), /line 2, column 2: duplicate key "vpcId"/],
-    ["an unknown key", (d) => answersFile(d, "a.yaml", (t) => t + "instanceType: t3.large\n"), /\/instanceType: unknown answer "instanceType"\. Did you mean "instanceTypes"\?/],
-    ["a wrong type", (d) => answersFile(d, "a.yaml", (t) => t.replace("asgMaxSize: 6", "asgMaxSize: six").replace(/subnetIds:\n(  - .*\n)+/, "subnetIds: subnet-0a1b2c3d\n")), /\/subnetIds: "subnet-0a1b2c3d" must be array, not string[\s\S]*\/asgMaxSize: "six" must be integer, not string/],
-    ["a token instead of its SSM parameter", (d) => answersFile(d, "a.yaml", (t) => t + "runnerDescription: glrt-AbCdEfGhIjKlMnOpQrSt\n"), /store the token in SSM/],
-    ["YAML that reads unquoted text as a number, and infinity", (d) => answersFile(d, "a.yaml", (t) => t.replace(/^projectName: .*$/m, "projectName: 0755").replace(/^concurrent: .*$/m, "concurrent: .inf")), /\/projectName: 755 must be string, not number \(in YAML, put the text in quotes: unquoted, it was read as the number 755\)[\s\S]*\/concurrent: Infinity must be integer/],
-    ["a list instead of a mapping", (d) => answersFile(d, "a.yaml", () => "- vpcId\n- subnetIds\n"), /must be a mapping of answer names to values, not a list/],
-    ["a huge file", (d) => answersFile(d, "a.yaml", (t) => t + "# padding\n".repeat(Math.ceil(MAX_ANSWERS_BYTES / 10) + 1)), /is \d+ bytes; an answers file is at most 1048576 bytes/],
+    [
+      "invalid YAML",
+      (d) => answersFile(d, "a.yaml", (t) => t.replace("awsRegion: eu-central-1", "awsRegion: [eu-central-1")),
+      /not valid YAML:\n {2}line \d+, column \d+: /,
+    ],
+    [
+      "invalid JSON",
+      (d) => answersFile(d, "a.json", () => '{\n  "vpcId": "vpc-0a1b2c3d",\n  "subnetIds": ["subnet-0a1b2c3d",]\n}\n'),
+      /not valid JSON:\n {2}line 3, column \d+: /,
+    ],
+    [
+      "a duplicate key in YAML",
+      (d) => answersFile(d, "a.yaml", (t) => t + "projectName: again\n"),
+      /line \d+, column 1: Map keys must be unique/,
+    ],
+    [
+      "a duplicate key in JSON",
+      (d) => answersFile(d, "a.json", () => '{"vpcId": "vpc-0a1b2c3d",\n "vpcId": "vpc-0a1b2c3e"}'),
+      /line 2, column 2: duplicate key "vpcId"/,
+    ],
+    [
+      "an unknown key",
+      (d) => answersFile(d, "a.yaml", (t) => t + "instanceType: t3.large\n"),
+      /\/instanceType: unknown answer "instanceType"\. Did you mean "instanceTypes"\?/,
+    ],
+    [
+      "a wrong type",
+      (d) =>
+        answersFile(d, "a.yaml", (t) =>
+          t
+            .replace("asgMaxSize: 6", "asgMaxSize: six")
+            .replace(/subnetIds:\n(  - .*\n)+/, "subnetIds: subnet-0a1b2c3d\n"),
+        ),
+      /\/subnetIds: "subnet-0a1b2c3d" must be array, not string[\s\S]*\/asgMaxSize: "six" must be integer, not string/,
+    ],
+    [
+      "a token instead of its SSM parameter",
+      (d) => answersFile(d, "a.yaml", (t) => t + "runnerDescription: glrt-AbCdEfGhIjKlMnOpQrSt\n"),
+      /store the token in SSM/,
+    ],
+    [
+      "YAML that reads unquoted text as a number, and infinity",
+      (d) =>
+        answersFile(d, "a.yaml", (t) =>
+          t.replace(/^projectName: .*$/m, "projectName: 0755").replace(/^concurrent: .*$/m, "concurrent: .inf"),
+        ),
+      /\/projectName: 755 must be string, not number \(in YAML, put the text in quotes: unquoted, it was read as the number 755\)[\s\S]*\/concurrent: Infinity must be integer/,
+    ],
+    [
+      "a list instead of a mapping",
+      (d) => answersFile(d, "a.yaml", () => "- vpcId\n- subnetIds\n"),
+      /must be a mapping of answer names to values, not a list/,
+    ],
+    [
+      "a huge file",
+      (d) => answersFile(d, "a.yaml", (t) => t + "# padding\n".repeat(Math.ceil(MAX_ANSWERS_BYTES / 10) + 1)),
+      /is \d+ bytes; an answers file is at most 1048576 bytes/,
+    ],
     [
       "a binary file",
       (d) => {
@@ -128,7 +199,13 @@ describe("bad answers files: a clear error, non-zero exit, nothing written", () 
     ["a missing file", (d) => join(d, "nope.yaml"), /answers file .*nope\.yaml does not exist/],
     [
       "a YAML bomb (aliases)",
-      (d) => answersFile(d, "a.yaml", () => `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n`),
+      (d) =>
+        answersFile(
+          d,
+          "a.yaml",
+          () =>
+            `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n`,
+        ),
       /answers file .*a\.yaml is not valid YAML|[Ee]xcessive alias count/,
     ],
   ];
@@ -147,7 +224,11 @@ describe("bad answers files: a clear error, non-zero exit, nothing written", () 
     const file = answersFile(dir, "secret.yaml");
     chmodSync(file, 0o000);
     const out = join(dir, "out");
-    expectRefused(run(["--answers", file, "--out", out], { asUser: true }), /answers file .*secret\.yaml cannot be read \(permission denied\)/, out);
+    expectRefused(
+      run(["--answers", file, "--out", out], { asUser: true }),
+      /answers file .*secret\.yaml cannot be read \(permission denied\)/,
+      out,
+    );
   });
 });
 
@@ -186,7 +267,10 @@ describe("bad output folders: a clear error, non-zero exit, nothing written", ()
     mkdirSync(parent);
     chownSync(parent, user.uid, user.gid);
     chmodSync(parent, 0o555);
-    expectRefused(run(["--answers", example, "--out", join(parent, "new", "deeper")], { asUser: true }), /not writable|permission denied/i);
+    expectRefused(
+      run(["--answers", example, "--out", join(parent, "new", "deeper")], { asUser: true }),
+      /not writable|permission denied/i,
+    );
     expect(readdirSync(parent)).toEqual([]);
   });
 
@@ -195,7 +279,11 @@ describe("bad output folders: a clear error, non-zero exit, nothing written", ()
     expectRefused(run(["--answers", example, "--out", inside]), /inside the generator package/, inside);
     const dir = tmp();
     symlinkSync(packageRoot, join(dir, "pkg"));
-    expectRefused(run(["--answers", example, "--out", join(dir, "pkg", "sub")]), /inside the generator package/, join(packageRoot, "sub"));
+    expectRefused(
+      run(["--answers", example, "--out", join(dir, "pkg", "sub")]),
+      /inside the generator package/,
+      join(packageRoot, "sub"),
+    );
   });
 
   it("a symlink in the output tree pointing outside it is refused, and neither side changes", () => {
@@ -210,7 +298,10 @@ describe("bad output folders: a clear error, non-zero exit, nothing written", ()
     const beforeOut = snapshot(out);
     const beforeOutside = snapshot(outside);
     const changed = answersFile(dir, "changed.yaml", (t) => t.replace("asgMaxSize: 6", "asgMaxSize: 7"));
-    expectRefused(run(["--answers", changed, "--out", out]), /terraform is a symlink to .*outside, outside the output folder/);
+    expectRefused(
+      run(["--answers", changed, "--out", out]),
+      /terraform is a symlink to .*outside, outside the output folder/,
+    );
     expect(snapshot(out)).toEqual(beforeOut);
     expect(snapshot(outside)).toEqual(beforeOutside);
   });
@@ -235,7 +326,9 @@ describe("failing and interrupted writes leave the previous tree", () => {
     const dir = tmp();
     const out = join(dir, "repo");
     expect(run(["--answers", example, "--out", out]).code).toBe(0);
-    const changed = answersFile(dir, "changed.yaml", (t) => t.replace("projectName: acme-runners", "projectName: other-runners").replace("asgMaxSize: 6", "asgMaxSize: 9"));
+    const changed = answersFile(dir, "changed.yaml", (t) =>
+      t.replace("projectName: acme-runners", "projectName: other-runners").replace("asgMaxSize: 6", "asgMaxSize: 9"),
+    );
     const expectedDir = join(dir, "expected");
     cpSync(out, expectedDir, { recursive: true });
     const r = run(["--answers", changed, "--out", expectedDir]);
@@ -265,7 +358,10 @@ describe("failing and interrupted writes leave the previous tree", () => {
     // Files sort before and after terraform/: the earlier ones are staged before this folder refuses.
     chmodSync(join(out, "terraform"), 0o555);
     const before = snapshot(out);
-    expectRefused(run(["--answers", changed, "--out", out], { asUser: true }), /nothing was written: .*terraform.* is not writable/i);
+    expectRefused(
+      run(["--answers", changed, "--out", out], { asUser: true }),
+      /nothing was written: .*terraform.* is not writable/i,
+    );
     expect(snapshot(out)).toEqual(before);
   });
 
@@ -277,22 +373,51 @@ describe("failing and interrupted writes leave the previous tree", () => {
     ["rename", 4, "after"],
     ["chmod", 1, "before"],
     ["chmod", 3, "before"],
-  ] as const)("SIGKILL at %s #%i: the next run finds the %s tree whole, with no temporary files", (call, n, expected) => {
-    requireTool("strace");
-    const { out, changed, before, after } = scenario();
-    const calls = call === "rename" ? "rename,renameat,renameat2" : "chmod,fchmodat";
-    const r = spawnSync("strace", ["-f", "-qq", "-o", "/dev/null", "-e", `trace=${calls}`, "-e", `inject=${calls}:signal=SIGKILL:when=${n}`, process.execPath, bin, "--answers", changed, "--out", out], { encoding: "utf8" });
-    expect(r.status === 137 || r.signal === "SIGKILL", `not killed: ${r.stderr}`).toBe(true);
-    expect(temporaries(out).length, "the killed run left its journal and temporaries").toBeGreaterThan(0);
-    const before2 = snapshot(out);
-    expectRefused(run(["--out", out, "--check"]), /an earlier write to .* was interrupted; run gitlab-runner-aws there without --dry-run or --check/);
-    expect(snapshot(out), "--check wrote").toEqual(before2);
-    const again = run(["--out", out]);
-    expect(again.stdout).toMatch(expected === "before" ? /removed the temporary files of an interrupted write/ : /completed an interrupted write/);
-    expect(again.code, again.stdout + again.stderr).toBe(0);
-    expect(temporaries(out)).toEqual([]);
-    expect(snapshot(out)).toEqual(expected === "before" ? before : after);
-  });
+  ] as const)(
+    "SIGKILL at %s #%i: the next run finds the %s tree whole, with no temporary files",
+    (call, n, expected) => {
+      requireTool("strace");
+      const { out, changed, before, after } = scenario();
+      const calls = call === "rename" ? "rename,renameat,renameat2" : "chmod,fchmodat";
+      const r = spawnSync(
+        "strace",
+        [
+          "-f",
+          "-qq",
+          "-o",
+          "/dev/null",
+          "-e",
+          `trace=${calls}`,
+          "-e",
+          `inject=${calls}:signal=SIGKILL:when=${n}`,
+          process.execPath,
+          bin,
+          "--answers",
+          changed,
+          "--out",
+          out,
+        ],
+        { encoding: "utf8" },
+      );
+      expect(r.status === 137 || r.signal === "SIGKILL", `not killed: ${r.stderr}`).toBe(true);
+      expect(temporaries(out).length, "the killed run left its journal and temporaries").toBeGreaterThan(0);
+      const before2 = snapshot(out);
+      expectRefused(
+        run(["--out", out, "--check"]),
+        /an earlier write to .* was interrupted; run gitlab-runner-aws there without --dry-run or --check/,
+      );
+      expect(snapshot(out), "--check wrote").toEqual(before2);
+      const again = run(["--out", out]);
+      expect(again.stdout).toMatch(
+        expected === "before"
+          ? /removed the temporary files of an interrupted write/
+          : /completed an interrupted write/,
+      );
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+      expect(temporaries(out)).toEqual([]);
+      expect(snapshot(out)).toEqual(expected === "before" ? before : after);
+    },
+  );
 
   it.each(["SIGTERM", "SIGINT", "SIGKILL"] as const)(
     "%s at any moment leaves the previous tree or the complete new one (after the next run, for SIGKILL), and no temporary files",
@@ -312,7 +437,10 @@ describe("failing and interrupted writes leave the previous tree", () => {
         // A killed write is finished or undone by the next run (its journal says which); SIGINT/SIGTERM wait for the write.
         if (signal === "SIGKILL") expect(run(["--out", out]).code).toBe(0);
         const now = snapshot(out);
-        expect([before, after].some((t) => JSON.stringify(t) === JSON.stringify(now)), `after ${signal} at ${delay} ms: a mix of the two trees`).toBe(true);
+        expect(
+          [before, after].some((t) => JSON.stringify(t) === JSON.stringify(now)),
+          `after ${signal} at ${delay} ms: a mix of the two trees`,
+        ).toBe(true);
         expect(temporaries(out), `after ${signal} at ${delay} ms`).toEqual([]);
         // Back to the previous tree for the next try.
         const restore = run(["--answers", example, "--out", out]);

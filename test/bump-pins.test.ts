@@ -9,11 +9,13 @@ import { pins } from "../src/core/pins.js";
 /** scripts/bump-pins.mjs, run on a temporary copy of the package (npm test has built dist/). */
 function copy(): string {
   const dir = mkdtempSync(join(tmpdir(), "glra-pins-"));
-  for (const p of ["package.json", "README.md", "schema", "scripts", "dist"]) cpSync(join(packageRoot, p), join(dir, p), { recursive: true });
+  for (const p of ["package.json", "README.md", "schema", "scripts", "dist"])
+    cpSync(join(packageRoot, p), join(dir, p), { recursive: true });
   return dir;
 }
 
-const bump = (dir: string, ...args: string[]) => spawnSync(process.execPath, [join(dir, "scripts/bump-pins.mjs"), "--root", dir, ...args], { encoding: "utf8" });
+const bump = (dir: string, ...args: string[]) =>
+  spawnSync(process.execPath, [join(dir, "scripts/bump-pins.mjs"), "--root", dir, ...args], { encoding: "utf8" });
 const json = (dir: string, p: string) => JSON.parse(readFileSync(join(dir, p), "utf8"));
 const text = (dir: string, p: string) => readFileSync(join(dir, p), "utf8");
 const tableRow = (readme: string) => readme.split("\n").find((l) => l.startsWith("| `gitlabRunnerVersion` |"));
@@ -26,7 +28,17 @@ describe("scripts/bump-pins.mjs", () => {
     const [major, minor] = schemaBefore.properties.gitlabRunnerVersion.default.split(".").map(Number);
     const next = `${major}.${minor + 1}.0`;
     const packer = pinsBefore.images.packer.replace(/:[^:]+$/, ":9.9.9");
-    const r = bump(dir, "--gitlab-runner", next, "--image", `packer=${packer}`, "--packer-amazon-plugin", "9.0.0", "--checked", "2027-01-15");
+    const r = bump(
+      dir,
+      "--gitlab-runner",
+      next,
+      "--image",
+      `packer=${packer}`,
+      "--packer-amazon-plugin",
+      "9.0.0",
+      "--checked",
+      "2027-01-15",
+    );
     expect(r.status, r.stderr).toBe(0);
 
     const schema = json(dir, "schema/answers.schema.json");
@@ -34,13 +46,22 @@ describe("scripts/bump-pins.mjs", () => {
     schema.properties.gitlabRunnerVersion.default = schemaBefore.properties.gitlabRunnerVersion.default;
     expect(schema).toEqual(schemaBefore);
     // Only the one line of the hand-laid-out schema changed.
-    const diff = text(dir, "schema/answers.schema.json").split("\n").filter((l, i) => l !== readFileSync(join(packageRoot, "schema/answers.schema.json"), "utf8").split("\n")[i]);
+    const diff = text(dir, "schema/answers.schema.json")
+      .split("\n")
+      .filter((l, i) => l !== readFileSync(join(packageRoot, "schema/answers.schema.json"), "utf8").split("\n")[i]);
     expect(diff).toEqual([`      "default": "${next}",`]);
 
     const pins = json(dir, "schema/pins.json");
-    expect(pins).toEqual({ ...pinsBefore, images: { ...pinsBefore.images, packer }, packerAmazonPlugin: "9.0.0", checked: "2027-01-15" });
+    expect(pins).toEqual({
+      ...pinsBefore,
+      images: { ...pinsBefore.images, packer },
+      packerAmazonPlugin: "9.0.0",
+      checked: "2027-01-15",
+    });
     expect(tableRow(text(dir, "README.md"))).toContain(`\`"${next}"\``);
-    expect(text(dir, "README.md").replace(tableRow(text(dir, "README.md"))!, "")).toBe(text(packageRoot, "README.md").replace(tableRow(text(packageRoot, "README.md"))!, ""));
+    expect(text(dir, "README.md").replace(tableRow(text(dir, "README.md"))!, "")).toBe(
+      text(packageRoot, "README.md").replace(tableRow(text(packageRoot, "README.md"))!, ""),
+    );
   });
 
   it.each([

@@ -8,7 +8,15 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { amiRetentionNeeds, dataSourceNeeds, declaredResourceTypes, packerNeeds, packerSessionManagerNeeds, partitionOf, resourceTypeNeeds } from "../src/core/context/ci-permissions.js";
+import {
+  amiRetentionNeeds,
+  dataSourceNeeds,
+  declaredResourceTypes,
+  packerNeeds,
+  packerSessionManagerNeeds,
+  partitionOf,
+  resourceTypeNeeds,
+} from "../src/core/context/ci-permissions.js";
 import { cacheBucketName } from "../src/core/context/names.js";
 import { loadTemplates } from "../src/core/templates.js";
 import type { Answers, RenderedFile } from "../src/core/types.js";
@@ -29,7 +37,8 @@ function declaredTypes(files: RenderedFile[]): { resources: string[]; data: stri
   const resources = new Set<string>();
   const data = new Set<string>();
   for (const f of files.filter((x) => /^terraform\/[^/]+\.tf$/.test(x.path))) {
-    for (const m of f.contents.matchAll(/^\s*(resource|data)\s+"([^"]+)"/gm)) (m[1] === "resource" ? resources : data).add(m[2]);
+    for (const m of f.contents.matchAll(/^\s*(resource|data)\s+"([^"]+)"/gm))
+      (m[1] === "resource" ? resources : data).add(m[2]);
   }
   return { resources: [...resources].sort(), data: [...data].sort() };
 }
@@ -48,8 +57,14 @@ const accountOf = (a: Answers) => a.ciRoleArn.split(":")[4];
 function checkPolicy(a: Answers, files: RenderedFile[]): void {
   const declared = declaredTypes(files);
   // The table knows every declared type (else this would be a resource the CI role cannot manage) ...
-  expect(declared.resources.filter((t) => !(t in resourceTypeNeeds)), "resource types missing from resourceTypeNeeds").toEqual([]);
-  expect(declared.data.filter((t) => !(t in dataSourceNeeds)), "data source types missing from dataSourceNeeds").toEqual([]);
+  expect(
+    declared.resources.filter((t) => !(t in resourceTypeNeeds)),
+    "resource types missing from resourceTypeNeeds",
+  ).toEqual([]);
+  expect(
+    declared.data.filter((t) => !(t in dataSourceNeeds)),
+    "data source types missing from dataSourceNeeds",
+  ).toEqual([]);
   // ... and the policy is built from exactly the declared ones.
   expect([...declaredResourceTypes(a)].sort()).toEqual(declared.resources);
 
@@ -62,7 +77,9 @@ function checkPolicy(a: Answers, files: RenderedFile[]): void {
   const granted = new Set<string>();
   for (const s of policy.Statement) {
     expect(s.Effect).toBe("Allow");
-    expect(Object.keys(s).sort()).toEqual(["Action", "Effect", "Resource", "Sid", ...(s.Condition ? ["Condition"] : [])].sort());
+    expect(Object.keys(s).sort()).toEqual(
+      ["Action", "Effect", "Resource", "Sid", ...(s.Condition ? ["Condition"] : [])].sort(),
+    );
     for (const act of s.Action) {
       expect(act, s.Sid).toMatch(/^[a-z0-9-]+:[A-Za-z]+$/); // no wildcard actions at all
       granted.add(act);
@@ -103,10 +120,21 @@ function checkPolicy(a: Answers, files: RenderedFile[]): void {
       expect(s.Action).toEqual(["iam:CreateServiceLinkedRole"]);
       expect(s.Condition).toEqual({ StringEquals: { "iam:AWSServiceName": "autoscaling.amazonaws.com" } });
     }
-    if (a.permissionsBoundaryArn && s.Resource.some((r) => r.includes(":role/")) && s.Action.some((x) => x === "iam:CreateRole" || x === "iam:PutRolePolicy")) {
+    if (
+      a.permissionsBoundaryArn &&
+      s.Resource.some((r) => r.includes(":role/")) &&
+      s.Action.some((x) => x === "iam:CreateRole" || x === "iam:PutRolePolicy")
+    ) {
       expect(s.Condition, s.Sid).toEqual({ StringEquals: { "iam:PermissionsBoundary": a.permissionsBoundaryArn } });
     }
-    for (const x of ["iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary", "iam:AttachRolePolicy", "iam:CreatePolicy", "iam:CreateUser"]) expect(s.Action).not.toContain(x);
+    for (const x of [
+      "iam:DeleteRolePermissionsBoundary",
+      "iam:PutRolePermissionsBoundary",
+      "iam:AttachRolePolicy",
+      "iam:CreatePolicy",
+      "iam:CreateUser",
+    ])
+      expect(s.Action).not.toContain(x);
   }
   // Everything the declared types, the data sources and the Packer build need is granted.
   const needed = [
@@ -145,7 +173,9 @@ describe("the table check can fail", () => {
   it("a template declaring a resource type the table does not know is reported", () => {
     const a = exampleAnswers("answers.yaml");
     const files = renderAnswers(a).map((f) =>
-      f.path === "terraform/network.tf" ? { ...f, contents: f.contents + '\nresource "aws_vpc_endpoint" "ssm" {\n  vpc_id = var.vpc_id\n}\n' } : f,
+      f.path === "terraform/network.tf"
+        ? { ...f, contents: f.contents + '\nresource "aws_vpc_endpoint" "ssm" {\n  vpc_id = var.vpc_id\n}\n' }
+        : f,
     );
     expect(() => checkPolicy(a, files)).toThrow(/resource types missing from resourceTypeNeeds/);
   });
@@ -157,7 +187,8 @@ function typesInTemplates(templates: ReadonlyMap<string, string>): { resources: 
   const data = new Set<string>();
   for (const [path, text] of templates) {
     if (!path.startsWith("terraform/")) continue;
-    for (const m of text.matchAll(/^\s*(resource|data)\s+"([^"]+)"/gm)) (m[1] === "resource" ? resources : data).add(m[2]);
+    for (const m of text.matchAll(/^\s*(resource|data)\s+"([^"]+)"/gm))
+      (m[1] === "resource" ? resources : data).add(m[2]);
   }
   return { resources: [...resources].sort(), data: [...data].sort() };
 }
@@ -188,7 +219,11 @@ describe("partitions: GovCloud and China", () => {
     ["cn-north-1", "aws-cn", "amazonaws.com.cn"],
     ["cn-northwest-1", "aws-cn", "amazonaws.com.cn"],
   ])("%s: every ARN of the README is in %s, PassRole goes to ec2.%s", (region, partition, dns) => {
-    const a = validAnswers({ ...base, awsRegion: region, ciRoleArn: `arn:${partition}:iam::123456789012:role/acme-runners-ci` });
+    const a = validAnswers({
+      ...base,
+      awsRegion: region,
+      ciRoleArn: `arn:${partition}:iam::123456789012:role/acme-runners-ci`,
+    });
     const files = renderAnswers(a);
     checkPolicy(a, files);
     const readme = fileOf(files, "README.md").contents;
@@ -196,15 +231,25 @@ describe("partitions: GovCloud and China", () => {
     expect(arns.length).toBeGreaterThan(5);
     expect(new Set(arns)).toEqual(new Set([`arn:${partition}:`]));
     expect(readme).not.toContain("us-east-1");
-    expect([readmePolicy(files).Statement.find((s) => s.Action.includes("iam:PassRole"))!.Condition!.StringEquals["iam:PassedToService"]].flat()).toContain(`ec2.${dns}`);
+    expect(
+      [
+        readmePolicy(files).Statement.find((s) => s.Action.includes("iam:PassRole"))!.Condition!.StringEquals[
+          "iam:PassedToService"
+        ],
+      ].flat(),
+    ).toContain(`ec2.${dns}`);
     const ci = fileOf(files, ".gitlab-ci.yml").contents;
     expect(ci).toMatch(new RegExp(`^  AWS_REGION: "?${region}"?$`, "m"));
     expect(ci).not.toMatch(/us-east-1|arn:aws:/);
   });
 
   it("the ISO partitions are refused with a clear message, and so is a role ARN of another partition", () => {
-    expect(validateAnswers({ ...base, awsRegion: "us-iso-east-1" }).errors.map(formatError)).toEqual([expect.stringMatching(/^\/awsRegion: .*ISO partition.*aws-us-gov \(us-gov-\*\) or aws-cn \(cn-\*\)/)]);
-    expect(validateAnswers({ ...base, awsRegion: "cn-north-1" }).errors.map(formatError)).toEqual([expect.stringMatching(/^\/ciRoleArn: .*must be in the partition of awsRegion cn-north-1 \(arn:aws-cn:…\)/)]);
+    expect(validateAnswers({ ...base, awsRegion: "us-iso-east-1" }).errors.map(formatError)).toEqual([
+      expect.stringMatching(/^\/awsRegion: .*ISO partition.*aws-us-gov \(us-gov-\*\) or aws-cn \(cn-\*\)/),
+    ]);
+    expect(validateAnswers({ ...base, awsRegion: "cn-north-1" }).errors.map(formatError)).toEqual([
+      expect.stringMatching(/^\/ciRoleArn: .*must be in the partition of awsRegion cn-north-1 \(arn:aws-cn:…\)/),
+    ]);
   });
 });
 
@@ -217,22 +262,33 @@ describe("permissions boundary", () => {
     const files = renderAnswers(a);
     checkPolicy(a, files);
     const statements = readmePolicy(files).Statement;
-    const creating = statements.filter((s) => s.Action.includes("iam:CreateRole") || s.Action.includes("iam:PutRolePolicy"));
+    const creating = statements.filter(
+      (s) => s.Action.includes("iam:CreateRole") || s.Action.includes("iam:PutRolePolicy"),
+    );
     expect(creating.map((s) => s.Sid)).toEqual(["OwnRolesWithBoundary"]);
     expect(creating[0].Condition).toEqual({ StringEquals: { "iam:PermissionsBoundary": boundary } });
-    expect(JSON.parse(fileOf(files, "terraform/terraform.tfvars.json").contents).permissions_boundary_arn).toBe(boundary);
+    expect(JSON.parse(fileOf(files, "terraform/terraform.tfvars.json").contents).permissions_boundary_arn).toBe(
+      boundary,
+    );
   });
 
   it("without one, CreateRole is not conditioned, and the README says what that means", () => {
     const files = renderAnswers(base);
     expect(readmePolicy(files).Statement.find((s) => s.Action.includes("iam:CreateRole"))!.Condition).toBeUndefined();
-    expect(fileOf(files, "README.md").contents).toContain("without a permissions boundary (answer `permissionsBoundaryArn`)");
+    expect(fileOf(files, "README.md").contents).toContain(
+      "without a permissions boundary (answer `permissionsBoundaryArn`)",
+    );
     // With Session Manager builds, Packer's temporary roles are named as the escape they are.
-    expect(fileOf(renderAnswers(exampleAnswers("answers.yaml")), "README.md").contents).toMatch(/can create roles named `acme-runners-\*` or `packer-\*` with any inline policy and any trust policy/);
+    expect(fileOf(renderAnswers(exampleAnswers("answers.yaml")), "README.md").contents).toMatch(
+      /can create roles named `acme-runners-\*` or `packer-\*` with any inline policy and any trust policy/,
+    );
   });
 
   it("is refused with Session Manager builds, whose temporary Packer role cannot carry it", () => {
-    const errors = validateAnswers({ ...exampleAnswers("answers.yaml"), permissionsBoundaryArn: "arn:aws:iam::123456789012:policy/b" }).errors.map(formatError);
+    const errors = validateAnswers({
+      ...exampleAnswers("answers.yaml"),
+      permissionsBoundaryArn: "arn:aws:iam::123456789012:policy/b",
+    }).errors.map(formatError);
     expect(errors).toEqual([expect.stringMatching(/^\/permissionsBoundaryArn: .*needs sshInterface private_ip/)]);
   });
 });

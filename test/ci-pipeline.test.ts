@@ -21,7 +21,11 @@ type Job = Record<string, unknown> & {
   needs?: Array<string | { job: string; artifacts?: boolean; optional?: boolean }>;
   extends?: string | string[];
 };
-type Pipeline = Record<string, unknown> & { stages: string[]; workflow?: { rules: unknown[] }; variables: Record<string, string> };
+type Pipeline = Record<string, unknown> & {
+  stages: string[];
+  workflow?: { rules: unknown[] };
+  variables: Record<string, string>;
+};
 
 /** GitLab's `!reference [job, key]`: read as the plain list (what the schema sees), or marked for resolved(). */
 class Reference extends YAMLSeq {
@@ -30,7 +34,12 @@ class Reference extends YAMLSeq {
   }
 }
 const plainReference: Tags[number] = { tag: "!reference", collection: "seq", resolve: (seq) => seq };
-const markedReference: Tags[number] = { tag: "!reference", collection: "seq", nodeClass: Reference, resolve: (seq) => Object.assign(new Reference(), seq) };
+const markedReference: Tags[number] = {
+  tag: "!reference",
+  collection: "seq",
+  nodeClass: Reference,
+  resolve: (seq) => Object.assign(new Reference(), seq),
+};
 
 function parseCi(text: string, marked = false): Pipeline {
   const doc = parseDocument(text, { customTags: [marked ? markedReference : plainReference], uniqueKeys: true });
@@ -41,7 +50,10 @@ function parseCi(text: string, marked = false): Pipeline {
 function expandReferences(ci: Pipeline, list: unknown): unknown {
   if (!Array.isArray(list)) return list;
   return list.flatMap((item) => {
-    const ref = item && typeof item === "object" && !Array.isArray(item) ? (item as { "!reference"?: [string, string] })["!reference"] : undefined;
+    const ref =
+      item && typeof item === "object" && !Array.isArray(item)
+        ? (item as { "!reference"?: [string, string] })["!reference"]
+        : undefined;
     return ref ? [resolved(ci, ref[0])[ref[1]]].flat() : [item];
   });
 }
@@ -54,7 +66,10 @@ function resolved(ci: Pipeline, name: string): Job {
     const out: Record<string, unknown> = { ...a };
     for (const [k, v] of Object.entries(b)) {
       const prev = out[k];
-      out[k] = prev && v && typeof prev === "object" && typeof v === "object" && !Array.isArray(prev) && !Array.isArray(v) ? merge(prev as Record<string, unknown>, v as Record<string, unknown>) : v;
+      out[k] =
+        prev && v && typeof prev === "object" && typeof v === "object" && !Array.isArray(prev) && !Array.isArray(v)
+          ? merge(prev as Record<string, unknown>, v as Record<string, unknown>)
+          : v;
     }
     return out;
   };
@@ -66,7 +81,10 @@ function resolved(ci: Pipeline, name: string): Job {
   return out;
 }
 
-const jobNames = (ci: Pipeline) => Object.keys(ci).filter((k) => !k.startsWith(".") && !["stages", "workflow", "variables", "default", "include"].includes(k));
+const jobNames = (ci: Pipeline) =>
+  Object.keys(ci).filter(
+    (k) => !k.startsWith(".") && !["stages", "workflow", "variables", "default", "include"].includes(k),
+  );
 
 const schema = JSON.parse(readFileSync(join(packageRoot, "test/fixtures/gitlab-ci.schema.json"), "utf8"));
 const ajv = new Ajv({ strict: false, allErrors: true });
@@ -93,7 +111,10 @@ describe.each(exampleFiles)(".gitlab-ci.yml of examples/%s", (example) => {
     const yamllint = requireTool("yamllint");
     const dir = mkdtempSync(join(tmpdir(), "glra-ci-"));
     writeFileSync(join(dir, ".gitlab-ci.yml"), text);
-    const r = spawnSync(yamllint, ["-d", "relaxed", "-f", "parsable", ".gitlab-ci.yml"], { cwd: dir, encoding: "utf8" });
+    const r = spawnSync(yamllint, ["-d", "relaxed", "-f", "parsable", ".gitlab-ci.yml"], {
+      cwd: dir,
+      encoding: "utf8",
+    });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).not.toMatch(/\[error\]/);
   });
@@ -109,7 +130,9 @@ describe.each(exampleFiles)(".gitlab-ci.yml of examples/%s", (example) => {
 
   it("has the jobs each stage needs", () => {
     const byStage = (s: string) => jobs.filter((j) => resolved(ci, j).stage === s).sort();
-    expect(byStage("validate")).toEqual(["generator-drift", "packer-validate", "shellcheck", "tflint", `${answers.iacTool}-validate`].sort());
+    expect(byStage("validate")).toEqual(
+      ["generator-drift", "packer-validate", "shellcheck", "tflint", `${answers.iacTool}-validate`].sort(),
+    );
     expect(byStage("build-ami")).toEqual(["build-ami", "prune-amis"]);
     expect(byStage("plan")).toEqual(["plan"]);
     expect(byStage("apply")).toEqual(["apply", "destroy"]);
@@ -148,11 +171,19 @@ describe.each(exampleFiles)(".gitlab-ci.yml of examples/%s", (example) => {
     for (const j of ["plan", "apply", "destroy", `${answers.iacTool}-validate`]) {
       const job = resolved(ci, j);
       const lines = [...(job.before_script ?? []), ...(job.script ?? [])].flat(2).map(String);
-      expect(lines.some((l) => l.startsWith(`${answers.iacTool} `)), j).toBe(true);
-      expect(lines.some((l) => l.startsWith(`${other} `)), j).toBe(false);
+      expect(
+        lines.some((l) => l.startsWith(`${answers.iacTool} `)),
+        j,
+      ).toBe(true);
+      expect(
+        lines.some((l) => l.startsWith(`${other} `)),
+        j,
+      ).toBe(false);
     }
     const before = resolved(ci, "plan").before_script!.flat(2).join("\n");
-    expect(before).toContain('TF_HTTP_ADDRESS="${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/terraform/state/${TF_STATE_NAME}"');
+    expect(before).toContain(
+      'TF_HTTP_ADDRESS="${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/terraform/state/${TF_STATE_NAME}"',
+    );
     expect(before).toContain("TF_HTTP_USERNAME=gitlab-ci-token");
     expect(before).toContain('TF_HTTP_PASSWORD="$CI_JOB_TOKEN"');
     expect(ci.variables.TF_STATE_NAME).toBe(answers.projectName);
@@ -185,7 +216,8 @@ describe.each(exampleFiles)(".gitlab-ci.yml of examples/%s", (example) => {
       expect(before, j).toContain('printf \'%s\' "$AWS_ID_TOKEN" >"$AWS_WEB_IDENTITY_TOKEN_FILE"');
       expect(before, j).toContain('export AWS_ROLE_ARN="$CI_ROLE_ARN"');
     }
-    for (const j of ["packer-validate", "shellcheck", "tflint", `${answers.iacTool}-validate`]) expect(resolved(ci, j).id_tokens, j).toBeUndefined();
+    for (const j of ["packer-validate", "shellcheck", "tflint", `${answers.iacTool}-validate`])
+      expect(resolved(ci, j).id_tokens, j).toBeUndefined();
   });
 
   it("builds the AMI on input changes on the default branch, on its schedule, or by hand", () => {
@@ -203,9 +235,12 @@ describe.each(exampleFiles)(".gitlab-ci.yml of examples/%s", (example) => {
   });
 
   it("runs every job on a runner with ciJobTags, and build-ami on the in-VPC runner of buildJobTags with private_ip", () => {
-    const defaultTags = ((ci.default as { tags?: string[] } | undefined)?.tags ?? []);
+    const defaultTags = (ci.default as { tags?: string[] } | undefined)?.tags ?? [];
     const tagsOf = (j: string) => (resolved(ci, j).tags as string[] | undefined) ?? defaultTags;
-    for (const j of jobs) expect(tagsOf(j), j).toEqual(j === "build-ami" && answers.sshInterface === "private_ip" ? answers.buildJobTags : answers.ciJobTags);
+    for (const j of jobs)
+      expect(tagsOf(j), j).toEqual(
+        j === "build-ami" && answers.sshInterface === "private_ip" ? answers.buildJobTags : answers.ciJobTags,
+      );
     if (answers.sshInterface === "private_ip") expect(tagsOf("build-ami").length).toBeGreaterThan(0);
   });
 
@@ -229,7 +264,8 @@ describe.each(exampleFiles)(".gitlab-ci.yml of examples/%s", (example) => {
 });
 
 describe("the provider lock file", () => {
-  const COMPLETE = 'provider "registry.terraform.io/hashicorp/aws" {\n  version = "6.25.0"\n  hashes  = ["h1:linux_amd64", "h1:linux_arm64"]\n}\n';
+  const COMPLETE =
+    'provider "registry.terraform.io/hashicorp/aws" {\n  version = "6.25.0"\n  hashes  = ["h1:linux_amd64", "h1:linux_arm64"]\n}\n';
 
   /** Runs the validate job's script as GitLab would (one shell, stop at the first failure) with a stub binary that logs its calls; `providers lock` writes COMPLETE. */
   function runValidate(answers: Answers, committed: string | undefined) {
@@ -241,45 +277,73 @@ describe("the provider lock file", () => {
     spawnSync("mkdir", ["-p", bin, tf]);
     const log = join(dir, "calls.log");
     writeFileSync(join(dir, "complete.lock"), COMPLETE);
-    writeFileSync(join(bin, answers.iacTool), `#!/bin/sh\necho "$*" >>"${log}"\nif [ "$1" = providers ]; then cp "${join(dir, "complete.lock")}" .terraform.lock.hcl; fi\n`, { mode: 0o755 });
+    writeFileSync(
+      join(bin, answers.iacTool),
+      `#!/bin/sh\necho "$*" >>"${log}"\nif [ "$1" = providers ]; then cp "${join(dir, "complete.lock")}" .terraform.lock.hcl; fi\n`,
+      { mode: 0o755 },
+    );
     if (committed !== undefined) writeFileSync(join(tf, ".terraform.lock.hcl"), committed);
     const r = spawnSync("sh", ["-e", "-c", (job.script as string[]).join("\n")], {
       cwd: join(dir, "repo"),
       encoding: "utf8",
-      env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, TF_ROOT: "terraform", CI_PROJECT_DIR: join(dir, "repo") },
+      env: {
+        ...process.env,
+        PATH: `${bin}:${process.env.PATH}`,
+        TF_ROOT: "terraform",
+        CI_PROJECT_DIR: join(dir, "repo"),
+      },
     });
     const calls = spawnSync("cat", [log], { encoding: "utf8" }).stdout.trim().split("\n");
     return { status: r.status, stderr: r.stderr, calls, job };
   }
 
-  it.each(exampleFiles)("%s: validate fails without a committed lock file or with an incomplete one, and passes with the complete one", (example) => {
-    const answers = exampleAnswers(example);
-    const missing = runValidate(answers, undefined);
-    expect(missing.status).not.toBe(0);
-    expect(missing.stderr).toMatch(/terraform\/\.terraform\.lock\.hcl is missing or lacks provider hashes for linux_amd64, linux_arm64: commit the one in this job's artifacts/);
-    expect(missing.calls).toContain("providers lock -platform=linux_amd64 -platform=linux_arm64");
-    expect(missing.calls.some((c) => c.startsWith("init"))).toBe(false);
-    const incomplete = runValidate(answers, COMPLETE.replace(', "h1:linux_arm64"', ""));
-    expect(incomplete.status).not.toBe(0);
-    const complete = runValidate(answers, COMPLETE);
-    expect(complete.status, complete.stderr).toBe(0);
-    expect(complete.calls).toEqual(["fmt -check -diff -recursive", "providers lock -platform=linux_amd64 -platform=linux_arm64", "init -input=false -backend=false -lockfile=readonly", "validate"]);
-    // The job keeps the complete lock file to commit when it fails.
-    expect(complete.job.artifacts).toEqual({ when: "on_failure", expire_in: "1 week", paths: ["terraform/.terraform.lock.hcl"] });
-  });
+  it.each(exampleFiles)(
+    "%s: validate fails without a committed lock file or with an incomplete one, and passes with the complete one",
+    (example) => {
+      const answers = exampleAnswers(example);
+      const missing = runValidate(answers, undefined);
+      expect(missing.status).not.toBe(0);
+      expect(missing.stderr).toMatch(
+        /terraform\/\.terraform\.lock\.hcl is missing or lacks provider hashes for linux_amd64, linux_arm64: commit the one in this job's artifacts/,
+      );
+      expect(missing.calls).toContain("providers lock -platform=linux_amd64 -platform=linux_arm64");
+      expect(missing.calls.some((c) => c.startsWith("init"))).toBe(false);
+      const incomplete = runValidate(answers, COMPLETE.replace(', "h1:linux_arm64"', ""));
+      expect(incomplete.status).not.toBe(0);
+      const complete = runValidate(answers, COMPLETE);
+      expect(complete.status, complete.stderr).toBe(0);
+      expect(complete.calls).toEqual([
+        "fmt -check -diff -recursive",
+        "providers lock -platform=linux_amd64 -platform=linux_arm64",
+        "init -input=false -backend=false -lockfile=readonly",
+        "validate",
+      ]);
+      // The job keeps the complete lock file to commit when it fails.
+      expect(complete.job.artifacts).toEqual({
+        when: "on_failure",
+        expire_in: "1 week",
+        paths: ["terraform/.terraform.lock.hcl"],
+      });
+    },
+  );
 
-  it.each(exampleFiles)("%s: plan, apply and destroy never change the lock file (init -lockfile=readonly); the plan carries it to apply", (example) => {
-    const answers = exampleAnswers(example);
-    const { ci } = ciOf(answers);
-    for (const j of ["plan", "apply", "destroy"]) {
-      const inits = [...(resolved(ci, j).before_script ?? []), ...(resolved(ci, j).script ?? [])].map(String).filter((l) => / init( |$)/.test(l));
-      expect(inits, j).toEqual([`${answers.iacTool} init -input=false -lockfile=readonly`]);
-    }
-    expect((resolved(ci, "plan").artifacts as { paths: string[] }).paths).toContain("terraform/.terraform.lock.hcl");
-    const readme = fileOf(renderAnswers(answers), "README.md").contents;
-    expect(readme).toMatch(/^### Provider lock file$/m);
-    expect(readme).toContain(`${answers.iacTool} providers lock -platform=linux_amd64 -platform=linux_arm64`);
-  });
+  it.each(exampleFiles)(
+    "%s: plan, apply and destroy never change the lock file (init -lockfile=readonly); the plan carries it to apply",
+    (example) => {
+      const answers = exampleAnswers(example);
+      const { ci } = ciOf(answers);
+      for (const j of ["plan", "apply", "destroy"]) {
+        const inits = [...(resolved(ci, j).before_script ?? []), ...(resolved(ci, j).script ?? [])]
+          .map(String)
+          .filter((l) => / init( |$)/.test(l));
+        expect(inits, j).toEqual([`${answers.iacTool} init -input=false -lockfile=readonly`]);
+      }
+      expect((resolved(ci, "plan").artifacts as { paths: string[] }).paths).toContain("terraform/.terraform.lock.hcl");
+      const readme = fileOf(renderAnswers(answers), "README.md").contents;
+      expect(readme).toMatch(/^### Provider lock file$/m);
+      expect(readme).toContain(`${answers.iacTool} providers lock -platform=linux_amd64 -platform=linux_arm64`);
+    },
+  );
 });
 
 describe("the CI schema check can fail", () => {
@@ -306,7 +370,9 @@ describe("user values stay data in .gitlab-ci.yml", () => {
     });
     const { text, ci, plain } = ciOf(answers);
     expect(ci.variables.CI_ROLE_ARN).toBe(answers.ciRoleArn);
-    expect((resolved(ci, "plan") as Job & { id_tokens: Record<string, { aud: string }> }).id_tokens.AWS_ID_TOKEN.aud).toBe(answers.gitlabUrl);
+    expect(
+      (resolved(ci, "plan") as Job & { id_tokens: Record<string, { aud: string }> }).id_tokens.AWS_ID_TOKEN.aud,
+    ).toBe(answers.gitlabUrl);
     for (const j of jobNames(ci)) {
       const job = resolved(ci, j);
       const lines = [...(job.before_script ?? []), ...(job.script ?? [])].flat(2).map(String);
@@ -339,7 +405,9 @@ describe("job tags", () => {
   });
 
   it("with private_ip, build-ami takes buildJobTags instead of ciJobTags", () => {
-    const t = tagsOf(validAnswers({ ...base, sshInterface: "private_ip", buildJobTags: ["aws-vpc", "yes"], ciJobTags: ["docker"] }));
+    const t = tagsOf(
+      validAnswers({ ...base, sshInterface: "private_ip", buildJobTags: ["aws-vpc", "yes"], ciJobTags: ["docker"] }),
+    );
     expect(t["build-ami"]).toEqual(["aws-vpc", "yes"]);
     for (const [j, tags] of Object.entries(t)) if (j !== "build-ami") expect(tags, j).toEqual(["docker"]);
     const untagged = tagsOf(validAnswers({ ...base, sshInterface: "private_ip", buildJobTags: ["aws-vpc"] }));
@@ -364,7 +432,10 @@ describe("plan summary", () => {
     const r = spawnSync(jq, ["-c", PLAN_SUMMARY_JQ], { input: JSON.stringify(plan), encoding: "utf8" });
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ create: 3, update: 1, delete: 1 });
-    const empty = spawnSync(jq, ["-c", PLAN_SUMMARY_JQ], { input: JSON.stringify({ format_version: "1.2" }), encoding: "utf8" });
+    const empty = spawnSync(jq, ["-c", PLAN_SUMMARY_JQ], {
+      input: JSON.stringify({ format_version: "1.2" }),
+      encoding: "utf8",
+    });
     expect(JSON.parse(empty.stdout)).toEqual({ create: 0, update: 0, delete: 0 });
   });
 

@@ -11,7 +11,12 @@ import { exampleFiles, examplesDir } from "./support/tools.js";
 const bin = join(packageRoot, "dist/src/bin/gitlab-runner-aws.js");
 
 function run(args: string[], cwd = tmpdir()) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 30_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
 }
 
@@ -44,14 +49,16 @@ describe("gitlab-runner-aws bin", () => {
     const yamlFile = join(examplesDir, "answers.yaml");
     const jsonFile = join(tmp(), "answers.json");
     writeFileSync(jsonFile, JSON.stringify(parse(readFileSync(yamlFile, "utf8"))));
-    const a = join(tmp(), "a"), b = join(tmp(), "b");
+    const a = join(tmp(), "a"),
+      b = join(tmp(), "b");
     expect(run(["--answers", yamlFile, "--out", a]).code).toBe(0);
     expect(run(["--answers", jsonFile, "--out", b]).code).toBe(0);
     expect(tree(b)).toEqual(tree(a));
   });
 
   it.each(exampleFiles)("generates byte-identical trees twice from %s, and a rerun changes nothing", (file) => {
-    const a = join(tmp(), "a"), b = join(tmp(), "b");
+    const a = join(tmp(), "a"),
+      b = join(tmp(), "b");
     expect(run(["--answers", join(examplesDir, file), "--out", a]).code).toBe(0);
     expect(run(["--answers", join(examplesDir, file), "--out", b]).code).toBe(0);
     const first = tree(a);
@@ -87,9 +94,14 @@ describe("gitlab-runner-aws bin", () => {
     for (const key of answersSchema.required) expect(r.stderr).toContain(`/${key}: is required`);
     expect(r.stderr.match(/is required/g)).toHaveLength(answersSchema.required.length);
     const partial = join(dir, "partial.yaml");
-    writeFileSync(partial, "vpcId: vpc-0a1b2c3d\nsubnetIds: [subnet-0a1b2c3d]\nbuildSubnetId: subnet-0a1b2c3d\nciRoleArn: arn:aws:iam::123456789012:role/ci\n");
+    writeFileSync(
+      partial,
+      "vpcId: vpc-0a1b2c3d\nsubnetIds: [subnet-0a1b2c3d]\nbuildSubnetId: subnet-0a1b2c3d\nciRoleArn: arn:aws:iam::123456789012:role/ci\n",
+    );
     expect(run(["--answers", partial, "--out", join(dir, "y")]).code).toBe(0);
-    expect(JSON.parse(readFileSync(join(dir, "y/.yo-rc.json"), "utf8"))["generator-gitlab-runner-aws"].answers.projectName).toBe("gitlab-runner");
+    expect(
+      JSON.parse(readFileSync(join(dir, "y/.yo-rc.json"), "utf8"))["generator-gitlab-runner-aws"].answers.projectName,
+    ).toBe("gitlab-runner");
   });
 
   it("explains malformed files with line and column", () => {
@@ -103,7 +115,9 @@ describe("gitlab-runner-aws bin", () => {
     expect(yaml.stderr).toMatch(/not valid YAML:\n {2}line \d+, column \d+: /);
     const json = run(["--answers", join(dir, "bad.json"), "--out", join(dir, "o")]);
     expect(json.stderr).toMatch(/not valid JSON:\n {2}line 4, column 1: value expected/);
-    expect(run(["--answers", join(dir, "dup.yaml"), "--out", join(dir, "o")]).stderr).toMatch(/line 2, column 1: Map keys must be unique/);
+    expect(run(["--answers", join(dir, "dup.yaml"), "--out", join(dir, "o")]).stderr).toMatch(
+      /line 2, column 1: Map keys must be unique/,
+    );
     expect(run(["--answers", join(dir, "empty.yaml"), "--out", join(dir, "o")]).stderr).toMatch(/is empty/);
     expect(run(["--answers", join(dir, "missing.yaml"), "--out", join(dir, "o")]).stderr).toMatch(/does not exist/);
     expect(existsSync(join(dir, "o"))).toBe(false);
@@ -121,7 +135,8 @@ describe("gitlab-runner-aws bin", () => {
   it("--help lists every option and every answer from the schema", () => {
     const r = run(["--help"]);
     expect(r.code).toBe(0);
-    for (const opt of ["--answers", "--out", "--defaults", "--dry-run", "--check", "--help"]) expect(r.stdout).toContain(opt);
+    for (const opt of ["--answers", "--out", "--defaults", "--dry-run", "--check", "--help"])
+      expect(r.stdout).toContain(opt);
     for (const key of answerKeys) expect(r.stdout).toMatch(new RegExp(`^  ${key} \\(`, "m"));
   });
 

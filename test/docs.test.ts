@@ -31,7 +31,10 @@ describe("documentation derived from the schema", () => {
     for (const key of essentials) expect(session, key).toContain(`? ${questionText(key)} `);
     expect(session).toContain("? Customise the advanced settings?");
     expect(session).toContain("Summary of the answers (nothing is written yet):");
-    for (const key of answerKeys.filter((k) => answersSchema.properties[k]["x-ask"] !== "never" && !answersSchema.properties[k]["x-when"])) expect(session, key).toMatch(new RegExp(`^  ${key} `, "m"));
+    for (const key of answerKeys.filter(
+      (k) => answersSchema.properties[k]["x-ask"] !== "never" && !answersSchema.properties[k]["x-when"],
+    ))
+      expect(session, key).toMatch(new RegExp(`^  ${key} `, "m"));
   });
 
   it("README's example error output is what the bin prints for that file", () => {
@@ -41,7 +44,17 @@ describe("documentation derived from the schema", () => {
       .replace(/^concurrent: .*$/m, "concurrnt: 4");
     const dir = mkdtempSync(join(tmpdir(), "glra-docs-"));
     writeFileSync(join(dir, "bad.yaml"), text);
-    const r = spawnSync(process.execPath, [join(packageRoot, "dist/src/bin/gitlab-runner-aws.js"), "--answers", join(dir, "bad.yaml"), "--out", join(dir, "x")], { encoding: "utf8" });
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(packageRoot, "dist/src/bin/gitlab-runner-aws.js"),
+        "--answers",
+        join(dir, "bad.yaml"),
+        "--out",
+        join(dir, "x"),
+      ],
+      { encoding: "utf8" },
+    );
     const shown = /```text\n([\s\S]*?)```/.exec(readme)![1];
     expect(r.stderr).toBe(shown);
   });

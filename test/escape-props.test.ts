@@ -21,7 +21,27 @@ const RUNS = 200;
 const textArb = fc.oneof(
   fc.string({ unit: "grapheme", maxLength: 30 }),
   fc.string({ unit: "binary", maxLength: 30 }).filter((s) => !/[\uD800-\uDFFF]/u.test(s)),
-  fc.array(fc.oneof(fc.constantFrom(...HOSTILE_FRAGMENTS, "\n", "\r", "\t", "\u0000", "\u001b", "\u007f", "\\n", "\\$", "$'", "'\\''"), fc.string({ maxLength: 3 })), { maxLength: 10 }).map((xs) => xs.join("")),
+  fc
+    .array(
+      fc.oneof(
+        fc.constantFrom(
+          ...HOSTILE_FRAGMENTS,
+          "\n",
+          "\r",
+          "\t",
+          "\u0000",
+          "\u001b",
+          "\u007f",
+          "\\n",
+          "\\$",
+          "$'",
+          "'\\''",
+        ),
+        fc.string({ maxLength: 3 }),
+      ),
+      { maxLength: 10 },
+    )
+    .map((xs) => xs.join("")),
 );
 
 describe("escape helpers, read back by the real parsers", () => {
@@ -31,11 +51,18 @@ describe("escape helpers, read back by the real parsers", () => {
       requireTool("bash");
       // bash arguments and variables can't hold NUL: a NUL never reaches a script through an answer either.
       const { numRuns, seed } = fuzzParams<string>(RUNS);
-      const values = fc.sample(textArb.filter((s) => !s.includes("\0")), { numRuns, seed });
+      const values = fc.sample(
+        textArb.filter((s) => !s.includes("\0")),
+        { numRuns, seed },
+      );
       values.push("", "-n", "--", "-e", "'", "$(touch /tmp/glra-pwned)", "`touch /tmp/glra-pwned`");
       // One bash process for all of them: each value printed between separators, read back and compared.
       const script = values.map((v) => `printf '%s\\0' ${shellQuote(v)}`).join("\n");
-      const r = spawnSync("bash", ["--norc", "--noprofile", "-s"], { input: script, encoding: "utf8", maxBuffer: 1 << 28 });
+      const r = spawnSync("bash", ["--norc", "--noprofile", "-s"], {
+        input: script,
+        encoding: "utf8",
+        maxBuffer: 1 << 28,
+      });
       expect(r.error).toBeUndefined();
       expect(r.stderr).toBe("");
       expect(r.status).toBe(0);
@@ -50,15 +77,18 @@ describe("escape helpers, read back by the real parsers", () => {
     "hclString(s) parsed by HashiCorp's HCL parser is a literal (no ${…} or %{…} survives) whose value is s (HCL keeps only NFC text)",
     async () => {
       await fc.assert(
-        fc.asyncProperty(textArb.map((s) => s.normalize("NFC")), async (s) => {
-          const quoted = hclString(s);
-          const ast = await getExpressionAst("x.tf", quoted);
-          expect(ast?.type).toBe("template");
-          for (const part of ast?.children ?? []) expect(part.type, quoted).toBe("literalValue");
-          // hcl2json returns literals as Terraform JSON-syntax strings, where ${ and %{ are written $${ and %%{.
-          const parsed = (await parseHcl("x.tf", `x = ${quoted}\n`)) as { x: string };
-          expect(parsed.x.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{"), quoted).toBe(s);
-        }),
+        fc.asyncProperty(
+          textArb.map((s) => s.normalize("NFC")),
+          async (s) => {
+            const quoted = hclString(s);
+            const ast = await getExpressionAst("x.tf", quoted);
+            expect(ast?.type).toBe("template");
+            for (const part of ast?.children ?? []) expect(part.type, quoted).toBe("literalValue");
+            // hcl2json returns literals as Terraform JSON-syntax strings, where ${ and %{ are written $${ and %%{.
+            const parsed = (await parseHcl("x.tf", `x = ${quoted}\n`)) as { x: string };
+            expect(parsed.x.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{"), quoted).toBe(s);
+          },
+        ),
         fuzzParams(RUNS),
       );
     },
@@ -87,12 +117,16 @@ describe("escape helpers, read back by the real parsers", () => {
   });
 
   it("markdownText(s) rendered by a CommonMark parser (micromark, markdownlint's, with GFM autolinks) is the text s, no markup", () => {
-    const html = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+    const html = (s: string) =>
+      s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
     fc.assert(
       fc.property(
         textArb.filter((s) => !/[\u0000-\u001f\u007f]/.test(s)),
         (s) => {
-          const rendered = micromark(markdownText(s), { extensions: [gfmAutolinkLiteral()], htmlExtensions: [gfmAutolinkLiteralHtml()] });
+          const rendered = micromark(markdownText(s), {
+            extensions: [gfmAutolinkLiteral()],
+            htmlExtensions: [gfmAutolinkLiteralHtml()],
+          });
           expect(rendered, JSON.stringify(s)).toBe(s === "" ? "" : `<p>${html(s)}</p>`);
         },
       ),

@@ -57,8 +57,14 @@ describe("which files exist for which answers", () => {
 
   it("each condition is both true and false for some case above", () => {
     for (const [path, c] of Object.entries(FILE_CONDITIONS)) {
-      expect(cases.some(([, a]) => c.when(a)), path).toBe(true);
-      expect(cases.some(([, a]) => !c.when(a)), path).toBe(true);
+      expect(
+        cases.some(([, a]) => c.when(a)),
+        path,
+      ).toBe(true);
+      expect(
+        cases.some(([, a]) => !c.when(a)),
+        path,
+      ).toBe(true);
     }
   });
 });

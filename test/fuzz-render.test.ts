@@ -69,7 +69,11 @@ function placeholder(i: number): string {
 }
 
 /** A copy of raw with each free-text value (or key) replaced by valueOf(its index). */
-function withValues(raw: Record<string, unknown>, items: FreeText[], valueOf: (i: number) => string): Record<string, unknown> {
+function withValues(
+  raw: Record<string, unknown>,
+  items: FreeText[],
+  valueOf: (i: number) => string,
+): Record<string, unknown> {
   const copy = structuredClone(raw);
   const renamed = new Map<string, string>();
   const parentOf = (segs: Array<string | number>) => {
@@ -96,7 +100,8 @@ function withValues(raw: Record<string, unknown>, items: FreeText[], valueOf: (i
   return copy;
 }
 
-const pointer = (segs: Array<string | number>) => "/" + segs.map((s) => String(s).replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
+const pointer = (segs: Array<string | number>) =>
+  "/" + segs.map((s) => String(s).replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
 
 /** How a value is written inside a Terraform JSON-syntax string, which is what hcl2json returns for literals. */
 const hclTemplateText = (s: string) => s.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
@@ -123,8 +128,10 @@ describe("fuzz: free text (hostile strings included)", () => {
           const MARK = /zq(\d+)xfreeq/g;
           const HAS_MARK = /zq\d+xfreeq/;
           /** Replace every placeholder in s by its answer's real value, passed through enc. */
-          const realize = (s: string, enc: (v: string) => string = (v) => v) => s.replace(MARK, (_, n) => enc(items[Number(n)].value));
-          const answersIn = (s: string) => [...s.matchAll(MARK)].map((m) => pointer(items[Number(m[1])].segs)).join(", ");
+          const realize = (s: string, enc: (v: string) => string = (v) => v) =>
+            s.replace(MARK, (_, n) => enc(items[Number(n)].value));
+          const answersIn = (s: string) =>
+            [...s.matchAll(MARK)].map((m) => pointer(items[Number(m[1])].segs)).join(", ");
 
           const landed = new Set<number>();
           for (const [file, tree] of plainTrees) {
@@ -138,11 +145,16 @@ describe("fuzz: free text (hostile strings included)", () => {
               const inScript = kind === "yaml" && path.some((s) => typeof s === "string" && SCRIPT_KEYS.has(s));
               const found = at(realTrees.get(file), path);
               if (l.isKey) expect(found.hasKey, `${where}: key missing`).toBe(true);
-              else expect(found.value, where).toBe(realize(l.value, inScript ? shellQuote : kind === "hcl" ? hclTemplateText : undefined));
+              else
+                expect(found.value, where).toBe(
+                  realize(l.value, inScript ? shellQuote : kind === "hcl" ? hclTemplateText : undefined),
+                );
             }
           }
           // Every free-text answer reaches the generated repo as data (tfvars, Packer variables), not only .yo-rc.json.
-          items.forEach((item, i) => expect(landed.has(i), `answer ${pointer(item.segs)} lands in no data file but ${STORE_FILE}`).toBe(true));
+          items.forEach((item, i) =>
+            expect(landed.has(i), `answer ${pointer(item.segs)} lands in no data file but ${STORE_FILE}`).toBe(true),
+          );
           for (const f of plainFiles) {
             const kind = kinds.get(f.path)!;
             if (!["shell", "systemd", "ini", "text"].includes(kind) || !HAS_MARK.test(f.contents)) continue;
@@ -153,7 +165,10 @@ describe("fuzz: free text (hostile strings included)", () => {
               if (!HAS_MARK.test(line)) return;
               const where = `${f.path}:${n + 1} (answers ${answersIn(line)})`;
               if (kind === "shell") {
-                for (const part of line.split(MARK).filter((_, k) => k % 2 === 0).slice(0, -1)) {
+                for (const part of line
+                  .split(MARK)
+                  .filter((_, k) => k % 2 === 0)
+                  .slice(0, -1)) {
                   expect(part.replace(/\\"/g, "").split('"').length % 2, `${where}: inside double quotes`).toBe(1);
                   expect(part === "" || /[\s=(]$/.test(part), `${where}: not a word of its own`).toBe(true);
                 }
@@ -162,7 +177,10 @@ describe("fuzz: free text (hostile strings included)", () => {
                 // No escaping helper exists for unit files, .editorconfig or .gitignore: only plain text may land there.
                 for (const m of line.matchAll(MARK)) {
                   const v = items[Number(m[1])].value;
-                  expect(/^[A-Za-z0-9 ._:/@+=-]*$/.test(v) && v.trim() === v, `${where}: ${JSON.stringify(v)} lands in a ${kind} file`).toBe(true);
+                  expect(
+                    /^[A-Za-z0-9 ._:/@+=-]*$/.test(v) && v.trim() === v,
+                    `${where}: ${JSON.stringify(v)} lands in a ${kind} file`,
+                  ).toBe(true);
                 }
                 expect(realLines[n], where).toBe(realize(line));
               }
@@ -177,7 +195,10 @@ describe("fuzz: free text (hostile strings included)", () => {
               // Only values long and code-like enough not to occur in a script by chance.
               if (!plain.includes(placeholder(i)) && /[$`'"\\;|&{%(<>]/.test(item.value) && item.value.length >= 6) {
                 const escaped = kind === "shell" ? shellQuote(item.value) : hclString(item.value).slice(1, -1);
-                expect(f.contents.split(escaped).join("").includes(item.value), `${f.path} contains ${JSON.stringify(item.value)} (answer ${pointer(item.segs)})`).toBe(false);
+                expect(
+                  f.contents.split(escaped).join("").includes(item.value),
+                  `${f.path} contains ${JSON.stringify(item.value)} (answer ${pointer(item.segs)})`,
+                ).toBe(false);
               }
             });
           }

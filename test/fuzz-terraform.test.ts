@@ -29,7 +29,10 @@ describe("fuzz: real Terraform plans every valid answers object", () => {
               check(a, result.plan, result);
             } catch (e) {
               const { message, actual, expected } = e as Error & { actual?: unknown; expected?: unknown };
-              const detail = actual === undefined ? "" : `\n  actual:   ${JSON.stringify(actual)}\n  expected: ${JSON.stringify(expected)}`;
+              const detail =
+                actual === undefined
+                  ? ""
+                  : `\n  actual:   ${JSON.stringify(actual)}\n  expected: ${JSON.stringify(expected)}`;
               throw new Error(`${name}: ${message}${detail}\n  answers: ${JSON.stringify(a)}`);
             }
           }

@@ -24,7 +24,13 @@ function wrongType(s: PropertySchema): fc.Arbitrary<unknown> {
     object: fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }),
     null: fc.constant(null),
   };
-  return fc.oneof(...Object.entries(all).filter(([t]) => t !== s.type && !(s.type === "integer" && t === "number")).map(([, a]) => a)).filter((v) => !(s.type === "integer" && Number.isInteger(v)));
+  return fc
+    .oneof(
+      ...Object.entries(all)
+        .filter(([t]) => t !== s.type && !(s.type === "integer" && t === "number"))
+        .map(([, a]) => a),
+    )
+    .filter((v) => !(s.type === "integer" && Number.isInteger(v)));
 }
 
 /** A value of the right type that breaks the schema's enum, pattern, length or range. */
@@ -38,16 +44,32 @@ function outOfBounds(s: PropertySchema): fc.Arbitrary<unknown> | undefined {
   if (s.type === "string") {
     if (s.enum) return fc.string().filter((v) => !s.enum!.includes(v));
     const re = s.pattern ? new RegExp(s.pattern, "u") : undefined;
-    const tooLong = s.maxLength !== undefined ? fc.string({ minLength: s.maxLength + 1, maxLength: s.maxLength + 5, unit: "binary-ascii" }) : undefined;
-    const control = fc.tuple(fc.string({ maxLength: 5 }), fc.integer({ min: 0, max: 0x1f }), fc.string({ maxLength: 5 })).map(([a, c, b]) => a + String.fromCharCode(c) + b);
-    const arbs = [tooLong, re ? fc.oneof(control, fc.string(), fc.constantFrom("$(id)", "a b", "'", "${x}")).filter((v) => !re.test(v)) : undefined].filter((a) => a !== undefined);
+    const tooLong =
+      s.maxLength !== undefined
+        ? fc.string({ minLength: s.maxLength + 1, maxLength: s.maxLength + 5, unit: "binary-ascii" })
+        : undefined;
+    const control = fc
+      .tuple(fc.string({ maxLength: 5 }), fc.integer({ min: 0, max: 0x1f }), fc.string({ maxLength: 5 }))
+      .map(([a, c, b]) => a + String.fromCharCode(c) + b);
+    const arbs = [
+      tooLong,
+      re
+        ? fc.oneof(control, fc.string(), fc.constantFrom("$(id)", "a b", "'", "${x}")).filter((v) => !re.test(v))
+        : undefined,
+    ].filter((a) => a !== undefined);
     return arbs.length ? fc.oneof(...arbs) : undefined;
   }
-  if (s.type === "array" && s.maxItems !== undefined) return fc.constant(Array.from({ length: s.maxItems + 1 }, (_, i) => `x${i}`));
+  if (s.type === "array" && s.maxItems !== undefined)
+    return fc.constant(Array.from({ length: s.maxItems + 1 }, (_, i) => `x${i}`));
   return undefined;
 }
 
-type Mutation = { key: string; why: string; apply: (raw: Record<string, unknown>) => Record<string, unknown>; pathPrefix: string };
+type Mutation = {
+  key: string;
+  why: string;
+  apply: (raw: Record<string, unknown>) => Record<string, unknown>;
+  pathPrefix: string;
+};
 
 const TOKENS = fc.oneof(
   fc.stringMatching(/^glrt-[A-Za-z0-9_-]{20}$/),
@@ -57,27 +79,113 @@ const TOKENS = fc.oneof(
 );
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.constantFrom(...answerKeys).chain((key) => wrongType(props[key]).map((v) => ({ key, why: "wrong type", pathPrefix: `/${key}`, apply: (r: Record<string, unknown>) => ({ ...r, [key]: v }) }))),
-  fc.constantFrom(...answerKeys.filter((k) => outOfBounds(props[k]))).chain((key) => outOfBounds(props[key])!.map((v) => ({ key, why: "out of bounds", pathPrefix: `/${key}`, apply: (r: Record<string, unknown>) => ({ ...r, [key]: v }) }))),
-  fc.constantFrom(...answerKeys.filter((k) => props[k].type === "array" && props[k].items && outOfBounds(props[k].items!))).chain((key) =>
-    outOfBounds(props[key].items!)!.map((v) => ({ key, why: "bad item", pathPrefix: `/${key}/0`, apply: (r: Record<string, unknown>) => ({ ...r, [key]: [v] }) })),
+  fc.constantFrom(...answerKeys).chain((key) =>
+    wrongType(props[key]).map((v) => ({
+      key,
+      why: "wrong type",
+      pathPrefix: `/${key}`,
+      apply: (r: Record<string, unknown>) => ({ ...r, [key]: v }),
+    })),
   ),
-  fc.tuple(fc.constantFrom(...answerKeys), fc.constantFrom("x", "s", "_", "Id", "2")).map(([key, suffix]) => ({ key: key + suffix, why: "unknown key", pathPrefix: `/${key + suffix}`, apply: (r: Record<string, unknown>) => ({ ...r, [key + suffix]: r[key] ?? 1 }) })),
-  TOKENS.map((t) => ({ key: "runnerDescription", why: "token", pathPrefix: "/runnerDescription", apply: (r: Record<string, unknown>) => ({ ...r, runnerDescription: `runner ${t}` }) })),
-  TOKENS.map((t) => ({ key: "tags", why: "token in a tag", pathPrefix: "/tags/Token", apply: (r: Record<string, unknown>) => ({ ...r, tags: { ...(r.tags as object), Token: t } }) })),
-  fc.constantFrom("{{timestamp}}", "a {{ .Vars }}").map((v) => ({ key: "tags", why: "Packer template in a tag value", pathPrefix: "/tags/Name", apply: (r: Record<string, unknown>) => ({ ...r, tags: { Name: v } }) })),
-  fc.constantFrom("aws:cloudformation", "bad\nkey", "").map((k) => ({ key: "tags", why: "bad tag key", pathPrefix: "/tags/", apply: (r: Record<string, unknown>) => ({ ...r, tags: { [k]: "v" } }) })),
-  fc.constantFrom("Mars/Olympus_Mons", "EST", "+01:00", "Europe/Nowhere").map((z) => ({ key: "timeZone", why: "not an IANA zone", pathPrefix: "/timeZone", apply: (r: Record<string, unknown>) => ({ ...r, timeZone: z }) })),
-  fc.constantFrom("* * * *", "60 * * * *", "0 24 * * *", "0 0 0 * *", "0 0 * 13 *", "0 0 * * 8", "5-1 * * * *", "*/0 * * * *", "0 0 ? * MON", "@daily").map((c) => ({
-    key: "schedules",
-    why: "bad cron",
-    pathPrefix: "/schedules/0/recurrence",
-    apply: (r: Record<string, unknown>) => ({ ...r, schedules: [{ name: "s", recurrence: c }] }),
+  fc.constantFrom(...answerKeys.filter((k) => outOfBounds(props[k]))).chain((key) =>
+    outOfBounds(props[key])!.map((v) => ({
+      key,
+      why: "out of bounds",
+      pathPrefix: `/${key}`,
+      apply: (r: Record<string, unknown>) => ({ ...r, [key]: v }),
+    })),
+  ),
+  fc
+    .constantFrom(
+      ...answerKeys.filter((k) => props[k].type === "array" && props[k].items && outOfBounds(props[k].items!)),
+    )
+    .chain((key) =>
+      outOfBounds(props[key].items!)!.map((v) => ({
+        key,
+        why: "bad item",
+        pathPrefix: `/${key}/0`,
+        apply: (r: Record<string, unknown>) => ({ ...r, [key]: [v] }),
+      })),
+    ),
+  fc.tuple(fc.constantFrom(...answerKeys), fc.constantFrom("x", "s", "_", "Id", "2")).map(([key, suffix]) => ({
+    key: key + suffix,
+    why: "unknown key",
+    pathPrefix: `/${key + suffix}`,
+    apply: (r: Record<string, unknown>) => ({ ...r, [key + suffix]: r[key] ?? 1 }),
   })),
-  fc.constant({ key: "asgDesiredCapacity", why: "desired > max", pathPrefix: "/asgDesiredCapacity", apply: (r: Record<string, unknown>) => ({ ...r, asgMinSize: 1, asgMaxSize: 2, asgDesiredCapacity: 3 }) }),
-  fc.constant({ key: "instanceTypes", why: "x86 types on arm64", pathPrefix: "/instanceTypes/0", apply: (r: Record<string, unknown>) => ({ ...r, architecture: "arm64", instanceTypes: ["t3.medium"] }) }),
-  fc.constantFrom("300.0.0.0/8", "10.0.0.256/24").map((c) => ({ key: "egressCidrs", why: "octet > 255", pathPrefix: "/egressCidrs/0", apply: (r: Record<string, unknown>) => ({ ...r, egressCidrs: [c] }) })),
-  fc.constantFrom(...answersSchema.required).map((key) => ({ key, why: "required answer left out", pathPrefix: `/${key}`, apply: (r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== key)) })),
+  TOKENS.map((t) => ({
+    key: "runnerDescription",
+    why: "token",
+    pathPrefix: "/runnerDescription",
+    apply: (r: Record<string, unknown>) => ({ ...r, runnerDescription: `runner ${t}` }),
+  })),
+  TOKENS.map((t) => ({
+    key: "tags",
+    why: "token in a tag",
+    pathPrefix: "/tags/Token",
+    apply: (r: Record<string, unknown>) => ({ ...r, tags: { ...(r.tags as object), Token: t } }),
+  })),
+  fc.constantFrom("{{timestamp}}", "a {{ .Vars }}").map((v) => ({
+    key: "tags",
+    why: "Packer template in a tag value",
+    pathPrefix: "/tags/Name",
+    apply: (r: Record<string, unknown>) => ({ ...r, tags: { Name: v } }),
+  })),
+  fc.constantFrom("aws:cloudformation", "bad\nkey", "").map((k) => ({
+    key: "tags",
+    why: "bad tag key",
+    pathPrefix: "/tags/",
+    apply: (r: Record<string, unknown>) => ({ ...r, tags: { [k]: "v" } }),
+  })),
+  fc.constantFrom("Mars/Olympus_Mons", "EST", "+01:00", "Europe/Nowhere").map((z) => ({
+    key: "timeZone",
+    why: "not an IANA zone",
+    pathPrefix: "/timeZone",
+    apply: (r: Record<string, unknown>) => ({ ...r, timeZone: z }),
+  })),
+  fc
+    .constantFrom(
+      "* * * *",
+      "60 * * * *",
+      "0 24 * * *",
+      "0 0 0 * *",
+      "0 0 * 13 *",
+      "0 0 * * 8",
+      "5-1 * * * *",
+      "*/0 * * * *",
+      "0 0 ? * MON",
+      "@daily",
+    )
+    .map((c) => ({
+      key: "schedules",
+      why: "bad cron",
+      pathPrefix: "/schedules/0/recurrence",
+      apply: (r: Record<string, unknown>) => ({ ...r, schedules: [{ name: "s", recurrence: c }] }),
+    })),
+  fc.constant({
+    key: "asgDesiredCapacity",
+    why: "desired > max",
+    pathPrefix: "/asgDesiredCapacity",
+    apply: (r: Record<string, unknown>) => ({ ...r, asgMinSize: 1, asgMaxSize: 2, asgDesiredCapacity: 3 }),
+  }),
+  fc.constant({
+    key: "instanceTypes",
+    why: "x86 types on arm64",
+    pathPrefix: "/instanceTypes/0",
+    apply: (r: Record<string, unknown>) => ({ ...r, architecture: "arm64", instanceTypes: ["t3.medium"] }),
+  }),
+  fc.constantFrom("300.0.0.0/8", "10.0.0.256/24").map((c) => ({
+    key: "egressCidrs",
+    why: "octet > 255",
+    pathPrefix: "/egressCidrs/0",
+    apply: (r: Record<string, unknown>) => ({ ...r, egressCidrs: [c] }),
+  })),
+  fc.constantFrom(...answersSchema.required).map((key) => ({
+    key,
+    why: "required answer left out",
+    pathPrefix: `/${key}`,
+    apply: (r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).filter(([k]) => k !== key)),
+  })),
 );
 
 function expectRejected(result: ReturnType<typeof validateAnswers>, pathPrefix: string, why: string) {
@@ -89,7 +197,9 @@ function expectRejected(result: ReturnType<typeof validateAnswers>, pathPrefix: 
     expect(typeof formatError(e)).toBe("string");
   }
   expect(
-    result.errors.some((e) => e.path === pathPrefix || e.path.startsWith(pathPrefix.endsWith("/") ? pathPrefix : pathPrefix + "/")),
+    result.errors.some(
+      (e) => e.path === pathPrefix || e.path.startsWith(pathPrefix.endsWith("/") ? pathPrefix : pathPrefix + "/"),
+    ),
     `${why}: no error at ${pathPrefix}, only at ${result.errors.map((e) => e.path).join(", ")}`,
   ).toBe(true);
 }
@@ -131,10 +241,18 @@ describe("fuzz: invalid answers", () => {
 
   it("rejects strings that are not well-formed Unicode, or not in NFC (Terraform would change them), wherever they are", () => {
     fc.assert(
-      fc.property(answersArb, fc.constantFrom("\ud800", "a\udfffb", "\udc00\ud800", "e\u0301", "\uf9f1", "\u212b"), (raw, lone) => {
-        expectRejected(validateAnswers({ ...raw, runnerDescription: `runner ${lone}` }), "/runnerDescription", "lone surrogate");
-        expectRejected(validateAnswers({ ...raw, tags: { [`k${lone}`]: "v" } }), "/tags/", "lone surrogate in a key");
-      }),
+      fc.property(
+        answersArb,
+        fc.constantFrom("\ud800", "a\udfffb", "\udc00\ud800", "e\u0301", "\uf9f1", "\u212b"),
+        (raw, lone) => {
+          expectRejected(
+            validateAnswers({ ...raw, runnerDescription: `runner ${lone}` }),
+            "/runnerDescription",
+            "lone surrogate",
+          );
+          expectRejected(validateAnswers({ ...raw, tags: { [`k${lone}`]: "v" } }), "/tags/", "lone surrogate in a key");
+        },
+      ),
       fuzzParams(RUNS / 3),
     );
   });
@@ -142,13 +260,27 @@ describe("fuzz: invalid answers", () => {
 
 describe("the validator the build precompiles", () => {
   it("is current and judges like ajv compiling the schema at run time, errors included", () => {
-    expect(existsSync(PRECOMPILED_VALIDATOR), `${PRECOMPILED_VALIDATOR} is missing: run "npm run build" (npm test does it first)`).toBe(true);
-    const pre = createRequire(import.meta.url)(PRECOMPILED_VALIDATOR) as ((d: unknown) => boolean) & { errors?: unknown; schemaText: string; timeZones: string[] };
-    expect(pre.schemaText, "dist/answers-validator.cjs is stale: run npm run build").toBe(JSON.stringify(answersSchema));
+    expect(
+      existsSync(PRECOMPILED_VALIDATOR),
+      `${PRECOMPILED_VALIDATOR} is missing: run "npm run build" (npm test does it first)`,
+    ).toBe(true);
+    const pre = createRequire(import.meta.url)(PRECOMPILED_VALIDATOR) as ((d: unknown) => boolean) & {
+      errors?: unknown;
+      schemaText: string;
+      timeZones: string[];
+    };
+    expect(pre.schemaText, "dist/answers-validator.cjs is stale: run npm run build").toBe(
+      JSON.stringify(answersSchema),
+    );
     expect(pre.timeZones.length).toBeGreaterThan(300);
-    for (const zone of pre.timeZones) expect(() => new Intl.DateTimeFormat("en-US", { timeZone: zone }), zone).not.toThrow();
+    for (const zone of pre.timeZones)
+      expect(() => new Intl.DateTimeFormat("en-US", { timeZone: zone }), zone).not.toThrow();
     const runtime = answersAjv().compile(answersSchema);
-    const inputs = fc.oneof(answersArb, fc.tuple(answersArb, mutationArb).map(([r, m]) => m.apply(r)), fc.dictionary(fc.constantFrom(...answerKeys), fc.jsonValue()));
+    const inputs = fc.oneof(
+      answersArb,
+      fc.tuple(answersArb, mutationArb).map(([r, m]) => m.apply(r)),
+      fc.dictionary(fc.constantFrom(...answerKeys), fc.jsonValue()),
+    );
     fc.assert(
       fc.property(inputs, (data) => {
         expect(pre(data)).toBe(runtime(data));

@@ -41,27 +41,45 @@ describe.each(exampleFiles)("README.md of examples/%s", (example) => {
     const at = lines.findIndex((l) => l.startsWith("| Scheduled action"));
     expect(lines[at]).toContain(`When (${markdownText(answers.timeZone)})`);
     const table = lines.slice(at + 2, lines.indexOf("", at));
-    const rows = table.filter((l) => /^\| `[a-z]/.test(l)).map((l) => l.split("|").slice(1, -1).map((c) => c.trim()));
+    const rows = table
+      .filter((l) => /^\| `[a-z]/.test(l))
+      .map((l) =>
+        l
+          .split("|")
+          .slice(1, -1)
+          .map((c) => c.trim()),
+      );
     expect(rows.map((r) => r[0])).toEqual(answers.schedules.map((s) => "`" + s.name + "`"));
     answers.schedules.forEach((s, i) => {
       const z = scheduleSizes(answers, s);
-      expect(rows[i].slice(1)).toEqual([cronToWords(s.recurrence), String(z.min_size), String(z.max_size), String(z.desired_capacity)]);
+      expect(rows[i].slice(1)).toEqual([
+        cronToWords(s.recurrence),
+        String(z.min_size),
+        String(z.max_size),
+        String(z.desired_capacity),
+      ]);
     });
   });
 
   it("documents the logs, disk hygiene, AMI retention and alarms with the answers, and lists every alarm alarms.tf declares", () => {
     const names = namesContext(answers);
     const section = text.split("\n## Logs, alarms and hygiene\n")[1].split("\n## ")[0];
-    expect(section).toContain(`\`${names.logGroupName}\`: one stream per instance id, kept ${answers.logRetentionDays} days`);
+    expect(section).toContain(
+      `\`${names.logGroupName}\`: one stream per instance id, kept ${answers.logRetentionDays} days`,
+    );
     if (answers.logKmsKeyArn) expect(section).toContain(`encrypted with \`${answers.logKmsKeyArn}\``);
     else expect(section).not.toContain("encrypted with");
     expect(section).toContain(`above ${answers.diskPruneThresholdPercent} %`);
     expect(section).toContain(`keeps the newest ${answers.amiRetentionCount} AMIs`);
-    expect(section).toContain(answers.alarmSnsTopicArn ? `notifying \`${answers.alarmSnsTopicArn}\`` : "no notification");
+    expect(section).toContain(
+      answers.alarmSnsTopicArn ? `notifying \`${answers.alarmSnsTopicArn}\`` : "no notification",
+    );
     const alarmsTf = fileOf(renderAnswers(answers), "terraform/alarms.tf").contents;
     const declared = [...alarmsTf.matchAll(/alarm_name\s+= "\$\{local\.name\}-([a-z-]+)"/g)].map((m) => m[1]);
     const planned = declared.filter((x) => x !== "busy-slots-missing" || answers.scalingPolicy === "jobs");
-    const listed = [...section.matchAll(new RegExp(`^\\| \`${answers.projectName}-([a-z-]+)\``, "gm"))].map((m) => m[1]);
+    const listed = [...section.matchAll(new RegExp(`^\\| \`${answers.projectName}-([a-z-]+)\``, "gm"))].map(
+      (m) => m[1],
+    );
     expect(listed.sort()).toEqual(planned.sort());
     // The runbook's Logs Insights query follows one instance's stream of this group.
     const runbook = text.split("\n### Follow one instance in the logs\n")[1].split("\n### ")[0];
@@ -73,8 +91,11 @@ describe.each(exampleFiles)("README.md of examples/%s", (example) => {
     const costs = featureCosts(answers, weeklyHours(answers).scheduled);
     expect(costs.map((c) => c.feature)).toEqual(["Logs in CloudWatch", "Disk hygiene", "AMI retention", "Alarms"]);
     const section = text.split("\n## Costs\n")[1].split("\n## ")[0];
-    for (const c of costs) expect(section).toMatch(new RegExp(`^\\| ${c.feature} +\\| ${c.monthly.replace(/[$.]/g, "\\$&")} +\\|`, "m"));
-    expect(costs.find((c) => c.feature === "Alarms")!.monthly).toBe(answers.scalingPolicy === "jobs" ? "$0.70" : "$0.50");
+    for (const c of costs)
+      expect(section).toMatch(new RegExp(`^\\| ${c.feature} +\\| ${c.monthly.replace(/[$.]/g, "\\$&")} +\\|`, "m"));
+    expect(costs.find((c) => c.feature === "Alarms")!.monthly).toBe(
+      answers.scalingPolicy === "jobs" ? "$0.70" : "$0.50",
+    );
   });
 
   it("states the weekly instance-hours the schedules save", () => {
@@ -84,19 +105,34 @@ describe.each(exampleFiles)("README.md of examples/%s", (example) => {
   });
 
   it("takes its commands' values from the answers, leaving only what cannot be known as variables", () => {
-    for (const v of [answers.tokenSsmParameter, answers.tokenKmsKeyId, answers.awsRegion, answers.projectName]) expect(text).toContain(v);
+    for (const v of [answers.tokenSsmParameter, answers.tokenKmsKeyId, answers.awsRegion, answers.projectName])
+      expect(text).toContain(v);
     const [, partition, , , account] = answers.ciRoleArn.split(":");
-    expect(text).toContain(`"Federated": "arn:${partition}:iam::${account}:oidc-provider/${answers.gitlabUrl.replace(/^https:\/\//, "").replace(/\/$/, "")}"`);
+    expect(text).toContain(
+      `"Federated": "arn:${partition}:iam::${account}:oidc-provider/${answers.gitlabUrl.replace(/^https:\/\//, "").replace(/\/$/, "")}"`,
+    );
     expect(text).toContain(':ref_type:branch:ref:${DEFAULT_BRANCH}"');
     expect(text).toContain("GITLAB_PROJECT_PATH=group/project");
-    expect(text).toMatch(answers.registrationMode === "authentication-token" ? /\/api\/v4\/user\/runners/ : /registration token/);
+    expect(text).toMatch(
+      answers.registrationMode === "authentication-token" ? /\/api\/v4\/user\/runners/ : /registration token/,
+    );
     expect(text).toContain(`--auto-scaling-group-name ${answers.projectName}`);
     expect(text).not.toMatch(/TODO|FIXME|<your|CHANGEME/i);
   });
 });
 
 describe("free text in the README", () => {
-  const hostile = ["<script>alert(1)</script>", "*bold* _em_ [link](https://evil.example) ![i](x)", "# heading | cell |", "`code` ``` ~~~", "1. list", "a  b  ", " lead", "&amp; &#x41;", "back\\slash"];
+  const hostile = [
+    "<script>alert(1)</script>",
+    "*bold* _em_ [link](https://evil.example) ![i](x)",
+    "# heading | cell |",
+    "`code` ``` ~~~",
+    "1. list",
+    "a  b  ",
+    " lead",
+    "&amp; &#x41;",
+    "back\\slash",
+  ];
 
   // Tag values can hold none of these (IAM's character rule); the runner description can.
   it.each(hostile)("a runner description %j stays text: lint-clean, prettier-stable, no HTML", async (s) => {
@@ -109,13 +145,21 @@ describe("free text in the README", () => {
   });
 
   it("markdownText renders to exactly the text it was given, and prettier leaves it alone", async () => {
-    const htmlText = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+    const htmlText = (s: string) =>
+      s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: fc.constantFrom(..."ab *_`[]()<>#!|\\&;.-+=~\"'\u00a0\u3000é—") , minLength: 1, maxLength: 30 }), async (s) => {
-        const md = `Text: ${markdownText(s)}\n`;
-        expect(micromark(md)).toBe(`<p>Text: ${htmlText(s)}</p>\n`);
-        expect(await prettier.format(md, { parser: "markdown" })).toBe(md);
-      }),
+      fc.asyncProperty(
+        fc.string({
+          unit: fc.constantFrom(..."ab *_`[]()<>#!|\\&;.-+=~\"'\u00a0\u3000é—"),
+          minLength: 1,
+          maxLength: 30,
+        }),
+        async (s) => {
+          const md = `Text: ${markdownText(s)}\n`;
+          expect(micromark(md)).toBe(`<p>Text: ${htmlText(s)}</p>\n`);
+          expect(await prettier.format(md, { parser: "markdown" })).toBe(md);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -139,7 +183,17 @@ describe("cron in words", () => {
 
 describe("weekly instance-hours", () => {
   const base = exampleAnswers("minimal.json");
-  const withSchedules = (schedules: Answers["schedules"], desired = 2) => weeklyHours(validAnswers({ ...base, scalingPolicy: "none", asgMinSize: 0, asgDesiredCapacity: desired, asgMaxSize: 10, schedules }));
+  const withSchedules = (schedules: Answers["schedules"], desired = 2) =>
+    weeklyHours(
+      validAnswers({
+        ...base,
+        scalingPolicy: "none",
+        asgMinSize: 0,
+        asgDesiredCapacity: desired,
+        asgMaxSize: 10,
+        schedules,
+      }),
+    );
 
   it("the default schedules: weekdays 06:30 to 19:30", () => {
     expect(withSchedules(base.schedules)).toEqual({ alwaysOn: 336, scheduled: 130, saved: 206, notWeekly: [] });
@@ -170,9 +224,22 @@ describe("weekly instance-hours", () => {
   it("saved hours are always-on minus scheduled, for any weekly schedules (property)", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ h: fc.integer({ min: 0, max: 23 }), m: fc.integer({ min: 0, max: 59 }), d: fc.integer({ min: 0, max: 6 }), n: fc.integer({ min: 0, max: 5 }) }), { minLength: 1, maxLength: 6 }),
+        fc.array(
+          fc.record({
+            h: fc.integer({ min: 0, max: 23 }),
+            m: fc.integer({ min: 0, max: 59 }),
+            d: fc.integer({ min: 0, max: 6 }),
+            n: fc.integer({ min: 0, max: 5 }),
+          }),
+          { minLength: 1, maxLength: 6 },
+        ),
         (items) => {
-          const schedules = items.map((x, i) => ({ name: `s${i}`, recurrence: `${x.m} ${x.h} * * ${x.d}`, desiredCapacity: x.n, maxSize: 10 }));
+          const schedules = items.map((x, i) => ({
+            name: `s${i}`,
+            recurrence: `${x.m} ${x.h} * * ${x.d}`,
+            desiredCapacity: x.n,
+            maxSize: 10,
+          }));
           const r = withSchedules(schedules);
           expect(r.scheduled).toBeGreaterThanOrEqual(0);
           expect(r.scheduled).toBeLessThanOrEqual(5 * 168 + 0.05);

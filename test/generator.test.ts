@@ -22,7 +22,16 @@ const required = {
 describe("yo gitlab-runner-aws (yeoman-test, mocked prompts)", () => {
   it("the default interview asks the essentials, whether to customise the rest, and confirms at the summary: at most 12 questions", async () => {
     const messages: string[] = [];
-    const result = await helpers.run(generator).withAnswers({ ...required, projectName: "team-runners", timeZone: "Europe/Berlin" }, { throwOnMissingAnswer: false, callback: (a: unknown, { question }: { question: { message?: unknown } }) => (messages.push(String(question.message)), a) });
+    const result = await helpers.run(generator).withAnswers(
+      { ...required, projectName: "team-runners", timeZone: "Europe/Berlin" },
+      {
+        throwOnMissingAnswer: false,
+        callback: (a: unknown, { question }: { question: { message?: unknown } }) => (
+          messages.push(String(question.message)),
+          a
+        ),
+      },
+    );
     const asked = result.askedQuestions.map((q) => q.name);
     expect(asked).toEqual([...essentials, "advanced", "summary"]);
     expect(asked.length).toBeLessThanOrEqual(12);
@@ -37,11 +46,15 @@ describe("yo gitlab-runner-aws (yeoman-test, mocked prompts)", () => {
   });
 
   it("the advanced path asks every other applicable answer, in schema order", async () => {
-    const result = await helpers.run(generator).withAnswers({ ...required, advanced: true }, { throwOnMissingAnswer: false });
+    const result = await helpers
+      .run(generator)
+      .withAnswers({ ...required, advanced: true }, { throwOnMissingAnswer: false });
     // Schedules are asked as a list: its first question is what to do with them.
     const asked = result.askedQuestions.map((q) => (q.name === "scheduleAction" ? "schedules" : q.name));
     const defaults = Object.fromEntries(answerKeys.map((k) => [k, defaultOf(k)]));
-    const advanced = answerKeys.filter((k) => !essentials.includes(k) && applies(k, defaults) && answersSchema.properties[k]["x-ask"] !== "never");
+    const advanced = answerKeys.filter(
+      (k) => !essentials.includes(k) && applies(k, defaults) && answersSchema.properties[k]["x-ask"] !== "never",
+    );
     expect(asked).toEqual([...essentials, "advanced", ...advanced, "summary"]);
   });
 
@@ -49,7 +62,10 @@ describe("yo gitlab-runner-aws (yeoman-test, mocked prompts)", () => {
     const stored = { ...exampleAnswers("answers.yaml") } as Record<string, unknown>;
     delete stored.drainTimeoutSeconds;
     delete stored.iacTool;
-    const result = await helpers.run(generator).withYoRcConfig(GENERATOR_NAME, { answers: stored, generatorVersion: "0.0.1", schemaVersion }).withAnswers({ advanced: true, drainTimeoutSeconds: "1200" }, { throwOnMissingAnswer: false });
+    const result = await helpers
+      .run(generator)
+      .withYoRcConfig(GENERATOR_NAME, { answers: stored, generatorVersion: "0.0.1", schemaVersion })
+      .withAnswers({ advanced: true, drainTimeoutSeconds: "1200" }, { throwOnMissingAnswer: false });
     expect(result.askedQuestions.map((q) => q.name)).toEqual(["advanced", "drainTimeoutSeconds", "iacTool", "summary"]);
     const after = JSON.parse(readFileSync(join(result.cwd, ".yo-rc.json"), "utf8"))[GENERATOR_NAME].answers;
     expect(after.drainTimeoutSeconds).toBe(1200);
@@ -64,7 +80,16 @@ describe("yo gitlab-runner-aws (yeoman-test, mocked prompts)", () => {
       .run(generator)
       .withYoRcConfig(GENERATOR_NAME, { answers: stored, generatorVersion: "0.0.1", schemaVersion })
       .withOptions({ "ask-answered": true } as never)
-      .withAnswers({ projectName: "renamed-runners" }, { throwOnMissingAnswer: false, callback: (a: unknown, { question }: { question: { name?: unknown; default?: unknown } }) => ((defaults[String(question.name)] = question.default), a) });
+      .withAnswers(
+        { projectName: "renamed-runners" },
+        {
+          throwOnMissingAnswer: false,
+          callback: (a: unknown, { question }: { question: { name?: unknown; default?: unknown } }) => (
+            (defaults[String(question.name)] = question.default),
+            a
+          ),
+        },
+      );
     expect(result.askedQuestions.map((q) => q.name)).toEqual([...essentials, "advanced", "summary"]);
     expect(defaults.projectName).toBe(stored.projectName);
     expect(defaults.awsRegion).toBe(stored.awsRegion);
@@ -75,11 +100,24 @@ describe("yo gitlab-runner-aws (yeoman-test, mocked prompts)", () => {
 
   it("regenerates a generated repo: merges the user's edits, asks nothing, prompts for no handled file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "glra-gen-"));
-    const first = spawnSync(process.execPath, [join(packageRoot, "dist/src/bin/gitlab-runner-aws.js"), "--answers", join(packageRoot, "examples/answers.yaml"), "--out", dir], { encoding: "utf8" });
+    const first = spawnSync(
+      process.execPath,
+      [
+        join(packageRoot, "dist/src/bin/gitlab-runner-aws.js"),
+        "--answers",
+        join(packageRoot, "examples/answers.yaml"),
+        "--out",
+        dir,
+      ],
+      { encoding: "utf8" },
+    );
     expect(first.status, first.stderr).toBe(0);
     const readme = join(dir, "README.md");
     writeFileSync(readme, readFileSync(readme, "utf8") + "\nOur team's note, kept across upgrades.\n");
-    const result = await helpers.run(generator).cd(dir).withOptions({ concurrent: "3" } as never);
+    const result = await helpers
+      .run(generator)
+      .cd(dir)
+      .withOptions({ concurrent: "3" } as never);
     expect(result.askedQuestions).toEqual([]);
     const stored = JSON.parse(readFileSync(join(dir, ".yo-rc.json"), "utf8"))[GENERATOR_NAME].answers;
     expect(stored.concurrent).toBe(3);
@@ -91,13 +129,17 @@ describe("yo gitlab-runner-aws (yeoman-test, mocked prompts)", () => {
   });
 
   it("takes an answers file and --defaults without prompting", async () => {
-    const result = await helpers.run(generator).withOptions({ answers: join(packageRoot, "examples/answers.yaml"), defaults: true } as never);
+    const result = await helpers
+      .run(generator)
+      .withOptions({ answers: join(packageRoot, "examples/answers.yaml"), defaults: true } as never);
     expect(result.askedQuestions).toEqual([]);
     result.assertFile(["README.md", ".editorconfig", ".gitignore", ".yo-rc.json"]);
   });
 
   it("prompt validation rejects a bad value with the schema's message", async () => {
-    await expect(helpers.run(generator).withAnswers({ ...required, vpcId: "vpc-nope" }, { throwOnMissingAnswer: false })).rejects.toThrow(/\/vpcId: "vpc-nope" must be vpc- followed by 8 or 17 hex digits/);
+    await expect(
+      helpers.run(generator).withAnswers({ ...required, vpcId: "vpc-nope" }, { throwOnMissingAnswer: false }),
+    ).rejects.toThrow(/\/vpcId: "vpc-nope" must be vpc- followed by 8 or 17 hex digits/);
   });
 
   it("fails without writing anything when the answers are invalid", async () => {

@@ -12,7 +12,13 @@ function scripted(answers: Record<string, unknown[]>) {
   const io: InterviewIo = {
     ask: async (q) => {
       seen.push(q);
-      if (seen.length > 200) throw new Error(`loops: ${seen.slice(-5).map((x) => x.name).join(", ")}`);
+      if (seen.length > 200)
+        throw new Error(
+          `loops: ${seen
+            .slice(-5)
+            .map((x) => x.name)
+            .join(", ")}`,
+        );
       const queue = answers[q.name];
       let a = queue?.length ? queue.shift() : q.default;
       // As a terminal does: an invalid answer is shown its message and asked again (the next scripted one).
@@ -28,8 +34,18 @@ function scripted(answers: Record<string, unknown[]>) {
   return { io, seen, problems, said };
 }
 
-const required = () => ({ vpcId: ["vpc-0a1b2c3d"], subnetIds: ["subnet-0a1b2c3d"], buildSubnetId: ["subnet-0a1b2c3d"], ciRoleArn: ["arn:aws:iam::123456789012:role/ci"] });
-const input = (asked: Record<string, unknown> = {}) => ({ known: {}, origins: {}, asked, check: (a: Record<string, unknown>) => resolveAnswers({ asked: a }).errorText });
+const required = () => ({
+  vpcId: ["vpc-0a1b2c3d"],
+  subnetIds: ["subnet-0a1b2c3d"],
+  buildSubnetId: ["subnet-0a1b2c3d"],
+  ciRoleArn: ["arn:aws:iam::123456789012:role/ci"],
+});
+const input = (asked: Record<string, unknown> = {}) => ({
+  known: {},
+  origins: {},
+  asked,
+  check: (a: Record<string, unknown>) => resolveAnswers({ asked: a }).errorText,
+});
 
 describe("the interview", () => {
   it("60GB for a whole number gets a readable message, not NaN", async () => {
@@ -41,11 +57,23 @@ describe("the interview", () => {
   });
 
   it("checks between answers wait for the summary: asgMinSize 0 is taken, then the summary names the rule and lets the user change it", async () => {
-    const { io, problems, said, seen } = scripted({ ...required(), advanced: [true], asgMinSize: ["0"], summary: ["change", "write"], change: ["scalingPolicy"], scalingPolicy: ["jobs", "none"] });
+    const { io, problems, said, seen } = scripted({
+      ...required(),
+      advanced: [true],
+      asgMinSize: ["0"],
+      summary: ["change", "write"],
+      change: ["scalingPolicy"],
+      scalingPolicy: ["jobs", "none"],
+    });
     const asked = await runInterview(io, input());
     expect(problems).toEqual([]);
-    expect(said.join("\n"), said.join("\n")).toMatch(/2 problems with the answers:\n {2}\/asgMinSize: 0 must not be 0 with load-driven scaling/);
-    expect(seen.filter((q) => q.name === "summary").map((q) => q.choices!.map((c) => c.value))).toEqual([["change", "cancel"], ["write", "change", "cancel"]]);
+    expect(said.join("\n"), said.join("\n")).toMatch(
+      /2 problems with the answers:\n {2}\/asgMinSize: 0 must not be 0 with load-driven scaling/,
+    );
+    expect(seen.filter((q) => q.name === "summary").map((q) => q.choices!.map((c) => c.value))).toEqual([
+      ["change", "cancel"],
+      ["write", "change", "cancel"],
+    ]);
     expect(validateAnswers(asked!).errors).toEqual([]);
   });
 
@@ -75,9 +103,16 @@ describe("the interview", () => {
   });
 
   it("a typo in an instance type: the listed one is offered; it can be typed again, taken, or kept as newer than the list", async () => {
-    const { io, seen } = scripted({ ...required(), instanceTypes: ["t3.meduim, m5.large", "t3.smal"], instanceTypesSuggestion: ["retype", "use"] });
+    const { io, seen } = scripted({
+      ...required(),
+      instanceTypes: ["t3.meduim, m5.large", "t3.smal"],
+      instanceTypesSuggestion: ["retype", "use"],
+    });
     const asked = await runInterview(io, input());
-    expect(seen.filter((q) => q.name === "instanceTypesSuggestion").map((q) => q.message)).toEqual([expect.stringContaining("Did you mean t3.medium?"), expect.stringContaining("Did you mean t3.small?")]);
+    expect(seen.filter((q) => q.name === "instanceTypesSuggestion").map((q) => q.message)).toEqual([
+      expect.stringContaining("Did you mean t3.medium?"),
+      expect.stringContaining("Did you mean t3.small?"),
+    ]);
     expect(asked!.instanceTypes).toEqual(["t3.small"]);
 
     const kept = scripted({ ...required(), instanceTypes: ["m9z.large"], instanceTypesSuggestion: ["keep"] });
@@ -91,11 +126,21 @@ describe("the interview", () => {
     const base = Object.fromEntries(Object.entries(required()).map(([k, v]) => [k, k === "subnetIds" ? v : v[0]]));
     const [e] = validateAnswers({ ...base, asgMinSize: 1, asgMaxSize: 3, asgDesiredCapacity: 5 }).errors;
     expect(formatError(e)).toBe("/asgDesiredCapacity: 5 must lie between asgMinSize (1) and asgMaxSize (3)");
-    const [s] = validateAnswers({ ...base, schedules: [{ name: "x", recurrence: "0 7 * * *", minSize: 2, desiredCapacity: 1, maxSize: 3 }] }).errors;
-    expect(formatError(s)).toBe("/schedules/0: has minSize 2, desiredCapacity 1 and maxSize 3, but needs minSize ≤ desiredCapacity ≤ maxSize (sizes left out take the ASG's answered sizes)");
+    const [s] = validateAnswers({
+      ...base,
+      schedules: [{ name: "x", recurrence: "0 7 * * *", minSize: 2, desiredCapacity: 1, maxSize: 3 }],
+    }).errors;
+    expect(formatError(s)).toBe(
+      "/schedules/0: has minSize 2, desiredCapacity 1 and maxSize 3, but needs minSize ≤ desiredCapacity ≤ maxSize (sizes left out take the ASG's answered sizes)",
+    );
   });
 
   it("CET is an IANA zone", () => {
-    expect(validateAnswers({ ...Object.fromEntries(Object.entries(required()).map(([k, v]) => [k, k === "subnetIds" ? v : v[0]])), timeZone: "CET" }).errors).toEqual([]);
+    expect(
+      validateAnswers({
+        ...Object.fromEntries(Object.entries(required()).map(([k, v]) => [k, k === "subnetIds" ? v : v[0]])),
+        timeZone: "CET",
+      }).errors,
+    ).toEqual([]);
   });
 });

@@ -73,7 +73,13 @@ describe("version 0 → 1", () => {
     const copy = structuredClone(input);
     const out = migrateAnswers(input, 0, 1);
     expect(input).toEqual(copy);
-    const errors = validateAnswers({ ...out, vpcId: "vpc-0a1b2c3d", subnetIds: ["subnet-0a1b2c3d"], buildSubnetId: "subnet-0a1b2c3d", ciRoleArn: "arn:aws:iam::123456789012:role/ci" }).errors;
+    const errors = validateAnswers({
+      ...out,
+      vpcId: "vpc-0a1b2c3d",
+      subnetIds: ["subnet-0a1b2c3d"],
+      buildSubnetId: "subnet-0a1b2c3d",
+      ciRoleArn: "arn:aws:iam::123456789012:role/ci",
+    }).errors;
     expect(errors.map((e) => e.path).sort()).toEqual(["/concurrnt", "/schedule"]);
   });
 
@@ -92,16 +98,30 @@ describe("loadStored refuses what it cannot read, clearly", () => {
 
   it("refuses a future schema version, naming both versions and saying to upgrade", () => {
     const future = schemaVersion + 1;
-    const dir = repoWith(JSON.stringify({ [GENERATOR_NAME]: { answers: {}, generatorVersion: "9.0.0", schemaVersion: future } }));
-    expect(() => loadStored(dir)).toThrow(new RegExp(`9\\.0\\.0 with answers-schema version ${future}, but this generator understands answers-schema version ${schemaVersion} at most\\. Upgrade the generator`));
+    const dir = repoWith(
+      JSON.stringify({ [GENERATOR_NAME]: { answers: {}, generatorVersion: "9.0.0", schemaVersion: future } }),
+    );
+    expect(() => loadStored(dir)).toThrow(
+      new RegExp(
+        `9\\.0\\.0 with answers-schema version ${future}, but this generator understands answers-schema version ${schemaVersion} at most\\. Upgrade the generator`,
+      ),
+    );
   });
 
   it.each([
     ["not JSON", "{ nope", /is not valid JSON/],
     ["not an object", "[]", /must hold a JSON object/],
     ["an entry that is not an object", `{"${GENERATOR_NAME}": 3}`, /must be an object/],
-    ["a schemaVersion that is not a number", `{"${GENERATOR_NAME}": {"answers": {}, "schemaVersion": "1"}}`, /schemaVersion" must be a whole number, not "1"/],
-    ["answers that are not an object", `{"${GENERATOR_NAME}": {"answers": [], "schemaVersion": 1}}`, /answers" must be an object of answers/],
+    [
+      "a schemaVersion that is not a number",
+      `{"${GENERATOR_NAME}": {"answers": {}, "schemaVersion": "1"}}`,
+      /schemaVersion" must be a whole number, not "1"/,
+    ],
+    [
+      "answers that are not an object",
+      `{"${GENERATOR_NAME}": {"answers": [], "schemaVersion": 1}}`,
+      /answers" must be an object of answers/,
+    ],
   ])("%s", (_what, text, message) => {
     expect(() => loadStored(repoWith(text))).toThrow(message);
   });

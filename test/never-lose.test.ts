@@ -41,10 +41,19 @@ describe("a conflict the user declines in yo is never lost", () => {
     const baseBefore = JSON.parse(read(dir, BASE_FILE)).files[TFVARS];
 
     const asked: string[] = [];
-    const record = (answer: unknown, { question }: { question: { message?: unknown } }) => (asked.push(String(question.message)), answer);
-    await helpers.run(generator).cd(dir).withOptions({ concurrent: "3" } as never).withAnswers({ ok: false }, { callback: record });
+    const record = (answer: unknown, { question }: { question: { message?: unknown } }) => (
+      asked.push(String(question.message)),
+      answer
+    );
+    await helpers
+      .run(generator)
+      .cd(dir)
+      .withOptions({ concurrent: "3" } as never)
+      .withAnswers({ ok: false }, { callback: record });
     expect(asked).toHaveLength(1);
-    expect(asked[0]).toMatch(/^terraform\/terraform\.tfvars\.json: your edits and the generator's change touch the same lines\. Write it with conflict markers/);
+    expect(asked[0]).toMatch(
+      /^terraform\/terraform\.tfvars\.json: your edits and the generator's change touch the same lines\. Write it with conflict markers/,
+    );
     expect(asked[0]).toMatch(/n: keep your file as it is; the change is offered again on the next run/);
     expect(read(dir, TFVARS)).toBe(mine);
     expect(JSON.parse(read(dir, BASE_FILE)).files[TFVARS]).toBe(baseBefore);
@@ -56,7 +65,18 @@ describe("a conflict the user declines in yo is never lost", () => {
     expect(check.stdout).toMatch(/^drift: /m);
 
     const askedAgain: string[] = [];
-    await helpers.run(generator).cd(dir).withAnswers({ ok: true }, { callback: (answer: unknown, { question }: { question: { message?: unknown } }) => (askedAgain.push(String(question.message)), answer) });
+    await helpers
+      .run(generator)
+      .cd(dir)
+      .withAnswers(
+        { ok: true },
+        {
+          callback: (answer: unknown, { question }: { question: { message?: unknown } }) => (
+            askedAgain.push(String(question.message)),
+            answer
+          ),
+        },
+      );
     expect(askedAgain).toEqual(asked);
     const text = read(dir, TFVARS);
     for (const kind of MARKER_KINDS) expect(text).toMatch(new RegExp(`^\\${kind.split("").join("\\")}`, "m"));
@@ -68,7 +88,10 @@ describe("a conflict the user declines in yo is never lost", () => {
     const dir = generated();
     editConcurrent(dir);
     expect(run(["--out", dir, "--answers", join(packageRoot, "examples/answers.yaml")]).code).toBe(0);
-    writeFileSync(join(dir, "answers.yaml"), readFileSync(join(packageRoot, "examples/answers.yaml"), "utf8").replace("concurrent: 4", "concurrent: 3"));
+    writeFileSync(
+      join(dir, "answers.yaml"),
+      readFileSync(join(packageRoot, "examples/answers.yaml"), "utf8").replace("concurrent: 4", "concurrent: 3"),
+    );
     const conflicted = run(["--out", dir, "--answers", join(dir, "answers.yaml")]);
     expect(conflicted.code).toBe(1);
     const withMarkers = read(dir, TFVARS);
@@ -76,17 +99,35 @@ describe("a conflict the user declines in yo is never lost", () => {
     for (const left of MARKER_KINDS) {
       // The user resolves by hand but forgets one kind of marker line.
       const lines = withMarkers.split("\n");
-      const keepOnly = lines.filter((l) => !MARKER_KINDS.some((k) => l.startsWith(k) && k !== left) && !/"concurrent": [35],/.test(l) || l.includes('"concurrent": 3,'));
+      const keepOnly = lines.filter(
+        (l) =>
+          (!MARKER_KINDS.some((k) => l.startsWith(k) && k !== left) && !/"concurrent": [35],/.test(l)) ||
+          l.includes('"concurrent": 3,'),
+      );
       writeFileSync(join(dir, TFVARS), keepOnly.join("\n"));
       const check = run(["--check", "--out", dir]);
       expect(check.code, left).toBe(1);
-      expect(check.stdout, left).toMatch(/^conflicted +terraform\/terraform\.tfvars\.json +\(still has the conflict markers/m);
+      expect(check.stdout, left).toMatch(
+        /^conflicted +terraform\/terraform\.tfvars\.json +\(still has the conflict markers/m,
+      );
     }
   });
 
   it.each([
-    ["terraform/asg.tf", (t: string) => t.replace(/^(\s*)health_check_grace_period(.*)$/m, "$1health_check_grace_period$2\n$1health_check_grace_period$2"), /terraform\/asg\.tf is no longer valid HCL \(.*Attribute redefined/],
-    [TFVARS, (t: string) => t.replace('"concurrent": 4,', '"concurrent": 4,,'), /terraform\.tfvars\.json is no longer valid JSON/],
+    [
+      "terraform/asg.tf",
+      (t: string) =>
+        t.replace(
+          /^(\s*)health_check_grace_period(.*)$/m,
+          "$1health_check_grace_period$2\n$1health_check_grace_period$2",
+        ),
+      /terraform\/asg\.tf is no longer valid HCL \(.*Attribute redefined/,
+    ],
+    [
+      TFVARS,
+      (t: string) => t.replace('"concurrent": 4,', '"concurrent": 4,,'),
+      /terraform\.tfvars\.json is no longer valid JSON/,
+    ],
     ["provision.sh", (t: string) => t + "\nif true; then\n", /provision\.sh is no longer valid shell \(bash -n/],
   ])("--check fails while the edited %s no longer parses", (path, edit, message) => {
     const dir = generated();

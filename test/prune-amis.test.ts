@@ -92,14 +92,24 @@ function run(account: Account, a = answers, env: Record<string, string> = {}) {
       ...env,
     },
   });
-  const calls = readFileSync(join(dir, "calls"), "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as string[]);
-  const of = (op: string) => calls.filter((c) => `${c[0]} ${c[1]}` === op).map((c) => c[c.indexOf(op === "ec2 deregister-image" ? "--image-id" : "--snapshot-id") + 1]);
+  const calls = readFileSync(join(dir, "calls"), "utf8")
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as string[]);
+  const of = (op: string) =>
+    calls
+      .filter((c) => `${c[0]} ${c[1]}` === op)
+      .map((c) => c[c.indexOf(op === "ec2 deregister-image" ? "--image-id" : "--snapshot-id") + 1]);
   return { ...r, calls, deregistered: of("ec2 deregister-image"), deletedSnapshots: of("ec2 delete-snapshot") };
 }
 
 /** ami-0…01 (oldest) to ami-0…08 (newest), one day apart, listed out of order. */
 const images: Record<string, string> = Object.fromEntries(
-  [5, 1, 8, 3, 2, 7, 6, 4].map((n) => [`ami-${String(n).padStart(17, "0")}`, `2026-11-${String(10 + n).padStart(2, "0")}T06:00:00.000Z`]),
+  [5, 1, 8, 3, 2, 7, 6, 4].map((n) => [
+    `ami-${String(n).padStart(17, "0")}`,
+    `2026-11-${String(10 + n).padStart(2, "0")}T06:00:00.000Z`,
+  ]),
 );
 const ami = (n: number) => `ami-${String(n).padStart(17, "0")}`;
 const snap = (n: number) => `snap-${String(n).padStart(17, "0")}`;
@@ -109,9 +119,15 @@ describe("ci/prune-amis.sh", () => {
     const r = run({
       images,
       // The default version still launches the oldest AMI; the latest is the newest.
-      templates: { [names.launchTemplateName]: { id: "lt-0abc", versions: { $Default: ami(1), $Latest: ami(8), "7": ami(4) } } },
+      templates: {
+        [names.launchTemplateName]: { id: "lt-0abc", versions: { $Default: ami(1), $Latest: ami(8), "7": ami(4) } },
+      },
       // The group launches from version 7 (an instance refresh in progress) ...
-      group: { AutoScalingGroupName: names.asgName, LaunchTemplate: { LaunchTemplateId: "lt-0abc", Version: "7" }, Instances: [] },
+      group: {
+        AutoScalingGroupName: names.asgName,
+        LaunchTemplate: { LaunchTemplateId: "lt-0abc", Version: "7" },
+        Instances: [],
+      },
       // ... and one instance still runs the third oldest.
       instances: [ami(3), ami(8)],
     });
@@ -125,38 +141,66 @@ describe("ci/prune-amis.sh", () => {
     for (const n of [2, 5]) expect(at("deregister-image", ami(n))).toBeGreaterThan(-1);
     // Only this project's AMIs, by its tag, from this account.
     const list = r.calls.find((c) => c[1] === "describe-images")!;
-    expect(list).toEqual(expect.arrayContaining(["--owners", "self", `Name=tag:${names.amiTagKeys.project},Values=${answers.projectName}`]));
+    expect(list).toEqual(
+      expect.arrayContaining([
+        "--owners",
+        "self",
+        `Name=tag:${names.amiTagKeys.project},Values=${answers.projectName}`,
+      ]),
+    );
   });
 
   it("keeps the AMI of a mixed instances policy's template version and of a legacy launch configuration", () => {
     const mixed = run({
       images,
-      templates: { [names.launchTemplateName]: { id: "lt-0abc", versions: { $Default: ami(8), $Latest: ami(8), "2": ami(2) } } },
-      group: { MixedInstancesPolicy: { LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateId: "lt-0abc", Version: "2" } } } },
+      templates: {
+        [names.launchTemplateName]: { id: "lt-0abc", versions: { $Default: ami(8), $Latest: ami(8), "2": ami(2) } },
+      },
+      group: {
+        MixedInstancesPolicy: {
+          LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateId: "lt-0abc", Version: "2" } },
+        },
+      },
     });
     expect(mixed.status, mixed.stderr).toBe(0);
     expect(mixed.deregistered.sort()).toEqual([ami(1), ami(3), ami(4), ami(5)]);
-    const legacy = run({ images, group: { LaunchConfigurationName: "acme-runners-20261101" }, configurations: { "acme-runners-20261101": ami(1) } });
+    const legacy = run({
+      images,
+      group: { LaunchConfigurationName: "acme-runners-20261101" },
+      configurations: { "acme-runners-20261101": ami(1) },
+    });
     expect(legacy.status, legacy.stderr).toBe(0);
     expect(legacy.deregistered.sort()).toEqual([ami(2), ami(3), ami(4), ami(5)]);
   });
 
   it("before the first apply (no template, no group) keeps the newest and deregisters the rest", () => {
-    const r = run({ images: { [ami(1)]: images[ami(1)], [ami(2)]: images[ami(2)], [ami(3)]: images[ami(3)], [ami(4)]: images[ami(4)] } });
+    const r = run({
+      images: {
+        [ami(1)]: images[ami(1)],
+        [ami(2)]: images[ami(2)],
+        [ami(3)]: images[ami(3)],
+        [ami(4)]: images[ami(4)],
+      },
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.deregistered).toEqual([ami(1)]);
     expect(r.stderr).toMatch(/no launch template/);
   });
 
-  it.each(["autoscaling describe-auto-scaling-groups", "ec2 describe-launch-template-versions", "ec2 describe-instances"])(
-    "deregisters nothing when %s fails: what is in use is unknown",
-    (denied) => {
-      const r = run({ images, templates: { [names.launchTemplateName]: { id: "lt-0abc", versions: { $Default: ami(8), $Latest: ami(8) } } }, denied });
-      expect(r.status).not.toBe(0);
-      expect(r.deregistered).toEqual([]);
-      expect(r.stderr).toMatch(/no AMI was deregistered/);
-    },
-  );
+  it.each([
+    "autoscaling describe-auto-scaling-groups",
+    "ec2 describe-launch-template-versions",
+    "ec2 describe-instances",
+  ])("deregisters nothing when %s fails: what is in use is unknown", (denied) => {
+    const r = run({
+      images,
+      templates: { [names.launchTemplateName]: { id: "lt-0abc", versions: { $Default: ami(8), $Latest: ami(8) } } },
+      denied,
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.deregistered).toEqual([]);
+    expect(r.stderr).toMatch(/no AMI was deregistered/);
+  });
 
   it("takes the count from the answer through the job, and refuses a count below 1", () => {
     const five = validAnswers({ ...answers, amiRetentionCount: 5 });
@@ -168,17 +212,20 @@ describe("ci/prune-amis.sh", () => {
 });
 
 describe("the prune-amis job", () => {
-  it.each(["answers.yaml", "ubuntu-arm64-shell-legacy.yaml"])("%s: runs after build-ami whenever build-ami is in the pipeline, with the answered count", (file) => {
-    const a = exampleAnswers(file);
-    const ci = YAML.parse(fileOf(renderAnswers(a), ".gitlab-ci.yml").contents);
-    const job = ci["prune-amis"];
-    expect(job.stage).toBe("build-ami");
-    expect(job.needs).toEqual([{ job: "build-ami", artifacts: false }]);
-    expect(job.variables.AMI_RETENTION_COUNT).toBe(String(a.amiRetentionCount));
-    expect(job.script).toContain("ci/prune-amis.sh");
-    // The same conditions as build-ami's (never manual itself: it follows the build).
-    const conditions = (rules: { if: string; changes?: string[] }[]) => rules.map((r) => [r.if, r.changes ?? null]);
-    expect(conditions(job.rules)).toEqual(conditions(ci["build-ami"].rules));
-    expect(job.rules.every((r: { when?: string }) => r.when === undefined)).toBe(true);
-  });
+  it.each(["answers.yaml", "ubuntu-arm64-shell-legacy.yaml"])(
+    "%s: runs after build-ami whenever build-ami is in the pipeline, with the answered count",
+    (file) => {
+      const a = exampleAnswers(file);
+      const ci = YAML.parse(fileOf(renderAnswers(a), ".gitlab-ci.yml").contents);
+      const job = ci["prune-amis"];
+      expect(job.stage).toBe("build-ami");
+      expect(job.needs).toEqual([{ job: "build-ami", artifacts: false }]);
+      expect(job.variables.AMI_RETENTION_COUNT).toBe(String(a.amiRetentionCount));
+      expect(job.script).toContain("ci/prune-amis.sh");
+      // The same conditions as build-ami's (never manual itself: it follows the build).
+      const conditions = (rules: { if: string; changes?: string[] }[]) => rules.map((r) => [r.if, r.changes ?? null]);
+      expect(conditions(job.rules)).toEqual(conditions(ci["build-ami"].rules));
+      expect(job.rules.every((r: { when?: string }) => r.when === undefined)).toBe(true);
+    },
+  );
 });

@@ -67,8 +67,12 @@ describe("honest, quiet output", () => {
     const r = run(["--answers", example, "--out", "/proc/acme"]);
     expect(r.signal).toBeNull();
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe("error: --out /proc/acme: /proc is a kernel pseudo-filesystem, not a place for files; choose a folder in your home or workspace\n");
-    expect(run(["--answers", example, "--out", "/sys/x/y"]).stderr).toMatch(/--out \/sys\/x\/y: \/sys is a kernel pseudo-filesystem/);
+    expect(r.stderr).toBe(
+      "error: --out /proc/acme: /proc is a kernel pseudo-filesystem, not a place for files; choose a folder in your home or workspace\n",
+    );
+    expect(run(["--answers", example, "--out", "/sys/x/y"]).stderr).toMatch(
+      /--out \/sys\/x\/y: \/sys is a kernel pseudo-filesystem/,
+    );
   });
 
   it("a folder under one the user can't write to is refused at once, naming it and the reason", () => {
@@ -80,16 +84,27 @@ describe("honest, quiet output", () => {
     if (isRoot) chownSync(ro, Number(spawnSync("id", ["-u", USER], { encoding: "utf8" }).stdout), 0);
     chmodSync(ro, 0o555);
     const below = run(["--answers", example, "--out", join(ro, "new")], { asUser: true });
-    expect(below.stderr).toBe(`error: --out ${join(ro, "new")}: it would be created in ${ro}, which is not writable by you; choose a folder you can write to\n`);
+    expect(below.stderr).toBe(
+      `error: --out ${join(ro, "new")}: it would be created in ${ro}, which is not writable by you; choose a folder you can write to\n`,
+    );
     const itself = run(["--answers", example, "--out", ro], { asUser: true });
     expect(itself.stderr).toBe(`error: --out ${ro}: it is not writable by you; choose a folder you can write to\n`);
-    if (isRoot) expect(run(["--answers", example, "--out", "/root/acme"], { asUser: true }).stderr).toMatch(/^error: --out \/root\/acme: it would be created in \/root, which is not writable by you/);
+    if (isRoot)
+      expect(run(["--answers", example, "--out", "/root/acme"], { asUser: true }).stderr).toMatch(
+        /^error: --out \/root\/acme: it would be created in \/root, which is not writable by you/,
+      );
   });
 
   it("yo --help shows each answer's type, default and allowed values", () => {
     const user = asUser();
     const out = workspace(user);
-    const yo = [process.execPath, join(packageRoot, "node_modules/yo/lib/cli.js"), "gitlab-runner-aws", "--help", "--no-insight"];
+    const yo = [
+      process.execPath,
+      join(packageRoot, "node_modules/yo/lib/cli.js"),
+      "gitlab-runner-aws",
+      "--help",
+      "--no-insight",
+    ];
     const env = ["env", `HOME=${user.home}`, "NO_UPDATE_NOTIFIER=1", `PATH=${process.env.PATH}`];
     const [cmd, ...args] = isRoot ? ["runuser", "-u", USER, "--", ...env, ...yo] : [...env, ...yo];
     const r = spawnSync(cmd, args, { cwd: out, encoding: "utf8", timeout: 60_000 });
@@ -105,8 +120,14 @@ describe("honest, quiet output", () => {
   it.runIf(isRoot)("yo as root stops with one sentence that points to the bin", () => {
     const user = asUser();
     const out = workspace(user);
-    const r = spawnSync(process.execPath, [join(packageRoot, "node_modules/yo/lib/cli.js"), "gitlab-runner-aws", "--no-insight"], { cwd: out, encoding: "utf8", timeout: 60_000, env: { ...process.env, HOME: "/root", NO_UPDATE_NOTIFIER: "1" } });
+    const r = spawnSync(
+      process.execPath,
+      [join(packageRoot, "node_modules/yo/lib/cli.js"), "gitlab-runner-aws", "--no-insight"],
+      { cwd: out, encoding: "utf8", timeout: 60_000, env: { ...process.env, HOME: "/root", NO_UPDATE_NOTIFIER: "1" } },
+    );
     expect(r.status).toBe(1);
-    expect(r.stdout + r.stderr).toBe('yo does not run as root (it drops to the user "nobody", who can\'t read /root); as root, use this package\'s bin instead: gitlab-runner-aws --answers FILE --out DIR (same answers, same output), or run yo as a normal user.\n');
+    expect(r.stdout + r.stderr).toBe(
+      "yo does not run as root (it drops to the user \"nobody\", who can't read /root); as root, use this package's bin instead: gitlab-runner-aws --answers FILE --out DIR (same answers, same output), or run yo as a normal user.\n",
+    );
   });
 });

@@ -28,7 +28,9 @@ const mermaidBlocks = (text: string) => [...text.matchAll(/^```mermaid\n([\s\S]*
 describe("the Mermaid version GitLab 18 bundles", () => {
   it("is 10.x, which has no architecture-beta diagrams (why the README draws a flowchart)", async () => {
     expect((await import("mermaid/package.json", { with: { type: "json" } })).default.version).toMatch(/^10\./);
-    await expect(mermaid.parse("architecture-beta\n  service a(server)[A]\n")).rejects.toThrow(/No diagram type detected/);
+    await expect(mermaid.parse("architecture-beta\n  service a(server)[A]\n")).rejects.toThrow(
+      /No diagram type detected/,
+    );
     await expect(mermaid.parse("flowchart LR\n  a -->|x b\n")).rejects.toThrow(/Parse error/);
   });
 });
@@ -46,19 +48,51 @@ describe.each(exampleFiles)("README.md diagram of examples/%s", (example) => {
     const db = diagram.db as unknown as FlowDb;
     const vertices = db.getVertices();
     const edges = db.getEdges();
-    for (const e of edges) expect(Object.keys(vertices), `${e.start} -> ${e.end}`).toEqual(expect.arrayContaining([e.start, e.end]));
+    for (const e of edges)
+      expect(Object.keys(vertices), `${e.start} -> ${e.end}`).toEqual(expect.arrayContaining([e.start, e.end]));
     const edge = (a: string, b: string) => edges.find((e) => e.start === a && e.end === b);
-    for (const [a, b] of [["pipeline", "packer"], ["packer", "ami"], ["ami", "lt"], ["lt", "asg"], ["asg", "runners"], ["runners", "gitlab"], ["ssm", "runners"], ["schedules", "asg"], ["hook", "asg"]])
+    for (const [a, b] of [
+      ["pipeline", "packer"],
+      ["packer", "ami"],
+      ["ami", "lt"],
+      ["lt", "asg"],
+      ["asg", "runners"],
+      ["runners", "gitlab"],
+      ["ssm", "runners"],
+      ["schedules", "asg"],
+      ["hook", "asg"],
+    ])
       expect(edge(a, b), `${a} -> ${b}`).toBeTruthy();
     // Logs off the box, the alarms (and their topic when answered), AMI retention.
-    for (const [a, b] of [["runners", "logs"], ["runners", "alarms"], ["asg", "alarms"], ["pipeline", "ami"]]) expect(edge(a, b), `${a} -> ${b}`).toBeTruthy();
+    for (const [a, b] of [
+      ["runners", "logs"],
+      ["runners", "alarms"],
+      ["asg", "alarms"],
+      ["pipeline", "ami"],
+    ])
+      expect(edge(a, b), `${a} -> ${b}`).toBeTruthy();
     expect(edge("pipeline", "ami")!.text).toContain(`newest ${answers.amiRetentionCount}`);
     expect(Boolean(edge("alarms", "sns"))).toBe(answers.alarmSnsTopicArn !== "");
     expect(edge("runners", "gitlab")!.type).toBe("double_arrow_point");
     expect(vertices.lt.text).toBe(answers.useLaunchConfiguration ? "Launch configuration" : "Launch template");
     const [aws] = db.getSubGraphs();
     expect(aws.title).toBe(`AWS account ${answers.ciRoleArn.split(":")[4]} in ${answers.awsRegion}`);
-    expect([...aws.nodes].sort()).toEqual(["alarms", "ami", "asg", ...(answers.cacheS3 ? ["cache"] : []), "hook", "logs", "lt", "packer", "runners", "schedules", "ssm", ...(answers.alarmSnsTopicArn ? ["sns"] : [])].sort());
+    expect([...aws.nodes].sort()).toEqual(
+      [
+        "alarms",
+        "ami",
+        "asg",
+        ...(answers.cacheS3 ? ["cache"] : []),
+        "hook",
+        "logs",
+        "lt",
+        "packer",
+        "runners",
+        "schedules",
+        "ssm",
+        ...(answers.alarmSnsTopicArn ? ["sns"] : []),
+      ].sort(),
+    );
     if (answers.cacheS3) expect(edge("runners", "cache")!.type).toBe("double_arrow_point");
     expect(vertices.asg.text.includes("Spot")).toBe(answers.onDemandPercentageAboveBase < 100);
   });

@@ -28,7 +28,14 @@ const hosts = (cell: string) => cell.split(", ").map((h) => h.replace(/`/g, ""))
 
 /** The AWS services (CLI names) the generated host scripts call, mapped to their endpoint prefixes. */
 function scriptServices(files: RenderedFile[]): Set<string> {
-  const endpoint: Record<string, string> = { ssm: "ssm", cloudwatch: "monitoring", autoscaling: "autoscaling", ec2: "ec2", sts: "sts", kms: "kms" };
+  const endpoint: Record<string, string> = {
+    ssm: "ssm",
+    cloudwatch: "monitoring",
+    autoscaling: "autoscaling",
+    ec2: "ec2",
+    sts: "sts",
+    kms: "kms",
+  };
   const out = new Set<string>();
   for (const f of files.filter((x) => x.path.startsWith("files/libexec/"))) {
     for (const m of f.contents.matchAll(/^\s*(?:if\s+!?\s*)?aws ([a-z0-9-]+) [a-z-]+/gm)) {
@@ -45,7 +52,13 @@ function check(answers: Answers) {
   const [runners, build, pipeline] = networkTables(readme);
   expect(pipeline.length).toBeGreaterThan(0);
   const region = answers.awsRegion;
-  const awsIn = (rows: string[][]) => new Set(rows.flatMap((r) => hosts(r[1])).filter((h) => h.endsWith(`.${region}.amazonaws.com`)).map((h) => h.split(".")[0]));
+  const awsIn = (rows: string[][]) =>
+    new Set(
+      rows
+        .flatMap((r) => hosts(r[1]))
+        .filter((h) => h.endsWith(`.${region}.amazonaws.com`))
+        .map((h) => h.split(".")[0]),
+    );
 
   // Runners: what the scripts call, plus Session Manager's channels when operators may open a shell.
   const expected = scriptServices(files);
@@ -55,7 +68,9 @@ function check(answers: Answers) {
   // gitlab-runner itself reads and writes the shared cache
   if (answers.cacheS3) expected.add("s3");
   expect(awsIn(runners)).toEqual(expected);
-  expect(runners.some((r) => hosts(r[1]).includes(answers.gitlabUrl.replace(/^https:\/\//, "").split("/")[0]))).toBe(true);
+  expect(runners.some((r) => hosts(r[1]).includes(answers.gitlabUrl.replace(/^https:\/\//, "").split("/")[0]))).toBe(
+    true,
+  );
   expect(runners.some((r) => r[0] === "Container registries")).toBe(answers.executor === "docker");
   for (const r of runners) {
     if (!r[1].includes(`.${region}.amazonaws.com`)) continue;
@@ -68,7 +83,9 @@ function check(answers: Answers) {
   const downloads = new Set([...provision.matchAll(/https:\/\/([a-z0-9.-]+)/g)].map((m) => m[1]));
   const buildHosts = new Set(build.flatMap((r) => hosts(r[1])));
   for (const h of downloads) expect(buildHosts, h).toContain(h);
-  expect(awsIn(build)).toEqual(new Set(answers.sshInterface === "session_manager" ? ["ssm", "ssmmessages", "ec2messages"] : []));
+  expect(awsIn(build)).toEqual(
+    new Set(answers.sshInterface === "session_manager" ? ["ssm", "ssmmessages", "ec2messages"] : []),
+  );
   expect(build.some((r) => /Amazon Linux/.test(r[0]))).toBe(answers.baseOs === "al2023");
   expect(build.some((r) => /Ubuntu/.test(r[0]))).toBe(answers.baseOs === "ubuntu-24.04");
 
@@ -89,6 +106,9 @@ describe("network prerequisites follow the answers", () => {
     ["the shell executor", { executor: "shell" }],
     ["Packer over the private IP", { sshInterface: "private_ip", buildJobTags: ["vpc"] }],
     ["Ubuntu", { baseOs: "ubuntu-24.04" }],
-    ["another region and a self-managed GitLab with a port", { awsRegion: "us-west-2", gitlabUrl: "https://git.example.com:8443/gitlab/" }],
+    [
+      "another region and a self-managed GitLab with a port",
+      { awsRegion: "us-west-2", gitlabUrl: "https://git.example.com:8443/gitlab/" },
+    ],
   ])("%s", (_what, change) => check(validAnswers({ ...base, ...change })));
 });

@@ -29,7 +29,11 @@ function section(text: string, heading: string): string {
 }
 
 /** The fenced code blocks of a text, with their info string. */
-const fences = (text: string) => [...text.matchAll(/^( *)```(\w*)\n([\s\S]*?)^\1```$/gm)].map((m) => ({ lang: m[2], body: m[3].replace(new RegExp(`^${m[1]}`, "gm"), "") }));
+const fences = (text: string) =>
+  [...text.matchAll(/^( *)```(\w*)\n([\s\S]*?)^\1```$/gm)].map((m) => ({
+    lang: m[2],
+    body: m[3].replace(new RegExp(`^${m[1]}`, "gm"), ""),
+  }));
 
 /** A shell command's words after joining continuation lines (single quotes only, as the README writes them). */
 function commands(sh: string): string[][] {
@@ -48,14 +52,26 @@ describe.each(exampleFiles)("README.md of examples/%s, day 2", (example) => {
 
   it("rotates the token launch-before-terminate: a refresh at 100-200 % that also replaces protected hosts and skips nothing", () => {
     const rotate = section(text, "### Rotate the runner token");
-    const refresh = fences(rotate).flatMap((f) => commands(f.body)).filter((c) => c.slice(0, 3).join(" ") === "aws autoscaling start-instance-refresh");
+    const refresh = fences(rotate)
+      .flatMap((f) => commands(f.body))
+      .filter((c) => c.slice(0, 3).join(" ") === "aws autoscaling start-instance-refresh");
     expect(refresh).toHaveLength(1);
     expect(flag(refresh[0], "--auto-scaling-group-name")).toBe(names.asgName);
     expect(flag(refresh[0], "--region")).toBe(a.awsRegion);
-    expect(JSON.parse(flag(refresh[0], "--preferences"))).toMatchObject({ MinHealthyPercentage: 100, MaxHealthyPercentage: 200, SkipMatching: false, ScaleInProtectedInstances: "Refresh" });
+    expect(JSON.parse(flag(refresh[0], "--preferences"))).toMatchObject({
+      MinHealthyPercentage: 100,
+      MaxHealthyPercentage: 200,
+      SkipMatching: false,
+      ScaleInProtectedInstances: "Refresh",
+    });
     if (a.registrationMode === "authentication-token") {
       // A second runner's token first, the old runner deleted last: no host ever holds an invalid token.
-      const order = ["Create a second runner", "Store the new token with step 2", "start-instance-refresh", "delete the old runner"].map((s) => rotate.indexOf(s));
+      const order = [
+        "Create a second runner",
+        "Store the new token with step 2",
+        "start-instance-refresh",
+        "delete the old runner",
+      ].map((s) => rotate.indexOf(s));
       expect(order.every((i) => i >= 0)).toBe(true);
       expect([...order].sort((x, y) => x - y)).toEqual(order);
       expect(rotate).not.toMatch(/reset_authentication_token/);
@@ -72,13 +88,18 @@ describe.each(exampleFiles)("README.md of examples/%s, day 2", (example) => {
       const c = cmds[i];
       expect(c.slice(0, 3)).toEqual(["aws", "autoscaling", "update-auto-scaling-group"]);
       expect([flag(c, "--auto-scaling-group-name"), flag(c, "--region")]).toEqual([names.asgName, a.awsRegion]);
-      expect([flag(c, "--min-size"), flag(c, "--max-size"), flag(c, "--desired-capacity")].map(Number)).toEqual([z.min_size, z.max_size, z.desired_capacity]);
+      expect([flag(c, "--min-size"), flag(c, "--max-size"), flag(c, "--desired-capacity")].map(Number)).toEqual([
+        z.min_size,
+        z.max_size,
+        z.desired_capacity,
+      ]);
     });
   });
 
   it("says where the runners may connect to, and that 0.0.0.0/0 includes internal addresses", () => {
     const security = section(text, "## Security");
-    if (a.egressCidrs.includes("0.0.0.0/0")) expect(security).toMatch(/`0\.0\.0\.0\/0`\), and that includes internal addresses/);
+    if (a.egressCidrs.includes("0.0.0.0/0"))
+      expect(security).toMatch(/`0\.0\.0\.0\/0`\), and that includes internal addresses/);
     else for (const c of a.egressCidrs) expect(security).toContain("`" + c + "`");
   });
 
@@ -91,12 +112,25 @@ describe.each(exampleFiles)("README.md of examples/%s, day 2", (example) => {
     const statement = JSON.parse(json.body);
     const p = partitionOf(a.awsRegion)!;
     const account = a.ciRoleArn.split(":")[4];
-    expect(statement).toMatchObject({ Effect: "Allow", Action: "kms:Decrypt", Principal: { AWS: `arn:${p.partition}:iam::${account}:root` } });
+    expect(statement).toMatchObject({
+      Effect: "Allow",
+      Action: "kms:Decrypt",
+      Principal: { AWS: `arn:${p.partition}:iam::${account}:root` },
+    });
     expect(statement.Sid).toMatch(/^[A-Za-z0-9]+$/);
-    expect(statement.Condition.StringEquals).toEqual({ "kms:ViaService": `ssm.${a.awsRegion}.${p.dnsSuffix}`, "kms:CallerAccount": account });
+    expect(statement.Condition.StringEquals).toEqual({
+      "kms:ViaService": `ssm.${a.awsRegion}.${p.dnsSuffix}`,
+      "kms:CallerAccount": account,
+    });
     // The pattern matches the instance role Terraform creates (name_prefix "<project>-"), and no other project's.
-    const pattern = new RegExp("^" + statement.Condition.ArnLike["aws:PrincipalArn"].replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*") + "$");
-    expect(pattern.test(`arn:${p.partition}:iam::${account}:role/${a.projectName}-20261201000000000000000001`)).toBe(true);
+    const pattern = new RegExp(
+      "^" +
+        statement.Condition.ArnLike["aws:PrincipalArn"].replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*") +
+        "$",
+    );
+    expect(pattern.test(`arn:${p.partition}:iam::${account}:role/${a.projectName}-20261201000000000000000001`)).toBe(
+      true,
+    );
     expect(pattern.test(`arn:${p.partition}:iam::${account}:role/other-${a.projectName}`)).toBe(false);
   });
 
@@ -113,15 +147,17 @@ describe.each(exampleFiles)("README.md of examples/%s, day 2", (example) => {
     }));
     // What Terraform declares in the group (the plan-level properties check the same values in the plan).
     const { plan } = await planAnswers(a, { validate: false });
-    const declared = theOne(plan, "aws_autoscaling_group").values.initial_lifecycle_hook.map((h: Record<string, unknown>) => ({
-      cmd: "aws autoscaling put-lifecycle-hook",
-      region: a.awsRegion,
-      group: names.asgName,
-      name: h.name,
-      lifecycle_transition: h.lifecycle_transition,
-      heartbeat_timeout: h.heartbeat_timeout,
-      default_result: h.default_result,
-    }));
+    const declared = theOne(plan, "aws_autoscaling_group").values.initial_lifecycle_hook.map(
+      (h: Record<string, unknown>) => ({
+        cmd: "aws autoscaling put-lifecycle-hook",
+        region: a.awsRegion,
+        group: names.asgName,
+        name: h.name,
+        lifecycle_transition: h.lifecycle_transition,
+        heartbeat_timeout: h.heartbeat_timeout,
+        default_result: h.default_result,
+      }),
+    );
     expect(hooks).toEqual(expect.arrayContaining(declared));
     expect(hooks).toHaveLength(declared.length);
   });
@@ -130,8 +166,12 @@ describe.each(exampleFiles)("README.md of examples/%s, day 2", (example) => {
     const gate = section(text, "### When a new image cannot register");
     expect(gate).toContain("`" + names.launchLifecycleHookName + "`");
     // The group keeps the new image after a failed refresh (no usable rollback): the way back is the previous AMI.
-    const cmds = fences(gate).flatMap((f) => commands(f.body)).map((c) => c.slice(0, 3).join(" "));
-    expect(cmds).toEqual(expect.arrayContaining(["aws autoscaling cancel-instance-refresh", "aws ec2 describe-images"]));
+    const cmds = fences(gate)
+      .flatMap((f) => commands(f.body))
+      .map((c) => c.slice(0, 3).join(" "));
+    expect(cmds).toEqual(
+      expect.arrayContaining(["aws autoscaling cancel-instance-refresh", "aws ec2 describe-images"]),
+    );
     expect(gate).toContain("`amiId`");
     expect(gate).not.toMatch(/rolls back by itself|returning the group to the previous/);
   });
@@ -141,9 +181,16 @@ describe("README day 2 across answers", () => {
   const base = exampleAnswers("answers.yaml");
 
   it("a customer managed key in GovCloud gets the statement in that partition", () => {
-    const a = validAnswers({ ...base, awsRegion: "us-gov-west-1", ciRoleArn: "arn:aws-us-gov:iam::123456789012:role/ci", tokenKmsKeyId: "alias/runner-token" });
+    const a = validAnswers({
+      ...base,
+      awsRegion: "us-gov-west-1",
+      ciRoleArn: "arn:aws-us-gov:iam::123456789012:role/ci",
+      tokenKmsKeyId: "alias/runner-token",
+    });
     const json = fences(section(readmeOf(a), "### The token's KMS key")).find((f) => f.lang === "json")!;
-    expect(JSON.parse(json.body).Condition.ArnLike["aws:PrincipalArn"]).toBe(`arn:aws-us-gov:iam::123456789012:role/${a.projectName}-*`);
+    expect(JSON.parse(json.body).Condition.ArnLike["aws:PrincipalArn"]).toBe(
+      `arn:aws-us-gov:iam::123456789012:role/${a.projectName}-*`,
+    );
   });
 
   it("narrow egress is listed as such", () => {

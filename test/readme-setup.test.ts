@@ -7,7 +7,15 @@ import { parse as parseYaml } from "yaml";
 import { packageRoot } from "../src/core/package-root.js";
 import type { Answers } from "../src/core/types.js";
 import { pins } from "../src/core/pins.js";
-import { exampleAnswers, exampleFiles, fileOf, generatorVersion, renderAnswers, requireTool, validAnswers } from "./support/tools.js";
+import {
+  exampleAnswers,
+  exampleFiles,
+  fileOf,
+  generatorVersion,
+  renderAnswers,
+  requireTool,
+  validAnswers,
+} from "./support/tools.js";
 
 /**
  * The generated README's first-time setup, run as written: its shell blocks, in
@@ -57,7 +65,10 @@ function runBlocks(blocks: string[], stdin: string, apiToken = ""): Run {
   const strace = requireTool("strace");
   requireTool("jq");
   const dir = mkdtempSync(join(tmpdir(), "glra-setup-"));
-  const bin = join(dir, "bin"), log = join(dir, "log"), cwd = join(dir, "repo"), tmp = join(dir, "tmp");
+  const bin = join(dir, "bin"),
+    log = join(dir, "log"),
+    cwd = join(dir, "repo"),
+    tmp = join(dir, "tmp");
   for (const d of [bin, log, cwd, tmp]) mkdirSync(d);
   for (const tool of ["aws", "curl", "git", "npx", "packer", "terraform", "tofu"]) {
     writeFileSync(join(bin, tool), STUB);
@@ -65,12 +76,23 @@ function runBlocks(blocks: string[], stdin: string, apiToken = ""): Run {
   }
   const script = ["set -u", ...blocks, 'echo "RUNNER_TOKEN:${RUNNER_TOKEN-unset}"'].join("\n");
   writeFileSync(join(dir, "setup.sh"), script);
-  const r = spawnSync(strace, ["-f", "-qq", "-e", "trace=execve", "-s", "65536", "-o", join(dir, "execs.txt"), "bash", join(dir, "setup.sh")], {
-    cwd,
-    input: stdin,
-    encoding: "utf8",
-    env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, STUB_LOG: log, STUB_API_TOKEN: apiToken, TMPDIR: tmp, HISTFILE: "/dev/null" },
-  });
+  const r = spawnSync(
+    strace,
+    ["-f", "-qq", "-e", "trace=execve", "-s", "65536", "-o", join(dir, "execs.txt"), "bash", join(dir, "setup.sh")],
+    {
+      cwd,
+      input: stdin,
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        PATH: `${bin}:${process.env.PATH}`,
+        STUB_LOG: log,
+        STUB_API_TOKEN: apiToken,
+        TMPDIR: tmp,
+        HISTFILE: "/dev/null",
+      },
+    },
+  );
   const read = (f: string) => (existsSync(f) ? readFileSync(f, "utf8") : "");
   const calls = readdirSync(log)
     .filter((f) => f.endsWith(".argv"))
@@ -78,7 +100,16 @@ function runBlocks(blocks: string[], stdin: string, apiToken = ""): Run {
     .map((f) => {
       const base = join(log, f.slice(0, -".argv".length));
       const nul = (s: string) => s.split("\0").slice(0, -1);
-      return { tool: f.replace(/^.*-/, "").slice(0, -".argv".length), argv: nul(read(base + ".argv")), modes: read(base + ".modes").split("\n").filter(Boolean), paths: nul(read(base + ".paths")), files: read(base + ".files"), stdin: read(base + ".stdin") };
+      return {
+        tool: f.replace(/^.*-/, "").slice(0, -".argv".length),
+        argv: nul(read(base + ".argv")),
+        modes: read(base + ".modes")
+          .split("\n")
+          .filter(Boolean),
+        paths: nul(read(base + ".paths")),
+        files: read(base + ".files"),
+        stdin: read(base + ".stdin"),
+      };
     });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, calls, execs: read(join(dir, "execs.txt")), cwd, tmp };
 }
@@ -147,7 +178,13 @@ describe.each(exampleFiles)("first-time setup of examples/%s, run in the order w
       expect(flag(c.argv, "--region")).toBe(answers.awsRegion);
       expect(flag(c.argv, "--cli-input-json")).toMatch(/^file:\/\//);
       expect(c.modes).toEqual(["600"]);
-      expect(JSON.parse(c.files)).toEqual({ Name: answers.tokenSsmParameter, Type: "SecureString", KeyId: answers.tokenKmsKeyId, Overwrite: true, Value: RUNNER_TOKEN });
+      expect(JSON.parse(c.files)).toEqual({
+        Name: answers.tokenSsmParameter,
+        Type: "SecureString",
+        KeyId: answers.tokenKmsKeyId,
+        Overwrite: true,
+        Value: RUNNER_TOKEN,
+      });
       expect(existsSync(c.paths[0])).toBe(false);
       expect(readdirSync(run.tmp)).toEqual([]);
     });
@@ -187,7 +224,9 @@ describe.each(exampleFiles)("first-time setup of examples/%s, run in the order w
     it("asks for no manual build-ami run: the first push builds the AMI by itself", () => {
       const step6 = section(text, "### 6. The first pipeline");
       expect(step6).not.toMatch(/run the manual `build-ami`/i);
-      const ci = parseYaml(fileOf(renderAnswers(answers), ".gitlab-ci.yml").contents, { customTags: [{ tag: "!reference", collection: "seq", resolve: (s) => s }] }) as Record<string, { rules?: Array<Record<string, unknown>> }>;
+      const ci = parseYaml(fileOf(renderAnswers(answers), ".gitlab-ci.yml").contents, {
+        customTags: [{ tag: "!reference", collection: "seq", resolve: (s) => s }],
+      }) as Record<string, { rules?: Array<Record<string, unknown>> }>;
       const auto = ci["build-ami"].rules!.find((r) => r.changes && r.when === undefined);
       expect(String(auto?.if)).toMatch(/\$CI_COMMIT_BRANCH == \$CI_DEFAULT_BRANCH && \$CI_PIPELINE_SOURCE == "push"/);
     });
@@ -198,7 +237,10 @@ describe("secrets stay off command lines with any token the GitLab API could ret
   it("a token with every character GitLab puts in one", () => {
     const answers = exampleAnswers("answers.yaml");
     const token = "glrt-" + "AZaz09_-".repeat(4);
-    const run = runBlocks([step1(readmeOf(answers), "ui"), ...shBlocks(section(readmeOf(answers), "### 2. Store the token in SSM"))], `${token}\n`);
+    const run = runBlocks(
+      [step1(readmeOf(answers), "ui"), ...shBlocks(section(readmeOf(answers), "### 2. Store the token in SSM"))],
+      `${token}\n`,
+    );
     expect(run.status, run.stderr).toBe(0);
     expect(run.execs).not.toContain(token);
     const put = run.calls.find((c) => c.tool === "aws")!;
@@ -207,28 +249,42 @@ describe("secrets stay off command lines with any token the GitLab API could ret
 });
 
 describe("free text in the API call that creates the runner", () => {
-  it.each([exampleAnswers("hostile-strings.yaml").runnerDescription, "it's `id` $(id) ${HOME} \\ \"q\" 日本 ```"])("the description %j arrives unchanged", (runnerDescription) => {
-    const answers = validAnswers({ ...exampleAnswers("answers.yaml"), runnerDescription, runnerTags: ["null", "a:b/c-d_e.f"] });
-    const text = readmeOf(answers);
-    const run = runBlocks([...shBlocks(section(text, "## Before you start").split("\n### ")[0]), step1(text, "api")], `${PAT}\n`, RUNNER_TOKEN);
-    expect(run.status, run.stderr).toBe(0);
-    const c = run.calls.find((x) => x.tool === "curl")!;
-    expect(c.argv).toContain(`description=${runnerDescription}`);
-    expect(c.argv).toContain("tag_list=null,a:b/c-d_e.f");
-    expect(existsSync("/tmp/pwned")).toBe(false);
-  });
+  it.each([exampleAnswers("hostile-strings.yaml").runnerDescription, 'it\'s `id` $(id) ${HOME} \\ "q" 日本 ```'])(
+    "the description %j arrives unchanged",
+    (runnerDescription) => {
+      const answers = validAnswers({
+        ...exampleAnswers("answers.yaml"),
+        runnerDescription,
+        runnerTags: ["null", "a:b/c-d_e.f"],
+      });
+      const text = readmeOf(answers);
+      const run = runBlocks(
+        [...shBlocks(section(text, "## Before you start").split("\n### ")[0]), step1(text, "api")],
+        `${PAT}\n`,
+        RUNNER_TOKEN,
+      );
+      expect(run.status, run.stderr).toBe(0);
+      const c = run.calls.find((x) => x.tool === "curl")!;
+      expect(c.argv).toContain(`description=${runnerDescription}`);
+      expect(c.argv).toContain("tag_list=null,a:b/c-d_e.f");
+      expect(existsSync("/tmp/pwned")).toBe(false);
+    },
+  );
 });
 
 describe("the GitLab URL, end to end: the pipeline's audience is the identity provider's client id and the trust condition", () => {
   /** Every aud under id_tokens anywhere in the pipeline. */
   function audiences(ciText: string): string[] {
-    const ci = parseYaml(ciText, { customTags: [{ tag: "!reference", collection: "seq", resolve: (s) => s }] }) as unknown;
+    const ci = parseYaml(ciText, {
+      customTags: [{ tag: "!reference", collection: "seq", resolve: (s) => s }],
+    }) as unknown;
     const out: string[] = [];
     const walk = (v: unknown) => {
       if (Array.isArray(v)) v.forEach(walk);
       else if (v && typeof v === "object") {
         for (const [k, x] of Object.entries(v)) {
-          if (k === "id_tokens") for (const t of Object.values(x as Record<string, { aud: string | string[] }>)) out.push(...[t.aud].flat());
+          if (k === "id_tokens")
+            for (const t of Object.values(x as Record<string, { aud: string | string[] }>)) out.push(...[t.aud].flat());
           else walk(x);
         }
       }
@@ -251,7 +307,9 @@ describe("the GitLab URL, end to end: the pipeline's audience is the identity pr
     const provider = run.calls.find((c) => c.argv.slice(0, 2).join(" ") === "iam create-open-id-connect-provider")!;
     const clientId = flag(provider.argv, "--client-id-list");
     const issuer = flag(provider.argv, "--url")!;
-    const trust = JSON.parse(readFileSync(join(run.cwd, "trust-policy.json"), "utf8")) as { Statement: Array<{ Principal: { Federated: string }; Condition: { StringEquals: Record<string, string> } }> };
+    const trust = JSON.parse(readFileSync(join(run.cwd, "trust-policy.json"), "utf8")) as {
+      Statement: Array<{ Principal: { Federated: string }; Condition: { StringEquals: Record<string, string> } }>;
+    };
     const host = issuer.replace(/^https:\/\//, "");
     const auds = audiences(fileOf(files, ".gitlab-ci.yml").contents);
 
@@ -307,16 +365,40 @@ describe.each(exampleFiles)("the workstation bootstrap of examples/%s", (example
     expect(run.status, run.stderr).toBe(0);
     expect(run.execs).not.toContain(token);
     const tools = run.calls.map((c) => [c.tool, ...c.argv.slice(0, 1)].join(" "));
-    expect(tools).toEqual(["packer plugins", "packer build", `${answers.iacTool} init`, `${answers.iacTool} plan`, `${answers.iacTool} apply`]);
+    expect(tools).toEqual([
+      "packer plugins",
+      "packer build",
+      `${answers.iacTool} init`,
+      `${answers.iacTool} plan`,
+      `${answers.iacTool} apply`,
+    ]);
     expect(run.calls.find((c) => c.argv[0] === "apply")!.argv).toContain("plan.cache");
   });
 
   it("uses the state address the pipeline uses", () => {
-    const probe = runBlocks([...shBlocks(section(text, "## Before you start").split("\n### ")[0]), block.replace(/^(tofu|terraform) init.*$/m, 'echo "ADDRESS=$TF_HTTP_ADDRESS"; echo "LOCK=$TF_HTTP_LOCK_ADDRESS"')], "x\n");
-    expect(probe.stdout).toContain(`ADDRESS=${answers.gitlabUrl}/api/v4/projects/12345/terraform/state/${answers.projectName}\n`);
-    expect(probe.stdout).toContain(`LOCK=${answers.gitlabUrl}/api/v4/projects/12345/terraform/state/${answers.projectName}/lock\n`);
+    const probe = runBlocks(
+      [
+        ...shBlocks(section(text, "## Before you start").split("\n### ")[0]),
+        block.replace(
+          /^(tofu|terraform) init.*$/m,
+          'echo "ADDRESS=$TF_HTTP_ADDRESS"; echo "LOCK=$TF_HTTP_LOCK_ADDRESS"',
+        ),
+      ],
+      "x\n",
+    );
+    expect(probe.stdout).toContain(
+      `ADDRESS=${answers.gitlabUrl}/api/v4/projects/12345/terraform/state/${answers.projectName}\n`,
+    );
+    expect(probe.stdout).toContain(
+      `LOCK=${answers.gitlabUrl}/api/v4/projects/12345/terraform/state/${answers.projectName}/lock\n`,
+    );
     const ci = fileOf(renderAnswers(answers), ".gitlab-ci.yml").contents;
-    expect(ci).toContain('export TF_HTTP_ADDRESS="${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/terraform/state/${TF_STATE_NAME}"');
-    expect(parseYaml(ci, { customTags: [{ tag: "!reference", collection: "seq", resolve: (s) => s }] }).variables.TF_STATE_NAME).toBe(answers.projectName);
+    expect(ci).toContain(
+      'export TF_HTTP_ADDRESS="${CI_API_V4_URL}/projects/${CI_PROJECT_ID}/terraform/state/${TF_STATE_NAME}"',
+    );
+    expect(
+      parseYaml(ci, { customTags: [{ tag: "!reference", collection: "seq", resolve: (s) => s }] }).variables
+        .TF_STATE_NAME,
+    ).toBe(answers.projectName);
   });
 });

@@ -27,16 +27,28 @@ const VIOLATIONS: Record<string, Raw> = {
   "schedule-sizes-ordered": { schedules: [schedule({ minSize: 3, maxSize: 2 })] },
   "tracking-schedule-floor": { schedules: [schedule({ minSize: 0, desiredCapacity: 0, maxSize: 2 })] },
   "time-zone-iana": { timeZone: "EST" },
-  "instance-types-architecture": { architecture: "arm64", instanceTypes: ["t4g.large", "m5.large"], buildInstanceType: "t3.small" },
+  "instance-types-architecture": {
+    architecture: "arm64",
+    instanceTypes: ["t4g.large", "m5.large"],
+    buildInstanceType: "t3.small",
+  },
   "launch-configuration-single-type": { useLaunchConfiguration: true, instanceTypes: ["t3.medium", "t3.large"] },
   "launch-configuration-no-spot": { useLaunchConfiguration: true, onDemandPercentageAboveBase: 50 },
   "cache-bucket-name": { projectName: "xn--runners" },
   "cache-key-region": { cacheKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" },
-  "cidrs-canonical": { sshInterface: "private_ip", buildJobTags: ["vpc"], buildAllowedCidrs: ["0.0.0.0/0", "10.1.2.3/8"], egressCidrs: ["300.0.0.0/8"] },
+  "cidrs-canonical": {
+    sshInterface: "private_ip",
+    buildJobTags: ["vpc"],
+    buildAllowedCidrs: ["0.0.0.0/0", "10.1.2.3/8"],
+    egressCidrs: ["300.0.0.0/8"],
+  },
   "tags-terraform-text": { tags: { Team: "a\u1c89b", Keep: "yes" } },
   "private-ip-build-job-tags": { sshInterface: "private_ip" },
   "one-partition": { awsRegion: "us-gov-west-1" },
-  "same-region": { alarmSnsTopicArn: "arn:aws:sns:eu-west-1:123456789012:runner-alarms", logKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b" },
+  "same-region": {
+    alarmSnsTopicArn: "arn:aws:sns:eu-west-1:123456789012:runner-alarms",
+    logKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+  },
   "x-when:dockerPrivileged": { executor: "shell", dockerPrivileged: true },
   "x-when:buildJobTags": { buildJobTags: ["vpc"] },
   "x-when:permissionsBoundaryArn": { permissionsBoundaryArn: "arn:aws:iam::111122223333:policy/boundary" },
@@ -55,7 +67,8 @@ describe("the cross-field rules", () => {
   it("declare the answers they read, each one an answer of the schema", () => {
     for (const rule of RULES) {
       expect(rule.reads.length, rule.id).toBeGreaterThan(0);
-      for (const key of rule.reads) expect(Object.keys(answersSchema.properties), `${rule.id} reads ${key}`).toContain(key);
+      for (const key of rule.reads)
+        expect(Object.keys(answersSchema.properties), `${rule.id} reads ${key}`).toContain(key);
     }
   });
 
@@ -78,7 +91,11 @@ describe("the cross-field rules", () => {
     () => {
       fc.assert(
         fc.property(schemaAnswersArb, (raw) => {
-          for (const rule of violated(raw)) expect(violated(rule.repair(raw)).map((r) => r.id), rule.id).not.toContain(rule.id);
+          for (const rule of violated(raw))
+            expect(
+              violated(rule.repair(raw)).map((r) => r.id),
+              rule.id,
+            ).not.toContain(rule.id);
           expect(errorsOf(repairAll(raw))).toEqual([]);
         }),
         fuzzParams(100),
@@ -98,28 +115,47 @@ describe("x-when", () => {
 });
 
 describe("x-when policies in the pipeline", () => {
-  const stored = (answers: Raw) => ({ answers, generatorVersion: "0.0.1", schemaVersion: answersSchema["x-schema-version"] });
+  const stored = (answers: Raw) => ({
+    answers,
+    generatorVersion: "0.0.1",
+    schemaVersion: answersSchema["x-schema-version"],
+  });
 
   it("error: a default value, stored or given, is no choice and passes; another value is refused, wherever it comes from", () => {
     const shell = { ...base, executor: "shell" };
-    expect(resolveAnswers({ file: { name: "a.yaml", answers: { ...shell, dockerPrivileged: false } } }).errors).toEqual([]);
+    expect(resolveAnswers({ file: { name: "a.yaml", answers: { ...shell, dockerPrivileged: false } } }).errors).toEqual(
+      [],
+    );
     expect(resolveAnswers({ stored: stored(withDefaults(shell)) }).errors).toEqual([]);
-    for (const src of [{ file: { name: "a.yaml", answers: { ...shell, dockerPrivileged: true } } }, { stored: stored({ ...shell, dockerPrivileged: true }) }]) {
+    for (const src of [
+      { file: { name: "a.yaml", answers: { ...shell, dockerPrivileged: true } } },
+      { stored: stored({ ...shell, dockerPrivileged: true }) },
+    ]) {
       expect(resolveAnswers(src).errors.map((e) => e.path)).toEqual(["/dockerPrivileged"]);
     }
   });
 
   it("an answer typed in the interview whose condition was changed afterwards is dropped, not refused", () => {
-    const r = resolveAnswers({ file: { name: "a.yaml", answers: base }, asked: { dockerPrivileged: true, executor: "shell" } });
+    const r = resolveAnswers({
+      file: { name: "a.yaml", answers: base },
+      asked: { dockerPrivileged: true, executor: "shell" },
+    });
     expect(r.errors).toEqual([]);
     expect(r.answers?.dockerPrivileged).toBe(false);
   });
 
   it("ignore: the value is kept and stored, and a note says it is not used", () => {
-    const r = resolveAnswers({ file: { name: "a.yaml", answers: { ...base, executor: "shell", dockerImage: "debian:12", scalingTargetValue: 70 } } });
+    const r = resolveAnswers({
+      file: {
+        name: "a.yaml",
+        answers: { ...base, executor: "shell", dockerImage: "debian:12", scalingTargetValue: 70 },
+      },
+    });
     expect(r.errors).toEqual([]);
     expect(r.answers?.dockerImage).toBe("debian:12");
     expect(r.notes).toEqual(["dockerImage is not used: it applies only with executor docker, and executor is shell"]);
-    expect(resolveAnswers({ file: { name: "a.yaml", answers: { ...base, dockerImage: "debian:12" } } }).notes).toEqual([]);
+    expect(resolveAnswers({ file: { name: "a.yaml", answers: { ...base, dockerImage: "debian:12" } } }).notes).toEqual(
+      [],
+    );
   });
 });

@@ -16,9 +16,21 @@ import { exampleAnswers } from "./support/tools.js";
 const bin = join(packageRoot, "dist/src/bin/gitlab-runner-aws.js");
 const generator = join(packageRoot, "dist/generators/app/index.js");
 
-const THREE_MISTAKES = ["vpcId: vpc-nope", "subnetIds: [subnet-0a1b2c3d]", "buildSubnetId: subnet-0a1b2c3d", "ciRoleArn: arn:aws:iam::123456789012:role/ci", "rootVolumeSize: 60GB", "asgMaxSize: -1", ""].join("\n");
+const THREE_MISTAKES = [
+  "vpcId: vpc-nope",
+  "subnetIds: [subnet-0a1b2c3d]",
+  "buildSubnetId: subnet-0a1b2c3d",
+  "ciRoleArn: arn:aws:iam::123456789012:role/ci",
+  "rootVolumeSize: 60GB",
+  "asgMaxSize: -1",
+  "",
+].join("\n");
 
-const NETWORK = ["vpcId: vpc-0123456789abcdef0", "subnetIds: [subnet-0123456789abcdef0]", "buildSubnetId: subnet-0123456789abcdef0"];
+const NETWORK = [
+  "vpcId: vpc-0123456789abcdef0",
+  "subnetIds: [subnet-0123456789abcdef0]",
+  "buildSubnetId: subnet-0123456789abcdef0",
+];
 
 function bad(): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), "glra-same-"));
@@ -50,7 +62,12 @@ describe("the bin and yo say the same about the same bad answers", () => {
     const { dir, file } = bad();
     const fromBin = binErr(["--answers", file, "--out", dir], dir);
     expect(fromBin).toMatch(/^3 problems with the answers:\n/);
-    const fromYo = await yoErr(helpers.run(generator).cd(dir).withOptions({ answers: file } as never));
+    const fromYo = await yoErr(
+      helpers
+        .run(generator)
+        .cd(dir)
+        .withOptions({ answers: file } as never),
+    );
     expect(fromYo.asked).toBe(0);
     expect(fromYo.message + "\n").toBe(fromBin);
     expect(readdirSync(dir)).toEqual([]);
@@ -59,23 +76,45 @@ describe("the bin and yo say the same about the same bad answers", () => {
   it("a wrong stored answer plus a wrong answer in the file: the same messages, each naming its file", async () => {
     const { dir, file } = bad();
     const stored = { ...exampleAnswers("answers.yaml"), concurrent: 0 } as Record<string, unknown>;
-    writeFileSync(join(dir, ".yo-rc.json"), JSON.stringify({ [GENERATOR_NAME]: { answers: stored, generatorVersion: "0.0.1", schemaVersion } }));
+    writeFileSync(
+      join(dir, ".yo-rc.json"),
+      JSON.stringify({ [GENERATOR_NAME]: { answers: stored, generatorVersion: "0.0.1", schemaVersion } }),
+    );
     const fromBin = binErr(["--answers", file, "--out", dir], dir);
     expect(fromBin).toMatch(/\(in \.yo-rc\.json\)/);
     expect(fromBin).toMatch(/\(in .*three-mistakes\.yaml\)/);
-    const fromYo = await yoErr(helpers.run(generator).cd(dir).withOptions({ answers: file } as never));
+    const fromYo = await yoErr(
+      helpers
+        .run(generator)
+        .cd(dir)
+        .withOptions({ answers: file } as never),
+    );
     expect(fromYo.asked).toBe(0);
     expect(fromYo.message + "\n").toBe(fromBin);
   });
 
   it("an answer given where its x-when is false, with policy error: the same message, naming the condition", async () => {
     const { dir, file } = bad();
-    writeFileSync(file, [...NETWORK, "ciRoleArn: arn:aws:iam::123456789012:role/ci", "executor: shell", "dockerPrivileged: true", ""].join("\n"));
+    writeFileSync(
+      file,
+      [
+        ...NETWORK,
+        "ciRoleArn: arn:aws:iam::123456789012:role/ci",
+        "executor: shell",
+        "dockerPrivileged: true",
+        "",
+      ].join("\n"),
+    );
     const fromBin = binErr(["--answers", file, "--out", dir], dir);
     expect(fromBin).toBe(
       "1 problem with the answers:\n  /dockerPrivileged: true applies only with executor docker, and executor is shell: remove dockerPrivileged, or set executor to docker\nNothing was written.\n",
     );
-    const fromYo = await yoErr(helpers.run(generator).cd(dir).withOptions({ answers: file } as never));
+    const fromYo = await yoErr(
+      helpers
+        .run(generator)
+        .cd(dir)
+        .withOptions({ answers: file } as never),
+    );
     expect(fromYo.asked).toBe(0);
     expect(fromYo.message + "\n").toBe(fromBin);
   });
@@ -84,7 +123,12 @@ describe("the bin and yo say the same about the same bad answers", () => {
     const { dir, file } = bad();
     writeFileSync(file, "- just\n- a list\n");
     const fromBin = binErr(["--answers", file, "--out", dir], dir);
-    const fromYo = await yoErr(helpers.run(generator).cd(dir).withOptions({ answers: file } as never));
+    const fromYo = await yoErr(
+      helpers
+        .run(generator)
+        .cd(dir)
+        .withOptions({ answers: file } as never),
+    );
     expect(fromYo.message + "\n").toBe(fromBin);
     expect(existsSync(join(dir, ".yo-rc.json"))).toBe(false);
   });
@@ -93,18 +137,30 @@ describe("the bin and yo say the same about the same bad answers", () => {
 describe("the bin and yo say the same about valid answers", () => {
   it("notes (stored answers replaced, an answer not used) and warnings: the same lines", async () => {
     const { dir, file } = bad();
-    const given = ["ciRoleArn: arn:aws:iam::123456789012:role/ci", "executor: shell", "dockerImage: debian:12", "useLaunchConfiguration: true", "concurrent: 3"];
+    const given = [
+      "ciRoleArn: arn:aws:iam::123456789012:role/ci",
+      "executor: shell",
+      "dockerImage: debian:12",
+      "useLaunchConfiguration: true",
+      "concurrent: 3",
+    ];
     writeFileSync(file, [...NETWORK, ...given, ""].join("\n"));
     const stored = { ...exampleAnswers("minimal.json"), concurrent: 2 } as Record<string, unknown>;
     const yoRc = JSON.stringify({ [GENERATOR_NAME]: { answers: stored, generatorVersion: "0.0.1", schemaVersion } });
     const binDir = mkdtempSync(join(tmpdir(), "glra-same-"));
     writeFileSync(join(binDir, ".yo-rc.json"), yoRc);
     writeFileSync(join(dir, ".yo-rc.json"), yoRc);
-    const r = spawnSync(process.execPath, [bin, "--answers", file, "--out", binDir], { cwd: binDir, encoding: "utf8", timeout: 30_000 });
+    const r = spawnSync(process.execPath, [bin, "--answers", file, "--out", binDir], {
+      cwd: binDir,
+      encoding: "utf8",
+      timeout: 30_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     const notes = r.stdout.split("\n").filter((l) => / is not used: |replace the stored ones/.test(l));
     const fromBin = [...notes, ...r.stderr.split("\n").filter((l) => l.startsWith("warning: "))];
-    expect(fromBin[0]).toMatch(/^answers from .* replace the stored ones: ciRoleArn, concurrent, dockerImage, executor, useLaunchConfiguration$/);
+    expect(fromBin[0]).toMatch(
+      /^answers from .* replace the stored ones: ciRoleArn, concurrent, dockerImage, executor, useLaunchConfiguration$/,
+    );
     expect(fromBin[1]).toBe("dockerImage is not used: it applies only with executor docker, and executor is shell");
     expect(fromBin[2]).toMatch(/^warning: useLaunchConfiguration: /);
     const logged: string[] = [];

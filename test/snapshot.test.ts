@@ -10,7 +10,9 @@ import { exampleFiles, renderExample } from "./support/tools.js";
 describe.each(exampleFiles)("render snapshot of examples/%s", (example) => {
   const files = renderExample(example);
   it("lists the same files", async () => {
-    await expect(files.map((f) => `${f.mode.toString(8)} ${f.path}`).join("\n") + "\n").toMatchFileSnapshot(`__snapshots__/${example}/FILES`);
+    await expect(files.map((f) => `${f.mode.toString(8)} ${f.path}`).join("\n") + "\n").toMatchFileSnapshot(
+      `__snapshots__/${example}/FILES`,
+    );
   });
   it.each(files.map((f) => [f.path, f] as const))("%s", async (_path, f) => {
     await expect(f.contents).toMatchFileSnapshot(`__snapshots__/${example}/${f.path}.snap`);

@@ -30,14 +30,23 @@ describe("the tags rule agrees with Terraform's", () => {
     const variables = renderAnswers(base).find((f) => f.path === "terraform/variables.tf")!.contents;
     const pattern = /can\(regex\("(\^\[\\\\p\{L\}[^"]*)", v\)\)/.exec(variables)?.[1];
     expect(pattern, "the tags value regex in variables.tf").toBeDefined();
-    const refused = [...NEWER_THAN_TERRAFORM.source.matchAll(/\\u\{?([0-9a-f]+)\}?/g)].map((m) => String.fromCodePoint(parseInt(m[1], 16)));
+    const refused = [...NEWER_THAN_TERRAFORM.source.matchAll(/\\u\{?([0-9a-f]+)\}?/g)].map((m) =>
+      String.fromCodePoint(parseInt(m[1], 16)),
+    );
     const accepted = ["é", "日", "Ω", "ß", "Ж", "ש", "한", "\u{20000}", "٣"];
     for (const c of refused) expect(tagTextProblem(c), `U+${c.codePointAt(0)!.toString(16)}`).toBeDefined();
     for (const c of accepted) expect(tagTextProblem(c)).toBeUndefined();
     const dir = mkdtempSync(join(tmpdir(), "glra-tags-"));
     writeFileSync(join(dir, "chars.json"), JSON.stringify([...refused, ...accepted]));
-    writeFileSync(join(dir, "main.tf"), `output "ok" {\n  value = [for c in jsondecode(file("chars.json")) : can(regex("${pattern}", c))]\n}\n`);
-    const r = spawnSync(terraformBinary(), ["apply", "-auto-approve", "-input=false", "-no-color"], { cwd: dir, encoding: "utf8", env: { ...process.env, TF_IN_AUTOMATION: "1" } });
+    writeFileSync(
+      join(dir, "main.tf"),
+      `output "ok" {\n  value = [for c in jsondecode(file("chars.json")) : can(regex("${pattern}", c))]\n}\n`,
+    );
+    const r = spawnSync(terraformBinary(), ["apply", "-auto-approve", "-input=false", "-no-color"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, TF_IN_AUTOMATION: "1" },
+    });
     expect(r.status, r.stderr).toBe(0);
     const out = spawnSync(terraformBinary(), ["output", "-json", "ok"], { cwd: dir, encoding: "utf8" });
     expect(JSON.parse(out.stdout)).toEqual([...refused.map(() => false), ...accepted.map(() => true)]);

@@ -6,7 +6,18 @@ import type { Answers } from "../src/core/types.js";
 import { terraformScenarios } from "./support/scenarios.js";
 import { exampleAnswers, renderAnswers, validAnswers } from "./support/tools.js";
 import { runtimeConfig } from "./fixtures/ami/runtime-config.js";
-import { block, blocks, evaluate, localsOf, outputsOf, parseTerraform, resourceTypes, type Body, type Scope, type TfConfig } from "./terraform-support.js";
+import {
+  block,
+  blocks,
+  evaluate,
+  localsOf,
+  outputsOf,
+  parseTerraform,
+  resourceTypes,
+  type Body,
+  type Scope,
+  type TfConfig,
+} from "./terraform-support.js";
 
 const base = exampleAnswers("answers.yaml");
 
@@ -17,11 +28,21 @@ const AWS: Scope = {
     aws_caller_identity: { current: { account_id: "123456789012" } },
     aws_kms_key: { token: { arn: "arn:aws:kms:xx-test-1:123456789012:key/token-key" } },
   },
-  aws_autoscaling_group: { runner: { arn: "arn:aws:autoscaling:xx-test-1:123456789012:autoScalingGroup:uuid:autoScalingGroupName/x", name: "asg-name" } },
+  aws_autoscaling_group: {
+    runner: {
+      arn: "arn:aws:autoscaling:xx-test-1:123456789012:autoScalingGroup:uuid:autoScalingGroupName/x",
+      name: "asg-name",
+    },
+  },
 };
 
 /** The bodies of a block that may be written plainly or as dynamic blocks, each with its iterator binding. */
-async function expand(cfg: TfConfig, body: Body, name: string, scope: Scope = {}): Promise<{ body: Body; scope: Scope }[]> {
+async function expand(
+  cfg: TfConfig,
+  body: Body,
+  name: string,
+  scope: Scope = {},
+): Promise<{ body: Body; scope: Scope }[]> {
   const out = ((body[name] ?? []) as Body[]).map((b) => ({ body: b, scope }));
   for (const d of (body.dynamic?.[name] ?? []) as Body[]) {
     const coll = (await evaluate(cfg, d.for_each, { ...AWS, ...scope })) as unknown[] | Record<string, unknown>;
@@ -32,7 +53,9 @@ async function expand(cfg: TfConfig, body: Body, name: string, scope: Scope = {}
 }
 
 const launchOf = (cfg: TfConfig, a: Answers) =>
-  a.useLaunchConfiguration ? block(cfg, "resource", "aws_launch_configuration", "runner") : block(cfg, "resource", "aws_launch_template", "runner");
+  a.useLaunchConfiguration
+    ? block(cfg, "resource", "aws_launch_configuration", "runner")
+    : block(cfg, "resource", "aws_launch_template", "runner");
 
 describe.each(terraformScenarios)("terraform/ for %s", (_name, a) => {
   const files = renderAnswers(a);
@@ -49,7 +72,9 @@ describe.each(terraformScenarios)("terraform/ for %s", (_name, a) => {
     expect("launch_configuration" in asg).toBe(a.useLaunchConfiguration);
     const legacyCheck = cfg.files.flatMap((f) => Object.keys(f.json.check ?? {}));
     expect(legacyCheck.length > 0).toBe(a.useLaunchConfiguration);
-    expect(outputsOf(cfg).launch_template_id.value).toBe(a.useLaunchConfiguration ? null : "${aws_launch_template.runner.id}");
+    expect(outputsOf(cfg).launch_template_id.value).toBe(
+      a.useLaunchConfiguration ? null : "${aws_launch_template.runner.id}",
+    );
   });
 
   it("requires IMDSv2, with a hop limit that suits the executor", async () => {
@@ -80,13 +105,23 @@ describe.each(terraformScenarios)("terraform/ for %s", (_name, a) => {
   it("finds the AMI by the Packer build's tags, or takes the explicit one", async () => {
     const cfg = await cfgP;
     const ami = block(cfg, "data", "aws_ami", "runner");
-    const filters = Object.fromEntries((await expand(cfg, ami, "filter")).map((f) => [f.scope.filter && (f.scope.filter as Body).key, (f.scope.filter as Body).value]));
+    const filters = Object.fromEntries(
+      (await expand(cfg, ami, "filter")).map((f) => [
+        f.scope.filter && (f.scope.filter as Body).key,
+        (f.scope.filter as Body).value,
+      ]),
+    );
     if (a.amiId) {
       expect(filters).toEqual({ "image-id": [a.amiId] });
       expect(await ev(ami.owners)).toBeNull();
     } else {
       const k = names.amiTagKeys;
-      expect(filters).toEqual({ [`tag:${k.project}`]: [a.projectName], [`tag:${k.baseOs}`]: [a.baseOs], [`tag:${k.architecture}`]: [a.architecture], state: ["available"] });
+      expect(filters).toEqual({
+        [`tag:${k.project}`]: [a.projectName],
+        [`tag:${k.baseOs}`]: [a.baseOs],
+        [`tag:${k.architecture}`]: [a.architecture],
+        state: ["available"],
+      });
       expect(await ev(ami.owners)).toEqual(["self"]);
       expect(await ev(ami.most_recent)).toBe(true);
     }
@@ -117,7 +152,8 @@ describe.each(terraformScenarios)("terraform/ for %s", (_name, a) => {
       // runner_lifecycle (own group, own instance's tag) is asserted on the evaluated plan instead
       // (test/support/plan-properties.ts), which also shows that it is known at plan.
       // So are the cache bucket's policy (a Deny of plain HTTP) and the instance role's cache statements.
-      if (["assume_ec2", "session_manager", "runner_lifecycle", "cache_bucket", "runner_cache"].includes(name)) continue;
+      if (["assume_ec2", "session_manager", "runner_lifecycle", "cache_bucket", "runner_cache"].includes(name))
+        continue;
       for (const s of await expand(cfg, body, "statement")) {
         expect(s.body).not.toHaveProperty("not_actions");
         expect(s.body).not.toHaveProperty("not_resources");
@@ -132,28 +168,50 @@ describe.each(terraformScenarios)("terraform/ for %s", (_name, a) => {
     }
     const byAction = Object.fromEntries(statements.flatMap((s) => s.actions.map((act) => [act, s])));
     expect(Object.keys(byAction).sort()).toEqual(
-      ["kms:Decrypt", "ssm:GetParameter", "cloudwatch:PutMetricData", "logs:CreateLogStream", "logs:PutLogEvents"].sort(),
+      [
+        "kms:Decrypt",
+        "ssm:GetParameter",
+        "cloudwatch:PutMetricData",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+      ].sort(),
     );
     for (const s of statements) {
       for (const act of s.actions) expect(act).not.toContain("*");
       if (s.resources.includes("*")) {
         expect(s.actions).toEqual(["cloudwatch:PutMetricData"]);
-        expect(s.conditions).toEqual([{ test: "StringEquals", variable: "cloudwatch:namespace", values: [names.metricNamespace] }]);
+        expect(s.conditions).toEqual([
+          { test: "StringEquals", variable: "cloudwatch:namespace", values: [names.metricNamespace] },
+        ]);
       }
     }
-    expect(byAction["ssm:GetParameter"].resources).toEqual([`arn:aws:ssm:${a.awsRegion}:123456789012:parameter${a.tokenSsmParameter}`]);
+    expect(byAction["ssm:GetParameter"].resources).toEqual([
+      `arn:aws:ssm:${a.awsRegion}:123456789012:parameter${a.tokenSsmParameter}`,
+    ]);
     expect(byAction["kms:Decrypt"].resources).toEqual([(AWS.data as Body).aws_kms_key.token.arn]);
-    expect(byAction["kms:Decrypt"].conditions).toEqual([{ test: "StringEquals", variable: "kms:ViaService", values: [`ssm.${a.awsRegion}.amazonaws.com`] }]);
+    expect(byAction["kms:Decrypt"].conditions).toEqual([
+      { test: "StringEquals", variable: "kms:ViaService", values: [`ssm.${a.awsRegion}.amazonaws.com`] },
+    ]);
     expect(block(cfg, "data", "aws_kms_key", "token").key_id).toBe("${var.token_kms_key_id}");
 
     // Session Manager: its channel actions only (they have no resource-level permissions), never a parameter read.
     const ssm = block(cfg, "resource", "aws_iam_role_policy", "session_manager");
     expect(await ev(ssm.count)).toBe(a.sessionManagerAccess ? 1 : 0);
     expect(ssm.policy).toBe("${data.aws_iam_policy_document.session_manager.json}");
-    const [shell, ...more] = await expand(cfg, block(cfg, "data", "aws_iam_policy_document", "session_manager"), "statement");
+    const [shell, ...more] = await expand(
+      cfg,
+      block(cfg, "data", "aws_iam_policy_document", "session_manager"),
+      "statement",
+    );
     expect(more).toEqual([]);
     expect(((await ev(shell.body.actions, shell.scope)) as string[]).sort()).toEqual(
-      ["ssm:UpdateInstanceInformation", "ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"].sort(),
+      [
+        "ssm:UpdateInstanceInformation",
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+      ].sort(),
     );
     expect(await ev(shell.body.resources, shell.scope)).toEqual(["*"]);
     expect(resourceTypes(cfg)).not.toContain("aws_iam_role_policy_attachment");
@@ -164,9 +222,16 @@ describe.each(terraformScenarios)("terraform/ for %s", (_name, a) => {
     const asg = block(cfg, "resource", "aws_autoscaling_group", "runner");
     expect(await ev(asg.name)).toBe(names.asgName);
     expect(await ev(asg.vpc_zone_identifier)).toEqual(a.subnetIds);
-    expect([await ev(asg.min_size), await ev(asg.max_size), await ev(asg.desired_capacity)]).toEqual([a.asgMinSize, a.asgMaxSize, a.asgDesiredCapacity]);
+    expect([await ev(asg.min_size), await ev(asg.max_size), await ev(asg.desired_capacity)]).toEqual([
+      a.asgMinSize,
+      a.asgMaxSize,
+      a.asgDesiredCapacity,
+    ]);
     // With schedules, they own all three sizes: an apply after the evening action must not raise min_size again.
-    expect((asg.lifecycle as Body[]).flatMap((l) => l.ignore_changes ?? [])).toEqual(["${desired_capacity}", ...(a.schedules.length ? ["${min_size}", "${max_size}"] : [])]);
+    expect((asg.lifecycle as Body[]).flatMap((l) => l.ignore_changes ?? [])).toEqual([
+      "${desired_capacity}",
+      ...(a.schedules.length ? ["${min_size}", "${max_size}"] : []),
+    ]);
     expect(asg.health_check_type).toBe("EC2");
     expect(asg.health_check_grace_period).toBeGreaterThan(0);
     const [refresh] = asg.instance_refresh as Body[];
@@ -184,8 +249,13 @@ describe.each(terraformScenarios)("terraform/ for %s", (_name, a) => {
       const single = await expand(cfg, asg, "launch_template");
       const mixed = await expand(cfg, asg, "mixed_instances_policy");
       // Spot needs the mixed-instances policy even for a single type.
-      expect([single.length, mixed.length]).toEqual(a.instanceTypes.length === 1 && a.onDemandPercentageAboveBase === 100 ? [1, 0] : [0, 1]);
-      for (const lt of [...single.map((s) => s.body), ...mixed.flatMap((m) => (m.body.launch_template as Body[])[0].launch_template_specification as Body[])])
+      expect([single.length, mixed.length]).toEqual(
+        a.instanceTypes.length === 1 && a.onDemandPercentageAboveBase === 100 ? [1, 0] : [0, 1],
+      );
+      for (const lt of [
+        ...single.map((s) => s.body),
+        ...mixed.flatMap((m) => (m.body.launch_template as Body[])[0].launch_template_specification as Body[]),
+      ])
         expect(lt.version).toBe("${aws_launch_template.runner.latest_version}");
       if (mixed.length) {
         const overrides = await expand(cfg, (mixed[0].body.launch_template as Body[])[0], "override");
@@ -211,7 +281,14 @@ describe.each(terraformScenarios)("terraform/ for %s", (_name, a) => {
         desired_capacity: await ev(sched.body.desired_capacity, { each }),
       };
       const sizes = scheduleSizes(a, s);
-      expect(got).toEqual({ name: s.name, recurrence: s.recurrence, time_zone: a.timeZone, min_size: sizes.min_size, max_size: sizes.max_size, desired_capacity: sizes.desired_capacity });
+      expect(got).toEqual({
+        name: s.name,
+        recurrence: s.recurrence,
+        time_zone: a.timeZone,
+        min_size: sizes.min_size,
+        max_size: sizes.max_size,
+        desired_capacity: sizes.desired_capacity,
+      });
       if (s.minSize !== undefined) expect(got.min_size).toBe(s.minSize);
       if (s.desiredCapacity === undefined) expect(got.desired_capacity).toBe(a.asgDesiredCapacity);
     }
@@ -220,7 +297,9 @@ describe.each(terraformScenarios)("terraform/ for %s", (_name, a) => {
   it("holds terminating instances in a lifecycle hook as long as the drain and the unregister step, at most 7200 s", async () => {
     const cfg = await cfgP;
     const asg = block(cfg, "resource", "aws_autoscaling_group", "runner");
-    const [hook, ...more] = (asg.initial_lifecycle_hook as Body[]).filter((h) => h.lifecycle_transition === "autoscaling:EC2_INSTANCE_TERMINATING");
+    const [hook, ...more] = (asg.initial_lifecycle_hook as Body[]).filter(
+      (h) => h.lifecycle_transition === "autoscaling:EC2_INSTANCE_TERMINATING",
+    );
     expect(more).toEqual([]);
     expect(hook.lifecycle_transition).toBe("autoscaling:EC2_INSTANCE_TERMINATING");
     expect(hook.default_result).toBe("CONTINUE");
@@ -281,14 +360,31 @@ describe.each(terraformScenarios)("terraform/ for %s", (_name, a) => {
     const cloudConfig = YAML.parse(text);
     expect(cloudConfig.write_files).toHaveLength(1);
     const [file] = cloudConfig.write_files;
-    expect({ path: file.path, owner: file.owner, permissions: file.permissions }).toEqual({ path: names.runtimeConfigPath, owner: "root:root", permissions: "0644" });
+    expect({ path: file.path, owner: file.owner, permissions: file.permissions }).toEqual({
+      path: names.runtimeConfigPath,
+      owner: "root:root",
+      permissions: "0644",
+    });
     // The same contract the AMI layer's behaviour tests feed to the hook scripts.
     expect(JSON.parse(file.content)).toEqual(runtimeConfig(a));
-    expect(Object.keys(cfg.tfvars).filter((k) => /token|secret|password/.test(k)).sort()).toEqual(["token_kms_key_id", "token_ssm_parameter"]);
+    expect(
+      Object.keys(cfg.tfvars)
+        .filter((k) => /token|secret|password/.test(k))
+        .sort(),
+    ).toEqual(["token_kms_key_id", "token_ssm_parameter"]);
   });
 
   it("outputs the ASG name, launch template id, role ARN, security group, AMI and schedule ids", async () => {
-    expect(Object.keys(outputsOf(await cfgP))).toEqual(expect.arrayContaining(["asg_name", "launch_template_id", "instance_role_arn", "schedule_ids", "security_group_id", "ami_id"]));
+    expect(Object.keys(outputsOf(await cfgP))).toEqual(
+      expect.arrayContaining([
+        "asg_name",
+        "launch_template_id",
+        "instance_role_arn",
+        "schedule_ids",
+        "security_group_id",
+        "ami_id",
+      ]),
+    );
   });
 
   it("warns about the launch configuration exactly when it is used", () => {
@@ -298,14 +394,24 @@ describe.each(terraformScenarios)("terraform/ for %s", (_name, a) => {
 
 describe("warnings", () => {
   it("says when nothing would ever start a runner", () => {
-    const idle = validAnswers({ ...base, scalingPolicy: "none", asgMinSize: 0, asgDesiredCapacity: 0, schedules: [{ name: "off", recurrence: "0 19 * * *", minSize: 0, maxSize: 0, desiredCapacity: 0 }] });
+    const idle = validAnswers({
+      ...base,
+      scalingPolicy: "none",
+      asgMinSize: 0,
+      asgDesiredCapacity: 0,
+      schedules: [{ name: "off", recurrence: "0 19 * * *", minSize: 0, maxSize: 0, desiredCapacity: 0 }],
+    });
     expect(warnings(idle).some((w) => w.includes("cannot scale out from zero"))).toBe(true);
     expect(warnings(base)).toEqual([]);
   });
 
   it("a launch configuration takes a single instance type: more is an error, not a warning", () => {
     const legacy = { ...base, useLaunchConfiguration: true, onDemandPercentageAboveBase: 100 };
-    expect(() => validAnswers(legacy)).toThrow(/\/instanceTypes: .*must hold a single instance type with useLaunchConfiguration/);
-    expect(warnings(validAnswers({ ...legacy, instanceTypes: ["t3.large"] }))).toEqual([expect.stringContaining("2024-10-01")]);
+    expect(() => validAnswers(legacy)).toThrow(
+      /\/instanceTypes: .*must hold a single instance type with useLaunchConfiguration/,
+    );
+    expect(warnings(validAnswers({ ...legacy, instanceTypes: ["t3.large"] }))).toEqual([
+      expect.stringContaining("2024-10-01"),
+    ]);
   });
 });

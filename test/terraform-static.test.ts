@@ -3,7 +3,14 @@ import { parse } from "@cdktn/hcl2json";
 import { describe, expect, it } from "vitest";
 import type { RenderedFile } from "../src/core/types.js";
 import { exampleFiles, renderExample } from "./support/tools.js";
-import { loadAwsSchema, parseTerraform, referenceProblems, schemaProblems, terraformSources, variablesOf } from "./terraform-support.js";
+import {
+  loadAwsSchema,
+  parseTerraform,
+  referenceProblems,
+  schemaProblems,
+  terraformSources,
+  variablesOf,
+} from "./terraform-support.js";
 
 const schema = loadAwsSchema();
 
@@ -11,7 +18,8 @@ const schema = loadAwsSchema();
 function fmtRewrites(src: string): string[] {
   return src.split("\n").flatMap((line, i) => {
     const out: string[] = [];
-    if (/^\s*[A-Za-z0-9_-]+\s*=\s*"\$\{[^"{}]*\}"\s*$/.test(line)) out.push(`${i + 1}: interpolation-only string: ${line.trim()}`);
+    if (/^\s*[A-Za-z0-9_-]+\s*=\s*"\$\{[^"{}]*\}"\s*$/.test(line))
+      out.push(`${i + 1}: interpolation-only string: ${line.trim()}`);
     if (/^\s*type\s*=\s*"[a-z]+"\s*$/.test(line)) out.push(`${i + 1}: quoted type constraint: ${line.trim()}`);
     return out;
   });
@@ -70,9 +78,19 @@ describe("the checkers catch what they claim to", () => {
   it.each([
     ["unknown argument", "launch.tf", "update_default_version = true", "update_default_versions = true"],
     ["missing required argument", "asg.tf", /\n  scheduled_action_name  = each.key/, ""],
-    ["unknown resource type", "network.tf", 'resource "aws_security_group" "runner"', 'resource "aws_security_groups" "runner"'],
+    [
+      "unknown resource type",
+      "network.tf",
+      'resource "aws_security_group" "runner"',
+      'resource "aws_security_groups" "runner"',
+    ],
     ["block written as an argument", "launch.tf", "metadata_options {", "metadata_options = {"],
-    ["two single blocks", "asg.tf", '  instance_refresh {\n    strategy = "Rolling"', '  instance_refresh {\n    strategy = "Rolling"\n  }\n\n  instance_refresh {\n    strategy = "Rolling"'],
+    [
+      "two single blocks",
+      "asg.tf",
+      '  instance_refresh {\n    strategy = "Rolling"',
+      '  instance_refresh {\n    strategy = "Rolling"\n  }\n\n  instance_refresh {\n    strategy = "Rolling"',
+    ],
   ] as const)("schema check: %s", async (_what, file, from, to) => {
     expect(schemaProblems(await parseTerraform(mutate(file, from, to)), schema)).not.toEqual([]);
   });
@@ -88,7 +106,9 @@ describe("the checkers catch what they claim to", () => {
   });
 
   it("fmt check: a misaligned attribute is not in fmt style", async () => {
-    const src = files.find((f) => f.path === "terraform/network.tf")!.contents.replace("vpc_id      = var.vpc_id", "vpc_id = var.vpc_id");
+    const src = files
+      .find((f) => f.path === "terraform/network.tf")!
+      .contents.replace("vpc_id      = var.vpc_id", "vpc_id = var.vpc_id");
     expect(await format(src)).not.toBe(src);
     expect(fmtRewrites('  value = "${var.x}"\n  type = "string"\n')).toHaveLength(2);
   });

@@ -47,7 +47,10 @@ export function loadAwsSchema(): AwsSchema {
   };
   const objectNode = (t: unknown): SchemaNode => {
     // ["object", {…}] or ["list" | "set", ["object", {…}]]
-    const object = (t as unknown[])[0] === "object" ? (t as [string, Record<string, unknown>]) : (t as [string, [string, Record<string, unknown>]])[1];
+    const object =
+      (t as unknown[])[0] === "object"
+        ? (t as [string, Record<string, unknown>])
+        : (t as [string, [string, Record<string, unknown>]])[1];
     const fields = object[1] ?? {};
     return { a: Object.fromEntries(Object.entries(fields).map(([k, ft]) => [k, [kindOf(ft), 0, 0] as Spec])) };
   };
@@ -64,14 +67,26 @@ export function loadAwsSchema(): AwsSchema {
     }
     for (const [k, b] of Object.entries(block.block_types ?? {})) {
       structs[`${path}.${k}`] = node(b.block, `${path}.${k}`);
-      a[k] = [b.nesting_mode === "single" || b.max_items === 1 ? "s" : "S", (b.min_items ?? 0) > 0 ? 1 : 0, 1, `${path}.${k}`];
+      a[k] = [
+        b.nesting_mode === "single" || b.max_items === 1 ? "s" : "S",
+        (b.min_items ?? 0) > 0 ? 1 : 0,
+        1,
+        `${path}.${k}`,
+      ];
     }
     return { a, c };
   };
-  const table = (t: Record<string, { block: ProviderBlock }>) => Object.fromEntries(Object.entries(t).map(([k, s]) => [k, node(s.block, k)]));
+  const table = (t: Record<string, { block: ProviderBlock }>) =>
+    Object.fromEntries(Object.entries(t).map(([k, s]) => [k, node(s.block, k)]));
   const providerConfig = node(full.provider.block, "provider");
   providerConfig.a.alias = ["p", 0, 0]; // a meta-argument of every provider block
-  return { provider: full.providerVersion, resources: table(full.resources), data: table(full.data), providerConfig, structs };
+  return {
+    provider: full.providerVersion,
+    resources: table(full.resources),
+    data: table(full.data),
+    providerConfig,
+    structs,
+  };
 }
 
 export type Body = Record<string, any>;
@@ -86,7 +101,9 @@ export interface TfConfig {
 }
 
 export function terraformSources(files: RenderedFile[]): { name: string; src: string }[] {
-  return files.filter((f) => /^terraform\/[^/]+\.tf$/.test(f.path)).map((f) => ({ name: f.path.slice("terraform/".length), src: f.contents }));
+  return files
+    .filter((f) => /^terraform\/[^/]+\.tf$/.test(f.path))
+    .map((f) => ({ name: f.path.slice("terraform/".length), src: f.contents }));
 }
 
 export async function parseTerraform(files: RenderedFile[]): Promise<TfConfig> {
@@ -102,7 +119,9 @@ const isBlockList = (v: unknown): v is Body[] => Array.isArray(v) && v.length > 
 /** Every `kind "type" "name" {}` body, e.g. blocks(cfg, "resource", "aws_iam_role"). */
 export function blocks(cfg: TfConfig, kind: "resource" | "data", type: string): { name: string; body: Body }[] {
   const out: { name: string; body: Body }[] = [];
-  for (const f of cfg.files) for (const [name, bodies] of Object.entries((f.json[kind]?.[type] ?? {}) as Record<string, Body[]>)) for (const body of bodies) out.push({ name, body });
+  for (const f of cfg.files)
+    for (const [name, bodies] of Object.entries((f.json[kind]?.[type] ?? {}) as Record<string, Body[]>))
+      for (const body of bodies) out.push({ name, body });
   return out;
 }
 
@@ -124,23 +143,47 @@ export function localsOf(cfg: TfConfig): Body {
 
 export function variablesOf(cfg: TfConfig): Record<string, Body> {
   const out: Record<string, Body> = {};
-  for (const f of cfg.files) for (const [n, bodies] of Object.entries((f.json.variable ?? {}) as Record<string, Body[]>)) out[n] = bodies[0];
+  for (const f of cfg.files)
+    for (const [n, bodies] of Object.entries((f.json.variable ?? {}) as Record<string, Body[]>)) out[n] = bodies[0];
   return out;
 }
 
 export function outputsOf(cfg: TfConfig): Record<string, Body> {
   const out: Record<string, Body> = {};
-  for (const f of cfg.files) for (const [n, bodies] of Object.entries((f.json.output ?? {}) as Record<string, Body[]>)) out[n] = bodies[0];
+  for (const f of cfg.files)
+    for (const [n, bodies] of Object.entries((f.json.output ?? {}) as Record<string, Body[]>)) out[n] = bodies[0];
   return out;
 }
 
 // ---------------------------------------------------------------- schema
 
-const RESOURCE_META = new Set(["count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"]);
+const RESOURCE_META = new Set([
+  "count",
+  "for_each",
+  "depends_on",
+  "provider",
+  "lifecycle",
+  "provisioner",
+  "connection",
+]);
 const DATA_META = new Set(["count", "for_each", "depends_on", "provider", "lifecycle"]);
-const LIFECYCLE_ARGS = new Set(["create_before_destroy", "prevent_destroy", "ignore_changes", "replace_triggered_by", "precondition", "postcondition"]);
+const LIFECYCLE_ARGS = new Set([
+  "create_before_destroy",
+  "prevent_destroy",
+  "ignore_changes",
+  "replace_triggered_by",
+  "precondition",
+  "postcondition",
+]);
 
-function checkBody(schema: AwsSchema, where: string, body: Body, node: SchemaNode, meta: Set<string>, out: string[]): void {
+function checkBody(
+  schema: AwsSchema,
+  where: string,
+  body: Body,
+  node: SchemaNode,
+  meta: Set<string>,
+  out: string[],
+): void {
   const present = new Set(Object.keys(body));
   for (const [name, list] of Object.entries((body.dynamic ?? {}) as Record<string, Body[]>)) {
     present.add(name);
@@ -150,16 +193,21 @@ function checkBody(schema: AwsSchema, where: string, body: Body, node: SchemaNod
       continue;
     }
     for (const d of list) {
-      for (const k of Object.keys(d)) if (!["for_each", "iterator", "labels", "content"].includes(k)) out.push(`${where}: dynamic "${name}": unexpected "${k}"`);
+      for (const k of Object.keys(d))
+        if (!["for_each", "iterator", "labels", "content"].includes(k))
+          out.push(`${where}: dynamic "${name}": unexpected "${k}"`);
       if (!("for_each" in d)) out.push(`${where}: dynamic "${name}" has no for_each`);
-      if (!isBlockList(d.content) || d.content.length !== 1) out.push(`${where}: dynamic "${name}" needs one content block`);
+      if (!isBlockList(d.content) || d.content.length !== 1)
+        out.push(`${where}: dynamic "${name}" needs one content block`);
       else checkBody(schema, `${where}.${name}`, d.content[0], schema.structs[spec[3]!], new Set(), out);
     }
   }
   for (const [k, v] of Object.entries(body)) {
     if (k === "dynamic") continue;
     if (meta.has(k)) {
-      if (k === "lifecycle") for (const lc of v as Body[]) for (const lk of Object.keys(lc)) if (!LIFECYCLE_ARGS.has(lk)) out.push(`${where}: lifecycle has no "${lk}"`);
+      if (k === "lifecycle")
+        for (const lc of v as Body[])
+          for (const lk of Object.keys(lc)) if (!LIFECYCLE_ARGS.has(lk)) out.push(`${where}: lifecycle has no "${lk}"`);
       continue;
     }
     const spec = node.a[k];
@@ -178,7 +226,8 @@ function checkBody(schema: AwsSchema, where: string, body: Body, node: SchemaNod
       out.push(`${where}: "${k}" is an argument, not a block: write ${k} = ...`);
     }
   }
-  for (const [k, spec] of Object.entries(node.a)) if (spec[1] && !present.has(k)) out.push(`${where}: missing required ${spec[2] ? "block" : "argument"} "${k}"`);
+  for (const [k, spec] of Object.entries(node.a))
+    if (spec[1] && !present.has(k)) out.push(`${where}: missing required ${spec[2] ? "block" : "argument"} "${k}"`);
 }
 
 /** Unknown types, arguments and blocks, misused block syntax, missing required ones. */
@@ -203,7 +252,9 @@ export function schemaProblems(cfg: TfConfig, schema: AwsSchema): string[] {
     }
     for (const [name, bodies] of Object.entries((f.json.provider ?? {}) as Record<string, Body[]>)) {
       if (name !== "aws") out.push(`${f.name}: unexpected provider ${name}`);
-      else for (const body of bodies) checkBody(schema, `${f.name}: provider.aws`, body, schema.providerConfig, new Set(["alias"]), out);
+      else
+        for (const body of bodies)
+          checkBody(schema, `${f.name}: provider.aws`, body, schema.providerConfig, new Set(["alias"]), out);
     }
   }
   return out;
@@ -221,19 +272,30 @@ function* expressionStrings(v: unknown): Generator<string> {
 /** Every var./local./data./resource reference resolves, and aws_* attributes exist. */
 export async function referenceProblems(cfg: TfConfig, schema: AwsSchema): Promise<string[]> {
   const out: string[] = [];
-  const declared = { resource: new Map<string, string>(), data: new Map<string, string>(), var: new Set<string>(), local: new Set<string>() };
+  const declared = {
+    resource: new Map<string, string>(),
+    data: new Map<string, string>(),
+    var: new Set<string>(),
+    local: new Set<string>(),
+  };
   for (const f of cfg.files) {
-    for (const [t, byName] of Object.entries((f.json.resource ?? {}) as Record<string, Body>)) for (const n of Object.keys(byName)) declared.resource.set(`${t}.${n}`, t);
-    for (const [t, byName] of Object.entries((f.json.data ?? {}) as Record<string, Body>)) for (const n of Object.keys(byName)) declared.data.set(`${t}.${n}`, t);
+    for (const [t, byName] of Object.entries((f.json.resource ?? {}) as Record<string, Body>))
+      for (const n of Object.keys(byName)) declared.resource.set(`${t}.${n}`, t);
+    for (const [t, byName] of Object.entries((f.json.data ?? {}) as Record<string, Body>))
+      for (const n of Object.keys(byName)) declared.data.set(`${t}.${n}`, t);
     for (const n of Object.keys(f.json.variable ?? {})) declared.var.add(n);
     for (const l of (f.json.locals ?? []) as Body[]) for (const n of Object.keys(l)) declared.local.add(n);
   }
-  const attrKnown = (node: SchemaNode | undefined, attr: string | undefined) => !node || !attr || attr in node.a || (node.c ?? []).includes(attr);
+  const attrKnown = (node: SchemaNode | undefined, attr: string | undefined) =>
+    !node || !attr || attr in node.a || (node.c ?? []).includes(attr);
 
   const checkString = async (where: string, s: string, roots: Set<string>) => {
     for (const r of await getReferencesInExpression(where, s)) {
       // an index (aws_s3_bucket.cache[0] comes back as .0) names an instance, not an attribute
-      const parts = r.value.replace(/\[[^\]]*\]/g, "").split(".").filter((p) => p !== "" && p !== "*" && !/^[0-9]+$/.test(p));
+      const parts = r.value
+        .replace(/\[[^\]]*\]/g, "")
+        .split(".")
+        .filter((p) => p !== "" && p !== "*" && !/^[0-9]+$/.test(p));
       const [root, a1, a2, a3] = parts;
       if (root === "var") {
         if (!declared.var.has(a1)) out.push(`${where}: undeclared variable var.${a1}`);
@@ -257,16 +319,19 @@ export async function referenceProblems(cfg: TfConfig, schema: AwsSchema): Promi
       if (k === "dynamic") {
         for (const [name, list] of Object.entries(v as Record<string, Body[]>)) {
           for (const d of list) {
-            if (d.for_each !== undefined) for (const s of expressionStrings(d.for_each)) await checkString(`${where}.dynamic.${name}`, s, roots);
+            if (d.for_each !== undefined)
+              for (const s of expressionStrings(d.for_each)) await checkString(`${where}.dynamic.${name}`, s, roots);
             const iterator = typeof d.iterator === "string" ? d.iterator.replace(/^\$\{|\}$/g, "") : name;
-            for (const c of (d.content ?? []) as Body[]) await walk(`${where}.${name}`, c, new Set([...roots, iterator]));
+            for (const c of (d.content ?? []) as Body[])
+              await walk(`${where}.${name}`, c, new Set([...roots, iterator]));
           }
         }
       } else if (k === "lifecycle") {
         for (const lc of v as Body[]) {
           for (const [lk, lv] of Object.entries(lc)) {
             if (lk === "ignore_changes") continue; // attribute names of this block, checked by the property tests
-            if (lk === "precondition" || lk === "postcondition") for (const c of lv as Body[]) await walk(`${where}.lifecycle.${lk}`, c, new Set([...roots, "self"]));
+            if (lk === "precondition" || lk === "postcondition")
+              for (const c of lv as Body[]) await walk(`${where}.lifecycle.${lk}`, c, new Set([...roots, "self"]));
             else for (const s of expressionStrings(lv)) await checkString(`${where}.lifecycle.${lk}`, s, roots);
           }
         }
@@ -295,10 +360,12 @@ export async function referenceProblems(cfg: TfConfig, schema: AwsSchema): Promi
       for (const { type: _type, ...rest } of bodies) await walk(`${f.name}: variable.${name}`, rest, new Set());
     }
     for (const kind of ["output", "provider", "check"]) {
-      for (const [name, bodies] of Object.entries((f.json[kind] ?? {}) as Record<string, Body[]>)) for (const body of bodies) await walk(`${f.name}: ${kind}.${name}`, body, new Set());
+      for (const [name, bodies] of Object.entries((f.json[kind] ?? {}) as Record<string, Body[]>))
+        for (const body of bodies) await walk(`${f.name}: ${kind}.${name}`, body, new Set());
     }
     for (const l of (f.json.locals ?? []) as Body[]) await walk(`${f.name}: locals`, l, new Set());
-    for (const t of (f.json.terraform ?? []) as Body[]) for (const s of expressionStrings(t)) out.push(`${f.name}: terraform block must be constant, found ${s}`);
+    for (const t of (f.json.terraform ?? []) as Body[])
+      for (const s of expressionStrings(t)) out.push(`${f.name}: terraform block must be constant, found ${s}`);
   }
   return out;
 }
@@ -343,7 +410,10 @@ function splitTemplate(s: string): (string | { expr: string })[] {
  */
 export async function evaluate(cfg: TfConfig, value: unknown, scope: Scope = {}): Promise<unknown> {
   if (Array.isArray(value)) return Promise.all(value.map((v) => evaluate(cfg, v, scope)));
-  if (isObj(value)) return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await evaluate(cfg, v, scope)])));
+  if (isObj(value))
+    return Object.fromEntries(
+      await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await evaluate(cfg, v, scope)])),
+    );
   if (typeof value !== "string" || !value.includes("${")) return value;
   const parts = splitTemplate(value);
   const vals = await Promise.all(parts.map((p) => (typeof p === "string" ? p : evalSource(cfg, p.expr, scope))));
@@ -372,7 +442,8 @@ async function evalAst(cfg: TfConfig, n: Ast, scope: Scope): Promise<unknown> {
       return kids();
     case "object": {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(n.meta.items as Record<string, string>)) out[k.startsWith('"') ? JSON.parse(k) : k] = await evalSource(cfg, v, scope);
+      for (const [k, v] of Object.entries(n.meta.items as Record<string, string>))
+        out[k.startsWith('"') ? JSON.parse(k) : k] = await evalSource(cfg, v, scope);
       return out;
     }
     case "scopeTraversal": {
@@ -388,7 +459,8 @@ async function evalAst(cfg: TfConfig, n: Ast, scope: Scope): Promise<unknown> {
       } else if (root in scope) v = scope[root];
       else throw new Error(`cannot evaluate ${n.meta.value}: no value for ${root}`);
       for (const seg of rest) {
-        if (v === null || typeof v !== "object" || !(seg in v)) throw new Error(`cannot evaluate ${n.meta.value}: no ${seg}`);
+        if (v === null || typeof v !== "object" || !(seg in v))
+          throw new Error(`cannot evaluate ${n.meta.value}: no ${seg}`);
         v = (v as Record<string, unknown>)[seg];
       }
       return v;
@@ -430,7 +502,8 @@ async function evalAst(cfg: TfConfig, n: Ast, scope: Scope): Promise<unknown> {
       const fns: Record<string, () => unknown> = {
         min: () => Math.min(...args),
         max: () => Math.max(...args),
-        length: () => (Array.isArray(args[0]) || typeof args[0] === "string" ? args[0].length : Object.keys(args[0]).length),
+        length: () =>
+          Array.isArray(args[0]) || typeof args[0] === "string" ? args[0].length : Object.keys(args[0]).length,
         trimprefix: () => (args[0].startsWith(args[1]) ? args[0].slice(args[1].length) : args[0]),
         tomap: () => args[0],
         toset: () => [...new Set(args[0] as unknown[])].sort(),

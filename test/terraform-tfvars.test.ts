@@ -10,7 +10,13 @@ const base = exampleAnswers("answers.yaml");
 
 /** Printable text that HCL, JSON or a shell would treat specially. */
 const tricky = fc
-  .array(fc.oneof(fc.constantFrom('"', "'", "\\", "${x}", "%{ if }", "$${", "`", "<%= 1 %>", "é", "Ω", "😀", "\u2028", " "), fc.string({ unit: "grapheme", maxLength: 8 })), { maxLength: 12 })
+  .array(
+    fc.oneof(
+      fc.constantFrom('"', "'", "\\", "${x}", "%{ if }", "$${", "`", "<%= 1 %>", "é", "Ω", "😀", "\u2028", " "),
+      fc.string({ unit: "grapheme", maxLength: 8 }),
+    ),
+    { maxLength: 12 },
+  )
   .map((parts) => parts.join("").replace(/[\u0000-\u001f\u007f]/g, ""));
 
 /** At most n code points, in Unicode normal form C (Terraform normalises strings to NFC; the answers must already be). */
@@ -32,8 +38,13 @@ describe("terraform.tfvars.json", () => {
         // Tags hold only what IAM accepts (letters, digits, spaces, _ . : / = + @ -); ꙮ is a letter, a marker to look for.
         fc.dictionary(
           // Letters newer than Terraform's Unicode tables are refused (tagTextProblem), so none are generated.
-          fc.stringMatching(/^[\p{L}\p{Z}\p{N}_.:\/=+@-]{1,20}$/u).filter((k) => !k.startsWith("aws:") && k.normalize("NFC") === k && !tagTextProblem(k)),
-          fc.stringMatching(/^[\p{L}\p{Z}\p{N}_.:\/=+@-]{0,250}$/u).filter((v) => v.normalize("NFC") === v && !tagTextProblem(v)).map((v) => `ꙮ${v}`.slice(0, 256)),
+          fc
+            .stringMatching(/^[\p{L}\p{Z}\p{N}_.:\/=+@-]{1,20}$/u)
+            .filter((k) => !k.startsWith("aws:") && k.normalize("NFC") === k && !tagTextProblem(k)),
+          fc
+            .stringMatching(/^[\p{L}\p{Z}\p{N}_.:\/=+@-]{0,250}$/u)
+            .filter((v) => v.normalize("NFC") === v && !tagTextProblem(v))
+            .map((v) => `ꙮ${v}`.slice(0, 256)),
           { maxKeys: 4 },
         ),
         (description, tags) => {
@@ -42,7 +53,8 @@ describe("terraform.tfvars.json", () => {
           const vars = JSON.parse(fileOf(files, "terraform/terraform.tfvars.json").contents);
           expect(vars.runner_description).toBe(description);
           expect(vars.tags).toEqual(tags);
-          for (const f of terraformSources(files)) expect(f.src.includes("⟪") || f.src.includes("ꙮ"), f.name).toBe(false);
+          for (const f of terraformSources(files))
+            expect(f.src.includes("⟪") || f.src.includes("ꙮ"), f.name).toBe(false);
         },
       ),
       { numRuns: 60 },

@@ -44,8 +44,20 @@ describe("upgrading a group whose termination hook was a resource of its own", (
     writeFileSync(join(work, "terraformrc"), "");
 
     const only = declaredTypes(wd);
-    const served = await serve({ socket: join(work, "aws.sock"), schema: loadSchema(), only, fixtures: { aws_ami: { architecture: a.architecture } } });
-    const env = { ...process.env, TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1", TF_REATTACH_PROVIDERS: JSON.stringify(served.reattach), TF_CLI_CONFIG_FILE: join(work, "terraformrc") };
+    const served = await serve({
+      socket: join(work, "aws.sock"),
+      schema: loadSchema(),
+      only,
+      fixtures: { aws_ami: { architecture: a.architecture } },
+    });
+    const env = {
+      ...process.env,
+      TF_IN_AUTOMATION: "1",
+      TF_INPUT: "0",
+      CHECKPOINT_DISABLE: "1",
+      TF_REATTACH_PROVIDERS: JSON.stringify(served.reattach),
+      TF_CLI_CONFIG_FILE: join(work, "terraformrc"),
+    };
     // Asynchronous: the provider double answers from this process's event loop.
     const tf = (...args: string[]) =>
       new Promise<string>((resolve) => {
@@ -67,9 +79,13 @@ describe("upgrading a group whose termination hook was a resource of its own", (
       writeFileSync(join(wd, "asg.tf"), asgTf);
       await tf("plan", "-input=false", "-no-color", "-refresh=false", "-out=plan");
       const plan = JSON.parse(await tf("show", "-json", "plan"));
-      const hook = plan.resource_changes.find((c: { address: string }) => c.address === "aws_autoscaling_lifecycle_hook.drain");
+      const hook = plan.resource_changes.find(
+        (c: { address: string }) => c.address === "aws_autoscaling_lifecycle_hook.drain",
+      );
       expect(hook?.change.actions).toEqual(["forget"]);
-      const deletes = plan.resource_changes.filter((c: { change: { actions: string[] } }) => c.change.actions.includes("delete"));
+      const deletes = plan.resource_changes.filter((c: { change: { actions: string[] } }) =>
+        c.change.actions.includes("delete"),
+      );
       expect(deletes.map((c: { address: string }) => c.address)).toEqual([]);
     } finally {
       served.server.forceShutdown();

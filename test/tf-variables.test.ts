@@ -39,7 +39,14 @@ function samples(key: string, s: PropertySchema): unknown[] {
     const fractional = typeof s["x-tfvar"] === "object" && s["x-tfvar"].unchecked?.type ? [] : [s.minimum! + 0.5];
     return [...seen, s.minimum! - 1, s.minimum, s.maximum, s.maximum! + 1, ...fractional];
   }
-  if (s.type === "string") return [...seen, ...seen.map((v) => `${v as string}!`), ...seen.map((v) => ` ${v as string}`), "", "x".repeat(1100)];
+  if (s.type === "string")
+    return [
+      ...seen,
+      ...seen.map((v) => `${v as string}!`),
+      ...seen.map((v) => ` ${v as string}`),
+      "",
+      "x".repeat(1100),
+    ];
   if (s.type === "array") {
     const items = seen.flat() as string[];
     return [...seen, [], items.slice(0, 1).map((v) => `${v}!`), items.slice(0, 1).map((v) => v.toUpperCase())];
@@ -60,8 +67,14 @@ describe("variables.tf from the schema", () => {
   });
 
   it("every variable is read by some Terraform template (else its answer would reach only terraform.tfvars.json)", () => {
-    const tf = [...loadTemplates()].filter(([p]) => p.startsWith("terraform/") && p !== "terraform/variables.tf.ejs").map(([, text]) => text);
-    expect(tfVariables().filter((v) => !tf.some((text) => new RegExp(`\\bvar\\.${v.name}\\b`).test(text))).map((v) => v.name)).toEqual([]);
+    const tf = [...loadTemplates()]
+      .filter(([p]) => p.startsWith("terraform/") && p !== "terraform/variables.tf.ejs")
+      .map(([, text]) => text);
+    expect(
+      tfVariables()
+        .filter((v) => !tf.some((text) => new RegExp(`\\bvar\\.${v.name}\\b`).test(text)))
+        .map((v) => v.name),
+    ).toEqual([]);
   });
 
   it("each derived validation judges values as the schema does (evaluated by Terraform)", () => {
@@ -72,7 +85,11 @@ describe("variables.tf from the schema", () => {
       return samples(v.answer, s).map((value) => ({ v, value, schema: valid(value) }));
     });
     expect(cases.length).toBeGreaterThan(150);
-    const terraform = evaluate(cases.map((c) => `try(${c.v.validations[0].condition.replaceAll(`var.${c.v.name}`, hclLiteral(c.value))}, "error")`));
+    const terraform = evaluate(
+      cases.map(
+        (c) => `try(${c.v.validations[0].condition.replaceAll(`var.${c.v.name}`, hclLiteral(c.value))}, "error")`,
+      ),
+    );
     const disagree = cases
       .map((c, i) => ({ ...c, terraform: terraform[i] }))
       .filter((c) => c.terraform !== c.schema)
@@ -93,12 +110,18 @@ describe("variables.tf from the schema", () => {
   });
 
   it("refuses a pattern RE2 cannot read, and a constraint with no Terraform form, instead of emitting a wrong check", () => {
-    const x = (extra: PropertySchema) => () => tfVariable("x", { type: "string", "x-allowed": "x", "x-tfvar": "x", ...extra });
+    const x = (extra: PropertySchema) => () =>
+      tfVariable("x", { type: "string", "x-allowed": "x", "x-tfvar": "x", ...extra });
     expect(x({ pattern: "^(?!aws:).*$" })).toThrow(/lookaround.*RE2/);
     expect(x({ pattern: "^(a)\\1$" })).toThrow(/backreference.*RE2/);
     expect(x({ format: "uri" } as PropertySchema)).toThrow(/no Terraform check for "format"/);
-    const { hcl: _, ...bare } = answersSchema.properties.runnerDescription["x-tfvar"] as object as Record<string, unknown>;
-    expect(() => tfVariable("runnerDescription", { ...answersSchema.properties.runnerDescription, "x-tfvar": bare })).toThrow(/\\u escape/);
+    const { hcl: _, ...bare } = answersSchema.properties.runnerDescription["x-tfvar"] as object as Record<
+      string,
+      unknown
+    >;
+    expect(() =>
+      tfVariable("runnerDescription", { ...answersSchema.properties.runnerDescription, "x-tfvar": bare }),
+    ).toThrow(/\\u escape/);
     expect(re2Problem("^[\\p{L}_.:/=+@-]{1,128}$")).toBeUndefined();
     expect(re2Problem("^a\\.b(c|d)?$")).toBeUndefined();
   });

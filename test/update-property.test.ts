@@ -27,7 +27,10 @@ function applyEdits(base: string[], edits: Edit[], tag: string): string[] {
 const text = (ls: string[]) => ls.map((l) => l + "\n").join("");
 const linesOf = (t: string) => t.split("\n").filter((l) => l !== "");
 
-const edits = fc.array(fc.record({ at: fc.nat(200), kind: fc.constantFrom<Edit["kind"]>("replace", "delete", "insert") }), { maxLength: 6 });
+const edits = fc.array(
+  fc.record({ at: fc.nat(200), kind: fc.constantFrom<Edit["kind"]>("replace", "delete", "insert") }),
+  { maxLength: 6 },
+);
 const scenario = fc.record({ size: fc.integer({ min: 0, max: 30 }), user: edits, generator: edits });
 
 /** Lines added by a side are all in the result, in order; base lines it deleted are not. */

@@ -1,4 +1,14 @@
-import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -14,13 +24,22 @@ function repo(files: Record<string, string>): string {
 }
 
 function listing(dir: string, base = dir): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listing(join(dir, e.name), base) : [join(dir, e.name).slice(base.length + 1)])).sort();
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? listing(join(dir, e.name), base) : [join(dir, e.name).slice(base.length + 1)]))
+    .sort();
 }
 
 describe("writeFilesAtomically with removals", () => {
   it("writes and removes in one step, and drops folders the removals leave empty", () => {
     const dir = repo({ "a.txt": "old\n", "old/deep/gone.txt": "x\n", "old/keep.txt": "k\n", "empty/only.txt": "y\n" });
-    writeFilesAtomically(dir, [{ path: "a.txt", contents: "new\n", mode: 0o644 }, { path: "b/c.sh", contents: "#!/bin/sh\n", mode: 0o755 }], ["old/deep/gone.txt", "empty/only.txt"]);
+    writeFilesAtomically(
+      dir,
+      [
+        { path: "a.txt", contents: "new\n", mode: 0o644 },
+        { path: "b/c.sh", contents: "#!/bin/sh\n", mode: 0o755 },
+      ],
+      ["old/deep/gone.txt", "empty/only.txt"],
+    );
     expect(listing(dir)).toEqual(["a.txt", "b/c.sh", "old/keep.txt"]);
     expect(readFileSync(join(dir, "a.txt"), "utf8")).toBe("new\n");
     expect(existsSync(join(dir, "empty"))).toBe(false);
@@ -29,7 +48,9 @@ describe("writeFilesAtomically with removals", () => {
   it("changes nothing when a removal cannot be done: staged files go, removed files come back", () => {
     const dir = repo({ "a.txt": "old\n", "gone.txt": "g\n", "folder/x": "x\n" });
     const before = listing(dir);
-    expect(() => writeFilesAtomically(dir, [{ path: "a.txt", contents: "new\n", mode: 0o644 }], ["gone.txt", "folder"])).toThrow(WriteError);
+    expect(() =>
+      writeFilesAtomically(dir, [{ path: "a.txt", contents: "new\n", mode: 0o644 }], ["gone.txt", "folder"]),
+    ).toThrow(WriteError);
     expect(listing(dir)).toEqual(before);
     expect(readFileSync(join(dir, "a.txt"), "utf8")).toBe("old\n");
     expect(readFileSync(join(dir, "gone.txt"), "utf8")).toBe("g\n");
@@ -61,7 +82,8 @@ describe("writeFilesAtomically and owners", () => {
     ]);
     const owner = (p: string) => [lstatSync(join(dir, p)).uid, lstatSync(join(dir, p)).gid];
     expect(owner("mine.txt")).toEqual(isRoot ? [4242, 4243] : [user, process.getgid!()]);
-    for (const p of ["a", "a/b", "a/b/new.txt"]) expect(owner(p), p).toEqual(isRoot ? [user, user] : [user, lstatSync(dir).gid]);
+    for (const p of ["a", "a/b", "a/b/new.txt"])
+      expect(owner(p), p).toEqual(isRoot ? [user, user] : [user, lstatSync(dir).gid]);
     expect(readFileSync(join(dir, "mine.txt"), "utf8")).toBe("new\n");
   });
 });

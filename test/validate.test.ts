@@ -38,16 +38,27 @@ describe("validateAnswers", () => {
   });
 
   it("reports all errors at once, with path, value and what is allowed", () => {
-    const errs = errorsOf({ ...minimal, projectName: "Bad_Name", vpcId: "vpc-1", asgMinSize: 5, asgMaxSize: 2, concurrent: "four" });
+    const errs = errorsOf({
+      ...minimal,
+      projectName: "Bad_Name",
+      vpcId: "vpc-1",
+      asgMinSize: 5,
+      asgMaxSize: 2,
+      concurrent: "four",
+    });
     const paths = errs.map((e) => e.path);
     expect(paths).toEqual(expect.arrayContaining(["/projectName", "/vpcId", "/asgDesiredCapacity", "/concurrent"]));
     const name = errs.find((e) => e.path === "/projectName")!;
-    expect(formatError(name)).toBe('/projectName: "Bad_Name" must be 3 to 32 lowercase letters, digits and hyphens, starting with a letter');
+    expect(formatError(name)).toBe(
+      '/projectName: "Bad_Name" must be 3 to 32 lowercase letters, digits and hyphens, starting with a letter',
+    );
     expect(errs.find((e) => e.path === "/concurrent")!.message).toBe("must be integer, not string");
   });
 
   it("enforces min ≤ desired ≤ max for the ASG and for every schedule", () => {
-    expect(errorsOf({ ...minimal, asgMinSize: 2, asgDesiredCapacity: 1, asgMaxSize: 3 })[0].path).toBe("/asgDesiredCapacity");
+    expect(errorsOf({ ...minimal, asgMinSize: 2, asgDesiredCapacity: 1, asgMaxSize: 3 })[0].path).toBe(
+      "/asgDesiredCapacity",
+    );
     expect(errorsOf({ ...minimal, asgMinSize: 1, asgDesiredCapacity: 2, asgMaxSize: 3 })).toEqual([]);
     const errs = errorsOf({ ...minimal, schedules: [{ name: "x", recurrence: "0 8 * * *", minSize: 3, maxSize: 1 }] });
     expect(errs.map((e) => e.path)).toEqual(["/schedules/0"]);
@@ -58,17 +69,28 @@ describe("validateAnswers", () => {
     expect(errs.map(formatError)).toEqual([
       "/onDemandPercentageAboveBase: 50 must be 100 (no Spot) with useLaunchConfiguration: a launch configuration has no mixed-instances policy, so Spot needs the launch template (useLaunchConfiguration: false)",
     ]);
-    expect(errorsOf({ ...minimal, useLaunchConfiguration: true, onDemandPercentageAboveBase: 100, onDemandBaseCapacity: 2 })).toEqual([]);
+    expect(
+      errorsOf({ ...minimal, useLaunchConfiguration: true, onDemandPercentageAboveBase: 100, onDemandBaseCapacity: 2 }),
+    ).toEqual([]);
     expect(errorsOf({ ...minimal, onDemandPercentageAboveBase: 0 })).toEqual([]);
   });
 
   it("refuses a project name that S3 would refuse in the cache bucket's name, unless the cache is off", () => {
     const long = "a".repeat(30) + "zz";
     expect(errorsOf({ ...minimal, projectName: long, awsRegion: "ap-southeast-5" })).toEqual([]); // 60 characters
-    const tooLong = errorsOf({ ...minimal, projectName: long, awsRegion: "ap-southeastwest-1", acceptUnlisted: ["ap-southeastwest-1"] });
+    const tooLong = errorsOf({
+      ...minimal,
+      projectName: long,
+      awsRegion: "ap-southeastwest-1",
+      acceptUnlisted: ["ap-southeastwest-1"],
+    });
     expect(tooLong.map((e) => e.path)).toEqual(["/projectName"]);
-    expect(tooLong[0].message).toMatch(/cache bucket name <projectName>-<account id>-<awsRegion> 64 characters long, above S3's 63; choose another projectName, or set cacheS3 false$/);
-    expect(errorsOf({ ...minimal, projectName: "xn--runners" })[0].message).toMatch(/^starts with "xn--", which S3 refuses/);
+    expect(tooLong[0].message).toMatch(
+      /cache bucket name <projectName>-<account id>-<awsRegion> 64 characters long, above S3's 63; choose another projectName, or set cacheS3 false$/,
+    );
+    expect(errorsOf({ ...minimal, projectName: "xn--runners" })[0].message).toMatch(
+      /^starts with "xn--", which S3 refuses/,
+    );
     expect(errorsOf({ ...minimal, projectName: "xn--runners", cacheS3: false })).toEqual([]);
   });
 
@@ -97,14 +119,18 @@ describe("validateAnswers", () => {
       [token]: 1,
       schedules: [{ name: token, recurrence: "0 8 * * *", minSize: 3, maxSize: 1 }],
     });
-    expect(errs.map((e) => e.path)).toEqual(expect.arrayContaining(["/tokenSsmParameter", "/schedules/0/name", "/glrt-AbC…"]));
+    expect(errs.map((e) => e.path)).toEqual(
+      expect.arrayContaining(["/tokenSsmParameter", "/schedules/0/name", "/glrt-AbC…"]),
+    );
     expect(errs.filter((e) => formatError(e).includes("must be an SSM parameter path")).length).toBe(1);
     expect(errs.length).toBeGreaterThanOrEqual(5);
     for (const e of errs) expect(formatError(e)).not.toContain(token);
   });
 
   it("keeps tags to what IAM accepts, since they reach the instance role", () => {
-    expect(errorsOf({ ...minimal, tags: { Owner: "Ops Zürich", "Cost Center": "4711 / A+B", "ns:key=v": "@x_y.z-1" } })).toEqual([]);
+    expect(
+      errorsOf({ ...minimal, tags: { Owner: "Ops Zürich", "Cost Center": "4711 / A+B", "ns:key=v": "@x_y.z-1" } }),
+    ).toEqual([]);
     const errs = errorsOf({ ...minimal, tags: { Owner: "Ops — Zürich", Cmd: "$(id)", "Bad!": "x" } });
     expect(errs.map((e) => e.path)).toEqual(["/tags/Bad!", "/tags/Cmd", "/tags/Owner"]);
     for (const e of errs) expect(e.message).toMatch(/IAM/);
@@ -114,44 +140,68 @@ describe("validateAnswers", () => {
     const off = { name: "off", recurrence: "30 19 * * MON-FRI", minSize: 0, maxSize: 0, desiredCapacity: 0 };
     const idleDay = { name: "day", recurrence: "30 6 * * MON-FRI", minSize: 0, maxSize: 4, desiredCapacity: 1 };
     expect(errorsOf({ ...minimal, scalingPolicy: "jobs", asgMinSize: 1, schedules: [off] })).toEqual([]);
-    expect(errorsOf({ ...minimal, scalingPolicy: "cpu", asgMinSize: 0, schedules: [off, idleDay] }).map((e) => e.path)).toEqual(["/asgMinSize", "/schedules/1/minSize"]);
+    expect(
+      errorsOf({ ...minimal, scalingPolicy: "cpu", asgMinSize: 0, schedules: [off, idleDay] }).map((e) => e.path),
+    ).toEqual(["/asgMinSize", "/schedules/1/minSize"]);
     expect(errorsOf({ ...minimal, scalingPolicy: "none", asgMinSize: 0, schedules: [off, idleDay] })).toEqual([]);
-    expect(errorsOf({ ...minimal, scalingPolicy: "jobs", asgMinSize: 0 })[0].message).toMatch(/no metric scales it out again/);
+    expect(errorsOf({ ...minimal, scalingPolicy: "jobs", asgMinSize: 0 })[0].message).toMatch(
+      /no metric scales it out again/,
+    );
   });
 
   it("takes every form of KMS key: id, multi-Region id, ARNs, aliases", () => {
-    for (const k of ["alias/aws/ssm", "1234abcd-12ab-34cd-56ef-1234567890ab", "mrk-1234abcd12ab34cd56ef1234567890ab", "arn:aws:kms:us-west-2:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab", "arn:aws:kms:us-west-2:111122223333:alias/runners"]) {
+    for (const k of [
+      "alias/aws/ssm",
+      "1234abcd-12ab-34cd-56ef-1234567890ab",
+      "mrk-1234abcd12ab34cd56ef1234567890ab",
+      "arn:aws:kms:us-west-2:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab",
+      "arn:aws:kms:us-west-2:111122223333:alias/runners",
+    ]) {
       expect(errorsOf({ ...minimal, tokenKmsKeyId: k }), k).toEqual([]);
     }
     expect(errorsOf({ ...minimal, tokenKmsKeyId: "mrk-123" }).map((e) => e.path)).toEqual(["/tokenKmsKeyId"]);
   });
 
   it("checks id shapes", () => {
-    const errs = errorsOf({ ...minimal, vpcId: "subnet-0a1b2c3d", subnetIds: ["vpc-0a1b2c3d", "subnet-0A1B2C3D"], buildSubnetId: "subnet-123" });
+    const errs = errorsOf({
+      ...minimal,
+      vpcId: "subnet-0a1b2c3d",
+      subnetIds: ["vpc-0a1b2c3d", "subnet-0A1B2C3D"],
+      buildSubnetId: "subnet-123",
+    });
     expect(errs.map((e) => e.path)).toEqual(["/vpcId", "/subnetIds/0", "/subnetIds/1", "/buildSubnetId"]);
   });
 
   it("checks time zones against the IANA database", () => {
     expect(errorsOf({ ...minimal, timeZone: "Europe/Berlin" })).toEqual([]);
     expect(errorsOf({ ...minimal, timeZone: "America/Argentina/Buenos_Aires" })).toEqual([]);
-    for (const tz of ["Mars/Olympus", "EST5EDT/Nowhere", "Europe/Berlim"]) expect(errorsOf({ ...minimal, timeZone: tz }).map((e) => e.path)).toEqual(["/timeZone"]);
+    for (const tz of ["Mars/Olympus", "EST5EDT/Nowhere", "Europe/Berlim"])
+      expect(errorsOf({ ...minimal, timeZone: tz }).map((e) => e.path)).toEqual(["/timeZone"]);
   });
 
   it("matches instance types to the architecture", () => {
-    expect(errorsOf({ ...minimal, architecture: "arm64", instanceTypes: ["t4g.large", "m7g.xlarge", "c6gn.large"] })).toEqual([]);
-    expect(errorsOf({ ...minimal, architecture: "arm64", instanceTypes: ["t3.large"] }).map((e) => e.path)).toEqual(["/instanceTypes/0"]);
+    expect(
+      errorsOf({ ...minimal, architecture: "arm64", instanceTypes: ["t4g.large", "m7g.xlarge", "c6gn.large"] }),
+    ).toEqual([]);
+    expect(errorsOf({ ...minimal, architecture: "arm64", instanceTypes: ["t3.large"] }).map((e) => e.path)).toEqual([
+      "/instanceTypes/0",
+    ]);
     expect(errorsOf({ ...minimal, instanceTypes: ["m7g.large"] }).map((e) => e.path)).toEqual(["/instanceTypes/0"]);
   });
 
   it("takes the runner's tags and flags in both registration modes (authentication-token: for the API call that creates the runner)", () => {
     expect(errorsOf({ ...minimal, runnerTags: ["docker"], runUntagged: true, runnerLocked: false })).toEqual([]);
-    expect(errorsOf({ ...minimal, registrationMode: "registration-token", runnerTags: ["docker"], runUntagged: true })).toEqual([]);
+    expect(
+      errorsOf({ ...minimal, registrationMode: "registration-token", runnerTags: ["docker"], runUntagged: true }),
+    ).toEqual([]);
   });
 
   it("requires the tags of an in-VPC runner for build-ami with sshInterface private_ip, and only there", () => {
     const errs = errorsOf({ ...minimal, sshInterface: "private_ip" });
     expect(errs.map((e) => e.path)).toEqual(["/buildJobTags"]);
-    expect(errs[0].message).toMatch(/required with sshInterface private_ip.*buildJobTags: \[aws-vpc\].*session_manager/);
+    expect(errs[0].message).toMatch(
+      /required with sshInterface private_ip.*buildJobTags: \[aws-vpc\].*session_manager/,
+    );
     expect(errorsOf({ ...minimal, sshInterface: "private_ip", buildJobTags: ["aws-vpc"] })).toEqual([]);
     expect(errorsOf({ ...minimal, buildJobTags: ["aws-vpc"] }).map((e) => e.path)).toEqual(["/buildJobTags"]);
     expect(errorsOf({ ...minimal, ciJobTags: ["docker", "saas-linux-small-amd64"] })).toEqual([]);
@@ -164,11 +214,17 @@ describe("validateAnswers", () => {
     expect(url("https://gitlab.acme.example:443/")).toBe("https://gitlab.acme.example");
     expect(url("https://gitlab.acme.example:8443/Git/Lab/")).toBe("https://gitlab.acme.example:8443/Git/Lab");
     expect(url("https://gitlab.com")).toBe("https://gitlab.com");
-    for (const u of ["https://a.example/", "https://A.example:443/x/", "https://a.example/x//"]) expect(url(url(u))).toBe(url(u));
+    for (const u of ["https://a.example/", "https://A.example:443/x/", "https://a.example/x//"])
+      expect(url(url(u))).toBe(url(u));
   });
 
   it("refuses SSH to the world and impossible CIDRs", () => {
-    const errs = errorsOf({ ...minimal, sshInterface: "private_ip", buildJobTags: ["vpc"], buildAllowedCidrs: ["0.0.0.0/0", "10.300.0.0/16"] });
+    const errs = errorsOf({
+      ...minimal,
+      sshInterface: "private_ip",
+      buildJobTags: ["vpc"],
+      buildAllowedCidrs: ["0.0.0.0/0", "10.300.0.0/16"],
+    });
     expect(errs.map((e) => e.path)).toEqual(["/buildAllowedCidrs/0", "/buildAllowedCidrs/1"]);
   });
 
@@ -187,7 +243,9 @@ describe("validateAnswers", () => {
   });
 
   it("refuses Packer template syntax in tag values", () => {
-    expect(errorsOf({ ...minimal, tags: { Team: "a {{timestamp}}", Ok: "x" } }).map((e) => e.path)).toEqual(["/tags/Team"]);
+    expect(errorsOf({ ...minimal, tags: { Team: "a {{timestamp}}", Ok: "x" } }).map((e) => e.path)).toEqual([
+      "/tags/Team",
+    ]);
   });
 
   it("rejects non-objects without throwing", () => {
@@ -196,9 +254,12 @@ describe("validateAnswers", () => {
 });
 
 describe("cronProblem", () => {
-  it.each(["30 19 * * MON-FRI", "30 6 * * 1-5", "*/15 * * * *", "0 0 1,15 * *", "0 8 * JAN-MAR sun", "0 0 * * 7"])("accepts %s", (c) => {
-    expect(cronProblem(c)).toBeUndefined();
-  });
+  it.each(["30 19 * * MON-FRI", "30 6 * * 1-5", "*/15 * * * *", "0 0 1,15 * *", "0 8 * JAN-MAR sun", "0 0 * * 7"])(
+    "accepts %s",
+    (c) => {
+      expect(cronProblem(c)).toBeUndefined();
+    },
+  );
   it.each([
     ["30 19 * *", /4 fields/],
     ["0 30 19 * * MON", /6 fields/],
@@ -232,7 +293,11 @@ describe("the alarms' SNS topic and the log group's KMS key", () => {
     ]);
   });
   it("refuse an alias or a FIFO topic, which CloudWatch cannot use there", () => {
-    const errors = validateAnswers({ ...base, alarmSnsTopicArn: "arn:aws:sns:us-east-2:210987654321:alarms.fifo", logKmsKeyArn: "alias/logs" }).errors.map(formatError);
+    const errors = validateAnswers({
+      ...base,
+      alarmSnsTopicArn: "arn:aws:sns:us-east-2:210987654321:alarms.fifo",
+      logKmsKeyArn: "alias/logs",
+    }).errors.map(formatError);
     expect(errors.map((e) => e.split(":")[0]).sort()).toEqual(["/alarmSnsTopicArn", "/logKmsKeyArn"]);
   });
 });

@@ -6,7 +6,18 @@ import { essentials, questionText } from "../src/core/interview.js";
 import { packageRoot } from "../src/core/package-root.js";
 import { GENERATOR_NAME } from "../src/core/render.js";
 import { answersSchema } from "../src/core/schema.js";
-import { asUser, chownTree, CTRL_C, DOWN, ENTER, isRoot, USER, workspace, yoSession, type Rule } from "./support/pty.js";
+import {
+  asUser,
+  chownTree,
+  CTRL_C,
+  DOWN,
+  ENTER,
+  isRoot,
+  USER,
+  workspace,
+  yoSession,
+  type Rule,
+} from "./support/pty.js";
 
 /** The interview in the real `yo`, in a real terminal, as a normal user (see support/pty.ts). */
 const ESSENTIAL_RULES: Rule[] = [
@@ -27,7 +38,11 @@ describe("yo gitlab-runner-aws interview, for real", () => {
     const s = await yoSession(out, user, "", [[/^Project name/, "tty-runners\r"], ...ESSENTIAL_RULES]);
     expect(s.code, s.screen).toBe(0);
     expect(s.questions.length).toBeLessThanOrEqual(12);
-    for (const k of essentials) expect(s.questions.some((q) => q.startsWith(questionText(k))), k).toBe(true);
+    for (const k of essentials)
+      expect(
+        s.questions.some((q) => q.startsWith(questionText(k))),
+        k,
+      ).toBe(true);
     expect(s.questions.some((q) => q.startsWith("Customise the advanced settings?"))).toBe(true);
     expect(s.screen).toMatch(/Summary of the answers \(nothing is written yet\):/);
     expect(s.screen).toMatch(/ drainTimeoutSeconds +\d+ +\(default\)/);
@@ -37,12 +52,17 @@ describe("yo gitlab-runner-aws interview, for real", () => {
     expect(s.screen).not.toMatch(/^\s*(force|identical|conflict)\s/m);
     expect(s.screen).not.toContain("package.json");
     expect(s.screen.match(/^created +README\.md/gm)).toHaveLength(1);
-    if (isRoot) expect(spawnSync("stat", ["-c", "%U", join(out, "README.md")], { encoding: "utf8" }).stdout.trim()).toBe(USER);
+    if (isRoot)
+      expect(spawnSync("stat", ["-c", "%U", join(out, "README.md")], { encoding: "utf8" }).stdout.trim()).toBe(USER);
   });
 
   it("a typo in the region: the suggestion is offered and accepted", async () => {
     const out = workspace(user);
-    const s = await yoSession(out, user, "", [[/^AWS region/, "eu-centrl-1\r"], [/Did you mean eu-central-1\?/, ENTER], ...ESSENTIAL_RULES]);
+    const s = await yoSession(out, user, "", [
+      [/^AWS region/, "eu-centrl-1\r"],
+      [/Did you mean eu-central-1\?/, ENTER],
+      ...ESSENTIAL_RULES,
+    ]);
     expect(s.code, s.screen).toBe(0);
     expect(stored(out).awsRegion).toBe("eu-central-1");
   });
@@ -61,17 +81,31 @@ describe("yo gitlab-runner-aws interview, for real", () => {
     expect(s.code, s.screen).toBe(0);
     expect(s.questions.some((q) => q.startsWith(prompt("drainTimeoutSeconds")))).toBe(true);
     expect(s.questions.filter((q) => q.startsWith("Schedules:"))).toHaveLength(2);
-    expect(stored(out).schedules).toContainEqual({ name: "weekend-off", recurrence: "15 0 * * SAT,SUN", minSize: 0, maxSize: 0, desiredCapacity: 0 });
+    expect(stored(out).schedules).toContainEqual({
+      name: "weekend-off",
+      recurrence: "15 0 * * SAT,SUN",
+      minSize: 0,
+      maxSize: 0,
+      desiredCapacity: 0,
+    });
   });
 
   it("Ctrl-C ends cleanly, keeps the answers given, and the next run continues from them", async () => {
     const out = workspace(user);
-    const first = await yoSession(out, user, "", [[/^Project name/, "resume-me\r"], [/^VPC id/, CTRL_C]]);
+    const first = await yoSession(out, user, "", [
+      [/^Project name/, "resume-me\r"],
+      [/^VPC id/, CTRL_C],
+    ]);
     expect(first.code).toBe(130);
-    expect(first.screen).toContain("Interrupted: nothing was written. The 2 answers given so far are kept in .gitlab-runner-aws/partial-answers.json");
+    expect(first.screen).toContain(
+      "Interrupted: nothing was written. The 2 answers given so far are kept in .gitlab-runner-aws/partial-answers.json",
+    );
     expect(first.screen).not.toMatch(/\n\s+at |Error|✖/);
     expect(readdirSync(out)).toEqual([".gitlab-runner-aws"]);
-    const second = await yoSession(out, user, "", [[/^Continue the interview you left \(2 answers given/, ENTER], ...ESSENTIAL_RULES]);
+    const second = await yoSession(out, user, "", [
+      [/^Continue the interview you left \(2 answers given/, ENTER],
+      ...ESSENTIAL_RULES,
+    ]);
     expect(second.code, second.screen).toBe(0);
     expect(second.questions.some((q) => q.startsWith(prompt("projectName")))).toBe(false);
     expect(stored(out).projectName).toBe("resume-me");
@@ -80,7 +114,12 @@ describe("yo gitlab-runner-aws interview, for real", () => {
 
   it("the summary: one answer changed from there", async () => {
     const out = workspace(user);
-    const s = await yoSession(out, user, "", [...ESSENTIAL_RULES, [/^Write the repository with these answers\?/, DOWN + ENTER], [/^Which answer\?/, ENTER], [/^Project name/, "changed-name\r"]]);
+    const s = await yoSession(out, user, "", [
+      ...ESSENTIAL_RULES,
+      [/^Write the repository with these answers\?/, DOWN + ENTER],
+      [/^Which answer\?/, ENTER],
+      [/^Project name/, "changed-name\r"],
+    ]);
     expect(s.code, s.screen).toBe(0);
     expect(s.questions.filter((q) => q.startsWith("Write the repository"))).toHaveLength(2);
     expect(stored(out).projectName).toBe("changed-name");
@@ -88,7 +127,11 @@ describe("yo gitlab-runner-aws interview, for real", () => {
 
   it("an upgrade conflict answered n: the file is kept, and the change is offered again on the next run", async () => {
     const out = workspace(user);
-    const gen = spawnSync(process.execPath, [bin, "--answers", join(packageRoot, "examples/answers.yaml"), "--out", out], { encoding: "utf8" });
+    const gen = spawnSync(
+      process.execPath,
+      [bin, "--answers", join(packageRoot, "examples/answers.yaml"), "--out", out],
+      { encoding: "utf8" },
+    );
     expect(gen.status, gen.stderr).toBe(0);
     const tfvars = join(out, "terraform/terraform.tfvars.json");
     const mine = readFileSync(tfvars, "utf8").replace('"concurrent": 4,', '"concurrent": 5,');
@@ -114,7 +157,18 @@ describe("yo gitlab-runner-aws interview, for real", () => {
   it("a bad answers file stops yo before any question, with exactly the bin's message and no Yeoman noise; a mistyped flag gets 'did you mean'", async () => {
     const out = workspace(user);
     const file = join(out, "..", "three-mistakes.yaml");
-    writeFileSync(file, ["vpcId: vpc-nope", "subnetIds: [subnet-0a1b2c3d]", "buildSubnetId: subnet-0a1b2c3d", "ciRoleArn: arn:aws:iam::123456789012:role/ci", "rootVolumeSize: 60GB", "awsRegion: eu-centrl-1", ""].join("\n"));
+    writeFileSync(
+      file,
+      [
+        "vpcId: vpc-nope",
+        "subnetIds: [subnet-0a1b2c3d]",
+        "buildSubnetId: subnet-0a1b2c3d",
+        "ciRoleArn: arn:aws:iam::123456789012:role/ci",
+        "rootVolumeSize: 60GB",
+        "awsRegion: eu-centrl-1",
+        "",
+      ].join("\n"),
+    );
     chmodSync(file, 0o644);
     const fromBin = spawnSync(process.execPath, [bin, "--answers", file, "--out", out], { encoding: "utf8" });
     expect(fromBin.stderr).toMatch(/^3 problems with the answers:/);

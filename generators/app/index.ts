@@ -24,7 +24,12 @@ import { WriteError, writeFilesAtomically } from "../../src/core/write.js";
  * user in the generator's words (write it with markers, or keep theirs and be
  * asked again next time).
  */
-type Options = BaseOptions & { answers?: string; defaults?: boolean; restore?: boolean; askAnswered?: boolean } & Record<string, unknown>;
+type Options = BaseOptions & {
+  answers?: string;
+  defaults?: boolean;
+  restore?: boolean;
+  askAnswered?: boolean;
+} & Record<string, unknown>;
 
 /** Where an interrupted interview keeps the answers typed so far, for the next run to offer. */
 export const PARTIAL_FILE = ".gitlab-runner-aws/partial-answers.json";
@@ -79,10 +84,19 @@ export default class GitlabRunnerAwsGenerator extends Generator<Options> {
   constructor(args: string[], options: Options) {
     // No package manager install: the generated repo has no package.json, and Yeoman's note about it is noise.
     super(args, options, { customInstallTask: true });
-    this.option("answers", { type: String, description: "Answers file (YAML or JSON); no prompts for answers it gives" });
-    this.option("defaults", { type: Boolean, description: "Take the default of every answer not given instead of asking" });
+    this.option("answers", {
+      type: String,
+      description: "Answers file (YAML or JSON); no prompts for answers it gives",
+    });
+    this.option("defaults", {
+      type: Boolean,
+      description: "Take the default of every answer not given instead of asking",
+    });
     this.option("restore", { type: Boolean, description: "Re-create generated files you deleted" });
-    this.option("ask-answered", { type: Boolean, description: "Ask again the answers already stored (or given), with their values as defaults" });
+    this.option("ask-answered", {
+      type: Boolean,
+      description: "Ask again the answers already stored (or given), with their values as defaults",
+    });
     for (const key of answerKeys) {
       this.option(key, { type: String, description: optionHelp(key) });
     }
@@ -102,7 +116,28 @@ export default class GitlabRunnerAwsGenerator extends Generator<Options> {
     const at = argv.findIndex((a) => a === "gitlab-runner-aws" || a.startsWith("gitlab-runner-aws:"));
     if (at < 0) return;
     const ours = ["answers", "defaults", "restore", "ask-answered", ...answerKeys];
-    const yeoman = ["help", "skip-cache", "skip-install", "force-install", "insight", "no-insight", "force", "bail", "dry-run", "skip-yo-resolve", "debug", "local-only", "generators", "version", "color", "no-color", "whitespace", "ignore-whitespace", "skip-local-cache", "skip-checks"];
+    const yeoman = [
+      "help",
+      "skip-cache",
+      "skip-install",
+      "force-install",
+      "insight",
+      "no-insight",
+      "force",
+      "bail",
+      "dry-run",
+      "skip-yo-resolve",
+      "debug",
+      "local-only",
+      "generators",
+      "version",
+      "color",
+      "no-color",
+      "whitespace",
+      "ignore-whitespace",
+      "skip-local-cache",
+      "skip-checks",
+    ];
     for (const arg of argv.slice(at + 1)) {
       if (!arg.startsWith("--")) continue;
       const flag = arg.slice(2).split("=")[0];
@@ -169,7 +204,14 @@ export default class GitlabRunnerAwsGenerator extends Generator<Options> {
         }
         const n = Object.keys(resumed).length;
         if (n) {
-          const { resume } = (await this.prompt([{ type: "confirm", name: "resume", default: true, message: `Continue the interview you left (${n} answer${n === 1 ? "" : "s"} given, kept in ${PARTIAL_FILE})?` }] as never)) as { resume: boolean };
+          const { resume } = (await this.prompt([
+            {
+              type: "confirm",
+              name: "resume",
+              default: true,
+              message: `Continue the interview you left (${n} answer${n === 1 ? "" : "s"} given, kept in ${PARTIAL_FILE})?`,
+            },
+          ] as never)) as { resume: boolean };
           if (!resume) resumed = {};
         }
       }
@@ -199,7 +241,9 @@ export default class GitlabRunnerAwsGenerator extends Generator<Options> {
           mkdirSync(dirname(partialPath), { recursive: true });
           writeFileSync(partialPath, JSON.stringify(asked, null, 2) + "\n");
         }
-        process.stderr.write(`\nInterrupted: nothing was written.${n ? ` The ${n} answer${n === 1 ? "" : "s"} given so far are kept in ${PARTIAL_FILE}; run yo gitlab-runner-aws here again to continue.` : ""}\n`);
+        process.stderr.write(
+          `\nInterrupted: nothing was written.${n ? ` The ${n} answer${n === 1 ? "" : "s"} given so far are kept in ${PARTIAL_FILE}; run yo gitlab-runner-aws here again to continue.` : ""}\n`,
+        );
         process.exit(130);
       }
     }
@@ -238,7 +282,8 @@ export default class GitlabRunnerAwsGenerator extends Generator<Options> {
           ] as never)) as { ok: boolean };
           if (!ok) keep.add(path);
         }
-        if (keep.size) plan = generate(this.answers!, outDir, { generatorVersion, restore: this.opts.restore, keep }).plan;
+        if (keep.size)
+          plan = generate(this.answers!, outDir, { generatorVersion, restore: this.opts.restore, keep }).plan;
       }
       if (plan.writes.length || plan.removes.length) writeFilesAtomically(outDir, plan.writes, plan.removes);
       rmSync(this.destinationPath(PARTIAL_FILE), { force: true });
@@ -253,7 +298,8 @@ export default class GitlabRunnerAwsGenerator extends Generator<Options> {
       }
       this.plan = plan;
     } catch (e) {
-      if (e instanceof WriteError || e instanceof RegenerationError || e instanceof StoreError) fail(`error: ${e.message}`);
+      if (e instanceof WriteError || e instanceof RegenerationError || e instanceof StoreError)
+        fail(`error: ${e.message}`);
       throw e;
     }
   }
@@ -272,5 +318,8 @@ export default class GitlabRunnerAwsGenerator extends Generator<Options> {
 
 /** The prompt library's error for Ctrl-C (SIGINT) at a prompt. */
 function isInterrupt(e: unknown): boolean {
-  return e instanceof Error && (e.name === "ExitPromptError" || e.name === "AbortPromptError" || /force closed the prompt/.test(e.message));
+  return (
+    e instanceof Error &&
+    (e.name === "ExitPromptError" || e.name === "AbortPromptError" || /force closed the prompt/.test(e.message))
+  );
 }

@@ -10,7 +10,13 @@ import { GENERATOR_NAME, STORE_FILE } from "../core/render.js";
 import { loadStored, StoreError, type Stored } from "../core/store.js";
 import { formatSyntaxProblems, mergedFileProblems } from "../core/syntax-check.js";
 import { formatSummary, RegenerationError, type RegenerationPlan } from "../core/update.js";
-import { checkOutDir, interruptedWrites, recoverInterruptedWrites, WriteError, writeFilesAtomically } from "../core/write.js";
+import {
+  checkOutDir,
+  interruptedWrites,
+  recoverInterruptedWrites,
+  WriteError,
+  writeFilesAtomically,
+} from "../core/write.js";
 
 export interface Io {
   out: (s: string) => void;
@@ -30,7 +36,8 @@ function flagError(e: NodeJS.ErrnoException): string {
   return `error: ${e.message}`;
 }
 
-const USAGE = "usage: gitlab-runner-aws --answers FILE [--out DIR] [--defaults] [--dry-run] [--check] [--restore] (see --help)";
+const USAGE =
+  "usage: gitlab-runner-aws --answers FILE [--out DIR] [--defaults] [--dry-run] [--check] [--restore] (see --help)";
 
 /** The bin's whole behaviour; returns the exit status. */
 export async function main(argv: string[], io: Io): Promise<number> {
@@ -66,7 +73,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   }
   const found = args.out === undefined ? generatedRepoAbove(process.cwd()) : undefined;
   const outDir = found ?? resolve(args.out ?? ".");
-  if (found && found !== process.cwd()) io.out(`using the generated repo at ${found} (its ${STORE_FILE}); pass --out to generate elsewhere\n`);
+  if (found && found !== process.cwd())
+    io.out(`using the generated repo at ${found} (its ${STORE_FILE}); pass --out to generate elsewhere\n`);
   let stored: Stored | undefined;
   try {
     checkOutDir(outDir, [], { write: !(args["dry-run"] || args.check) });
@@ -74,7 +82,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
     // --dry-run and --check write nothing, so they only say so.
     if (args["dry-run"] || args.check) {
       if (interruptedWrites(outDir).length) {
-        io.err(`error: an earlier write to ${outDir} was interrupted; run gitlab-runner-aws there without --dry-run or --check to finish or undo it\n`);
+        io.err(
+          `error: an earlier write to ${outDir} was interrupted; run gitlab-runner-aws there without --dry-run or --check to finish or undo it\n`,
+        );
         return 1;
       }
     } else for (const note of recoverInterruptedWrites(outDir)) io.out(`${outDir}: ${note}\n`);
@@ -98,7 +108,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       throw e;
     }
   } else if (!stored && !args.defaults) {
-    io.err(`error: no answers: pass --answers FILE, run in a generated repo (with ${STORE_FILE}), or pass --defaults\n${USAGE}\n`);
+    io.err(
+      `error: no answers: pass --answers FILE, run in a generated repo (with ${STORE_FILE}), or pass --defaults\n${USAGE}\n`,
+    );
     return 2;
   }
   const resolved = resolveAnswers({ stored, file });
@@ -129,7 +141,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.out(formatSummary(plan, { dryRun: true }));
     const broken = toCheck.length ? await mergedFileProblems(outDir, toCheck) : [];
     io.err(formatSyntaxProblems(broken));
-    if (drift) io.out(`drift: regenerating would change ${drift} file${drift === 1 ? "" : "s"}; run gitlab-runner-aws in ${outDir} and commit the result\n`);
+    if (drift)
+      io.out(
+        `drift: regenerating would change ${drift} file${drift === 1 ? "" : "s"}; run gitlab-runner-aws in ${outDir} and commit the result\n`,
+      );
     else if (plan.conflicts.length || broken.length) io.out("no drift, but conflicts are left to resolve (above)\n");
     else io.out("no drift: regenerating would change nothing\n");
     return drift || plan.conflicts.length || broken.length ? 1 : 0;
@@ -149,7 +164,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
     throw e;
   }
   io.out(formatSummary(plan));
-  io.out(`${outDir}: ${drift ? `${plan.writes.length} written, ${plan.removes.length} removed` : "nothing to change"}\n`);
+  io.out(
+    `${outDir}: ${drift ? `${plan.writes.length} written, ${plan.removes.length} removed` : "nothing to change"}\n`,
+  );
   const broken = toCheck.length ? await mergedFileProblems(outDir, toCheck) : [];
   io.err(formatSyntaxProblems(broken));
   return plan.conflicts.length || broken.length ? 1 : 0;

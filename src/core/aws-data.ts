@@ -35,7 +35,8 @@ export function closest(name: string, candidates: string[]): string | undefined 
 
 /** The partition a listed region is listed under, or undefined when the list lacks it. */
 export function listedPartition(region: string): string | undefined {
-  for (const [partition, regions] of Object.entries(awsData().regions.partitions)) if (regions.includes(region)) return partition;
+  for (const [partition, regions] of Object.entries(awsData().regions.partitions))
+    if (regions.includes(region)) return partition;
   return undefined;
 }
 
@@ -45,7 +46,11 @@ export function regionProblem(region: string, accepted: readonly string[] = []):
   const all = Object.values(awsData().regions.partitions).flat();
   const near = closest(region, all);
   const date = awsData().regions.date;
-  return `is not an AWS region the generator knows (its list is of ${date}).` + (near ? ` Did you mean "${near}"?` : "") + " If it is a region newer than the list, add it to acceptUnlisted.";
+  return (
+    `is not an AWS region the generator knows (its list is of ${date}).` +
+    (near ? ` Did you mean "${near}"?` : "") +
+    " If it is a region newer than the list, add it to acceptUnlisted."
+  );
 }
 
 /** Architecture of a listed instance type, or undefined when its family or size is not listed. */
@@ -74,5 +79,9 @@ export function instanceTypeProblem(type: string, accepted: readonly string[] = 
     near = f && `${f}.${size}`;
     what = `"${family}" is not an instance family the generator knows`;
   }
-  return `is not an EC2 instance type the generator knows (its list is of ${date}): ${what}.` + (near ? ` Did you mean "${near}"?` : "") + " If it is a type newer than the list, add it to acceptUnlisted.";
+  return (
+    `is not an EC2 instance type the generator knows (its list is of ${date}): ${what}.` +
+    (near ? ` Did you mean "${near}"?` : "") +
+    " If it is a type newer than the list, add it to acceptUnlisted."
+  );
 }

@@ -8,7 +8,12 @@ const FIELDS = [
   { name: "minute", min: 0, max: 59 },
   { name: "hour", min: 0, max: 23 },
   { name: "day of month", min: 1, max: 31 },
-  { name: "month", min: 1, max: 12, names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"] },
+  {
+    name: "month",
+    min: 1,
+    max: 12,
+    names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"],
+  },
   { name: "day of week", min: 0, max: 7, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] },
 ] as const;
 
@@ -24,7 +29,8 @@ function value(token: string, f: (typeof FIELDS)[number]): number | undefined {
 /** Returns undefined when valid, else what is wrong. */
 export function cronProblem(expr: string): string | undefined {
   const parts = expr.trim().split(/\s+/);
-  if (parts.length !== 5) return `it has ${parts.length} field${parts.length === 1 ? "" : "s"}; a recurrence needs exactly 5: minute hour day-of-month month day-of-week`;
+  if (parts.length !== 5)
+    return `it has ${parts.length} field${parts.length === 1 ? "" : "s"}; a recurrence needs exactly 5: minute hour day-of-month month day-of-week`;
   for (let i = 0; i < 5; i++) {
     const f = FIELDS[i];
     for (const item of parts[i].split(",")) {

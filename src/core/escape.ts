@@ -19,11 +19,21 @@ export function hclString(s: string): string {
   let out = "";
   for (const ch of s) {
     switch (ch) {
-      case "\\": out += "\\\\"; break;
-      case '"': out += '\\"'; break;
-      case "\n": out += "\\n"; break;
-      case "\r": out += "\\r"; break;
-      case "\t": out += "\\t"; break;
+      case "\\":
+        out += "\\\\";
+        break;
+      case '"':
+        out += '\\"';
+        break;
+      case "\n":
+        out += "\\n";
+        break;
+      case "\r":
+        out += "\\r";
+        break;
+      case "\t":
+        out += "\\t";
+        break;
       default: {
         const c = ch.codePointAt(0)!;
         if (c < 0x20 || c === 0x7f) out += "\\u" + c.toString(16).padStart(4, "0");
@@ -37,7 +47,10 @@ export function hclString(s: string): string {
 
 /** A YAML double-quoted scalar whose value is exactly s (JSON strings are valid YAML). */
 export function yamlString(s: string): string {
-  return JSON.stringify(s).replace(/[\u2028\u2029\u0085]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+  return JSON.stringify(s).replace(
+    /[\u2028\u2029\u0085]/g,
+    (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"),
+  );
 }
 
 /** Deterministic JSON: keys sorted at every level, two-space indent, trailing newline. */

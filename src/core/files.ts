@@ -12,7 +12,10 @@ export interface FileCondition {
   why: string;
 }
 
-const jobMetrics: FileCondition = { when: (a) => a.scalingPolicy === "jobs", why: "scalingPolicy jobs: the busy-slots metric is published" };
+const jobMetrics: FileCondition = {
+  when: (a) => a.scalingPolicy === "jobs",
+  why: "scalingPolicy jobs: the busy-slots metric is published",
+};
 
 /** Output paths (as in the generated repo) → their condition. */
 export const FILE_CONDITIONS: Readonly<Record<string, FileCondition>> = {

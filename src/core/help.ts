@@ -1,7 +1,10 @@
 import { answerKeys, answersSchema, isRequired, type PropertySchema } from "./schema.js";
 
 export const CLI_OPTIONS: Array<[string, string]> = [
-  ["--answers FILE", "answers in YAML or JSON; answers left out take their stored values (in a generated repo) or defaults"],
+  [
+    "--answers FILE",
+    "answers in YAML or JSON; answers left out take their stored values (in a generated repo) or defaults",
+  ],
   ["--out DIR", "folder to generate into (default: the current folder)"],
   ["--defaults", "run without an answers file: stored answers, else defaults"],
   ["--dry-run", "list what would be created, updated or removed; write nothing"],
@@ -53,7 +56,9 @@ export function answersTable(): string {
   const rows = ["| answer | type | default | description |", "| --- | --- | --- | --- |"];
   for (const key of answerKeys) {
     const s = answersSchema.properties[key];
-    rows.push(`| \`${key}\` | ${cell(typeName(s))} | ${cell(defaultText(key, s) === "required" ? "**required**" : "`" + defaultText(key, s) + "`")} | ${cell(s.description ?? "")} |`);
+    rows.push(
+      `| \`${key}\` | ${cell(typeName(s))} | ${cell(defaultText(key, s) === "required" ? "**required**" : "`" + defaultText(key, s) + "`")} | ${cell(s.description ?? "")} |`,
+    );
   }
   return rows.join("\n") + "\n";
 }
@@ -61,6 +66,6 @@ export function answersTable(): string {
 /** One answer as an option's help line (yo --help): type, default, allowed values, explanation. */
 export function optionHelp(key: string): string {
   const s = answersSchema.properties[key];
-  const allowed = s.enum ? "" : s["x-allowed"] ?? s.items?.["x-allowed"];
+  const allowed = s.enum ? "" : (s["x-allowed"] ?? s.items?.["x-allowed"]);
   return `${typeName(s)}; default ${defaultText(key, s)}${allowed ? `; ${allowed}` : ""}. ${s.description ?? ""}`;
 }

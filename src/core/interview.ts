@@ -52,21 +52,37 @@ function all(input: InterviewInput): Record<string, unknown> {
 /** What a question shows: its prompt, then its explanation and allowed values on the same line. */
 export function questionText(key: string): string {
   const p = s(key);
-  const allowed = p.enum ? "" : p["x-allowed"] ?? (p.items?.["x-allowed"] ? `comma-separated; each ${p.items["x-allowed"]}` : undefined) ?? (p.type === "integer" ? `a whole number${p.minimum !== undefined ? ` from ${p.minimum}` : ""}${p.maximum !== undefined ? ` to ${p.maximum}` : ""}` : "");
+  const allowed = p.enum
+    ? ""
+    : (p["x-allowed"] ??
+      (p.items?.["x-allowed"] ? `comma-separated; each ${p.items["x-allowed"]}` : undefined) ??
+      (p.type === "integer"
+        ? `a whole number${p.minimum !== undefined ? ` from ${p.minimum}` : ""}${p.maximum !== undefined ? ` to ${p.maximum}` : ""}`
+        : ""));
   return `${p["x-prompt"] ?? key}: ${p.description ?? ""}${allowed ? ` [${allowed}]` : ""}`;
 }
 
 /** A value as the summary shows it. */
 function shown(key: string, v: unknown): string {
   if (v === undefined) return "(not set)";
-  if (key === "schedules" && Array.isArray(v)) return v.length ? v.map((x: Record<string, unknown>) => `${x.name} (${x.recurrence}${sizesText(x)})`).join("; ") : "none";
+  if (key === "schedules" && Array.isArray(v))
+    return v.length
+      ? v.map((x: Record<string, unknown>) => `${x.name} (${x.recurrence}${sizesText(x)})`).join("; ")
+      : "none";
   if (Array.isArray(v)) return v.length ? v.join(", ") : "(empty)";
-  if (v && typeof v === "object") return Object.keys(v).length ? Object.entries(v).map(([k, x]) => `${k}=${x}`).join(", ") : "(empty)";
+  if (v && typeof v === "object")
+    return Object.keys(v).length
+      ? Object.entries(v)
+          .map(([k, x]) => `${k}=${x}`)
+          .join(", ")
+      : "(empty)";
   return v === "" ? '""' : String(v);
 }
 
 function sizesText(x: Record<string, unknown>): string {
-  const parts = (["minSize", "maxSize", "desiredCapacity"] as const).filter((k) => x[k] !== undefined).map((k) => `${k} ${x[k]}`);
+  const parts = (["minSize", "maxSize", "desiredCapacity"] as const)
+    .filter((k) => x[k] !== undefined)
+    .map((k) => `${k} ${x[k]}`);
   return parts.length ? `, ${parts.join(", ")}` : "";
 }
 
@@ -84,7 +100,10 @@ function parse(key: string, text: unknown): { value?: unknown; problem?: string 
   if ((p.type === "integer" || p.type === "number") && typeof text === "string") {
     const t = text.trim();
     if (t === "") return { value: undefined };
-    if (!(p.type === "integer" ? /^-?\d+$/ : /^-?\d+(\.\d+)?$/).test(t)) return { problem: `"${t}" is not a ${p.type === "integer" ? "whole number" : "number"}: type digits only, such as ${displayDefault(p, defaultOf(key)) ?? 1}` };
+    if (!(p.type === "integer" ? /^-?\d+$/ : /^-?\d+(\.\d+)?$/).test(t))
+      return {
+        problem: `"${t}" is not a ${p.type === "integer" ? "whole number" : "number"}: type digits only, such as ${displayDefault(p, defaultOf(key)) ?? 1}`,
+      };
     return { value: Number(t) };
   }
   try {
@@ -101,7 +120,16 @@ async function askOne(key: string, io: InterviewIo, input: InterviewInput): Prom
   const def = current(key, input);
   const base = { name: key, message: questionText(key) };
   let q: Question;
-  if (p.enum) q = { ...base, type: "select", default: def, choices: p.enum.map((v) => ({ value: v, name: p["x-enum-names"]?.[v] ? `${v}: ${p["x-enum-names"][v]}` : String(v) })) };
+  if (p.enum)
+    q = {
+      ...base,
+      type: "select",
+      default: def,
+      choices: p.enum.map((v) => ({
+        value: v,
+        name: p["x-enum-names"]?.[v] ? `${v}: ${p["x-enum-names"][v]}` : String(v),
+      })),
+    };
   else if (p.type === "boolean") q = { ...base, type: "confirm", default: def };
   else
     q = {
@@ -131,7 +159,9 @@ async function askOne(key: string, io: InterviewIo, input: InterviewInput): Prom
     const unlisted = ownProblems(key, value, input).filter((e) => UNLISTED.test(e.message));
     if (unlisted.length) {
       const names = unlisted.map((e) => String(pathValue(value, e.path, key)));
-      const fixes = unlisted.filter((e) => TYPO.test(e.message)).map((e) => [e.path, TYPO.exec(e.message)![1]] as const);
+      const fixes = unlisted
+        .filter((e) => TYPO.test(e.message))
+        .map((e) => [e.path, TYPO.exec(e.message)![1]] as const);
       const choice = (await io.ask({
         type: "select",
         name: `${key}Suggestion`,
@@ -157,7 +187,7 @@ async function askOne(key: string, io: InterviewIo, input: InterviewInput): Prom
 
 function pathValue(value: unknown, path: string, key: string): unknown {
   const i = path.split("/")[2];
-  return i === undefined || !Array.isArray(value) ? value : value[Number(i)] ?? key;
+  return i === undefined || !Array.isArray(value) ? value : (value[Number(i)] ?? key);
 }
 
 function applyFixes(_key: string, value: unknown, fixes: ReadonlyArray<readonly [string, string]>): unknown {
@@ -167,13 +197,16 @@ function applyFixes(_key: string, value: unknown, fixes: ReadonlyArray<readonly 
   return out;
 }
 
-const DAYS = /^(\*|(MON|TUE|WED|THU|FRI|SAT|SUN)(-(MON|TUE|WED|THU|FRI|SAT|SUN))?(,(MON|TUE|WED|THU|FRI|SAT|SUN)(-(MON|TUE|WED|THU|FRI|SAT|SUN))?)*)$/;
+const DAYS =
+  /^(\*|(MON|TUE|WED|THU|FRI|SAT|SUN)(-(MON|TUE|WED|THU|FRI|SAT|SUN))?(,(MON|TUE|WED|THU|FRI|SAT|SUN)(-(MON|TUE|WED|THU|FRI|SAT|SUN))?)*)$/;
 
 /** Schedules as a list: add, edit or remove one at a time (name, days, time, sizes), until done. */
 async function askSchedules(io: InterviewIo, input: InterviewInput): Promise<void> {
   const list = structuredClone((current("schedules", input) as Array<Record<string, unknown>>) ?? []);
   for (;;) {
-    io.say(`Schedules (${input.known.timeZone ?? input.asked.timeZone ?? defaultOf("timeZone")}): ${list.length ? "" : "none"}`);
+    io.say(
+      `Schedules (${input.known.timeZone ?? input.asked.timeZone ?? defaultOf("timeZone")}): ${list.length ? "" : "none"}`,
+    );
     list.forEach((x, i) => io.say(`  ${i + 1}. ${x.name}: ${x.recurrence}${sizesText(x)}`));
     const action = (await io.ask({
       type: "select",
@@ -194,45 +227,67 @@ async function askSchedules(io: InterviewIo, input: InterviewInput): Promise<voi
       continue;
     }
     const old = verb === "edit" ? list[Number(index)] : undefined;
-    const made = await askSchedule(io, old, list.filter((x) => x !== old).map((x) => String(x.name)));
+    const made = await askSchedule(
+      io,
+      old,
+      list.filter((x) => x !== old).map((x) => String(x.name)),
+    );
     if (old) list[Number(index)] = made;
     else list.push(made);
   }
   input.asked.schedules = list;
 }
 
-async function askSchedule(io: InterviewIo, old: Record<string, unknown> | undefined, otherNames: string[]): Promise<Record<string, unknown>> {
-  const simple = typeof old?.recurrence === "string" ? /^(\d{1,2}) (\d{1,2}) \* \* (\S+)$/.exec(old.recurrence) : undefined;
+async function askSchedule(
+  io: InterviewIo,
+  old: Record<string, unknown> | undefined,
+  otherNames: string[],
+): Promise<Record<string, unknown>> {
+  const simple =
+    typeof old?.recurrence === "string" ? /^(\d{1,2}) (\d{1,2}) \* \* (\S+)$/.exec(old.recurrence) : undefined;
   const name = (await io.ask({
     type: "input",
     name: "scheduleName",
     message: "Schedule name [lowercase letters, digits and hyphens, starting with a letter]",
     default: old?.name,
-    validate: (t: unknown) => (!/^[a-z][a-z0-9-]{0,62}$/.test(String(t).trim()) ? "use lowercase letters, digits and hyphens, starting with a letter" : otherNames.includes(String(t).trim()) ? "another schedule has this name" : true),
+    validate: (t: unknown) =>
+      !/^[a-z][a-z0-9-]{0,62}$/.test(String(t).trim())
+        ? "use lowercase letters, digits and hyphens, starting with a letter"
+        : otherNames.includes(String(t).trim())
+          ? "another schedule has this name"
+          : true,
   })) as string;
   const days = (await io.ask({
     type: "input",
     name: "scheduleDays",
     message: "Days [MON-FRI, SAT,SUN, * for every day]",
     default: simple ? simple[3] : "MON-FRI",
-    validate: (t: unknown) => (DAYS.test(String(t).trim().toUpperCase()) ? true : "give days such as MON-FRI, MON,WED,FRI or * (every day)"),
+    validate: (t: unknown) =>
+      DAYS.test(String(t).trim().toUpperCase()) ? true : "give days such as MON-FRI, MON,WED,FRI or * (every day)",
   })) as string;
   const time = (await io.ask({
     type: "input",
     name: "scheduleTime",
     message: "Time [HH:MM, 24-hour, in the time zone of the schedules]",
     default: simple ? `${simple[2].padStart(2, "0")}:${simple[1].padStart(2, "0")}` : "07:00",
-    validate: (t: unknown) => (/^([01]?\d|2[0-3]):[0-5]\d$/.test(String(t).trim()) ? true : "give a time such as 07:00 or 19:30"),
+    validate: (t: unknown) =>
+      /^([01]?\d|2[0-3]):[0-5]\d$/.test(String(t).trim()) ? true : "give a time such as 07:00 or 19:30",
   })) as string;
   const sizes = (await io.ask({
     type: "input",
     name: "scheduleSizes",
     message: "Sizes from then on as min,max,desired [e.g. 0,0,0 to switch off; empty keeps the group's answered sizes]",
     default: old && old.minSize !== undefined ? `${old.minSize},${old.maxSize},${old.desiredCapacity}` : "",
-    validate: (t: unknown) => (String(t).trim() === "" || /^\d+,\d+,\d+$/.test(String(t).replace(/\s/g, "")) ? true : "give three whole numbers min,max,desired, or nothing"),
+    validate: (t: unknown) =>
+      String(t).trim() === "" || /^\d+,\d+,\d+$/.test(String(t).replace(/\s/g, ""))
+        ? true
+        : "give three whole numbers min,max,desired, or nothing",
   })) as string;
   const [h, m] = time.trim().split(":");
-  const out: Record<string, unknown> = { name: name.trim(), recurrence: `${Number(m)} ${Number(h)} * * ${days.trim().toUpperCase()}` };
+  const out: Record<string, unknown> = {
+    name: name.trim(),
+    recurrence: `${Number(m)} ${Number(h)} * * ${days.trim().toUpperCase()}`,
+  };
   const n = sizes.replace(/\s/g, "");
   if (n) {
     const [minSize, maxSize, desiredCapacity] = n.split(",").map(Number);
@@ -248,7 +303,12 @@ export function summaryText(input: InterviewInput): string {
   const lines = ["", "Summary of the answers (nothing is written yet):"];
   for (const k of answerKeys) {
     if (!applies(k, a) || (s(k)["x-ask"] === "never" && a[k] === undefined)) continue;
-    const origin = k in input.asked ? "answered" : input.origins[k] === "default" || !(k in input.known) ? "default" : input.origins[k];
+    const origin =
+      k in input.asked
+        ? "answered"
+        : input.origins[k] === "default" || !(k in input.known)
+          ? "default"
+          : input.origins[k];
     lines.push(`  ${k.padEnd(width)}  ${shown(k, a[k])}  (${origin})`);
   }
   return lines.join("\n");
@@ -258,8 +318,15 @@ export function summaryText(input: InterviewInput): string {
  * Run the interview. Returns the answers typed (input.asked), or undefined
  * when the user cancels at the summary.
  */
-export async function runInterview(io: InterviewIo, input: InterviewInput): Promise<Record<string, unknown> | undefined> {
-  const askable = (k: string) => s(k)["x-ask"] !== "never" && applies(k, all(input)) && (input.askAnswered || !(k in input.known)) && !(k in input.asked);
+export async function runInterview(
+  io: InterviewIo,
+  input: InterviewInput,
+): Promise<Record<string, unknown> | undefined> {
+  const askable = (k: string) =>
+    s(k)["x-ask"] !== "never" &&
+    applies(k, all(input)) &&
+    (input.askAnswered || !(k in input.known)) &&
+    !(k in input.asked);
   for (const k of essentials) if (askable(k)) await askOne(k, io, input);
   const advanced = answerKeys.filter((k) => !essentials.includes(k) && askable(k));
   const askedAny = Object.keys(input.asked).length > 0 || essentials.some((k) => askable(k));
@@ -277,13 +344,18 @@ export async function runInterview(io: InterviewIo, input: InterviewInput): Prom
   for (;;) {
     io.say(summaryText(input));
     const problems = input.check(input.asked);
-    if (problems) io.say(`\n${problems.replace(/\nNothing was written\.\n?$/, "")}\nChange the answers named above to go on.`);
+    if (problems)
+      io.say(`\n${problems.replace(/\nNothing was written\.\n?$/, "")}\nChange the answers named above to go on.`);
     const action = (await io.ask({
       type: "select",
       name: "summary",
       message: problems ? "Change an answer, or cancel?" : "Write the repository with these answers?",
       default: problems ? "change" : "write",
-      choices: [...(problems ? [] : [{ value: "write", name: "Yes, write it" }]), { value: "change", name: "Change an answer" }, { value: "cancel", name: "Cancel: write nothing" }],
+      choices: [
+        ...(problems ? [] : [{ value: "write", name: "Yes, write it" }]),
+        { value: "change", name: "Change an answer" },
+        { value: "cancel", name: "Cancel: write nothing" },
+      ],
     })) as string;
     if (action === "write") return input.asked;
     if (action === "cancel") return undefined;
@@ -298,4 +370,3 @@ export async function runInterview(io: InterviewIo, input: InterviewInput): Prom
     await askOne(key, io, input);
   }
 }
-

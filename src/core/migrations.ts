@@ -36,7 +36,14 @@ function v0ToV1(answers: RawAnswers): RawAnswers {
       const s = schedule as V0Schedule;
       if (s.timeZone !== undefined) out.timeZone = s.timeZone;
       const schedules: RawAnswers[] = [];
-      if (s.scaleDown !== undefined) schedules.push({ name: "scale-down-evening", recurrence: s.scaleDown, minSize: 0, maxSize: 0, desiredCapacity: 0 });
+      if (s.scaleDown !== undefined)
+        schedules.push({
+          name: "scale-down-evening",
+          recurrence: s.scaleDown,
+          minSize: 0,
+          maxSize: 0,
+          desiredCapacity: 0,
+        });
       if (s.scaleUp !== undefined) schedules.push({ name: "scale-up-morning", recurrence: s.scaleUp });
       out.schedules = schedules;
     }
@@ -50,15 +57,24 @@ export const migrations: readonly Migration[] = [{ from: 0, to: 1, migrate: v0To
 export class MigrationError extends Error {}
 
 /** Answers stored by schema version `from`, brought forward step by step to `to` (the current version by default). */
-export function migrateAnswers(answers: RawAnswers, from: number, to: number = schemaVersion, steps: readonly Migration[] = migrations): RawAnswers {
-  if (!Number.isInteger(from) || from < 0) throw new MigrationError(`schema version ${JSON.stringify(from)} is not a version number`);
+export function migrateAnswers(
+  answers: RawAnswers,
+  from: number,
+  to: number = schemaVersion,
+  steps: readonly Migration[] = migrations,
+): RawAnswers {
+  if (!Number.isInteger(from) || from < 0)
+    throw new MigrationError(`schema version ${JSON.stringify(from)} is not a version number`);
   if (from > to) {
-    throw new MigrationError(`the answers were stored by answers-schema version ${from}, newer than this generator's version ${to}; upgrade the generator (npm install -g generator-gitlab-runner-aws@latest) and run it again`);
+    throw new MigrationError(
+      `the answers were stored by answers-schema version ${from}, newer than this generator's version ${to}; upgrade the generator (npm install -g generator-gitlab-runner-aws@latest) and run it again`,
+    );
   }
   let current = answers;
   for (let v = from; v < to; v++) {
     const step = steps.find((m) => m.from === v);
-    if (!step || step.to !== v + 1) throw new MigrationError(`no migration from answers-schema version ${v} to ${v + 1}`);
+    if (!step || step.to !== v + 1)
+      throw new MigrationError(`no migration from answers-schema version ${v} to ${v + 1}`);
     current = step.migrate(current);
   }
   return current;

@@ -45,7 +45,11 @@ const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof
 
 export function problemsText(errors: AnswerError[], where: (path: string) => string = () => ""): string {
   if (!errors.length) return "";
-  return `${errors.length} problem${errors.length === 1 ? "" : "s"} with the answers:\n` + errors.map((e) => `  ${formatError(e)}${where(e.path)}`).join("\n") + "\nNothing was written.\n";
+  return (
+    `${errors.length} problem${errors.length === 1 ? "" : "s"} with the answers:\n` +
+    errors.map((e) => `  ${formatError(e)}${where(e.path)}`).join("\n") +
+    "\nNothing was written.\n"
+  );
 }
 
 /**
@@ -82,7 +86,14 @@ export function resolveAnswers(src: Sources, options: { partial?: boolean } = {}
   const notes: string[] = [];
   if (src.file && !isMap(src.file.answers)) {
     const { errors } = validateAnswers(src.file.answers);
-    return { raw, origins, errors, errorText: errors.map((e) => `error: ${formatError(e)}`).join("\n") + "\nNothing was written.\n", notes, warnings: [] };
+    return {
+      raw,
+      origins,
+      errors,
+      errorText: errors.map((e) => `error: ${formatError(e)}`).join("\n") + "\nNothing was written.\n",
+      notes,
+      warnings: [],
+    };
   }
   const result = validateAnswers(raw);
   let errors = result.errors;
@@ -103,9 +114,14 @@ export function resolveAnswers(src: Sources, options: { partial?: boolean } = {}
   };
   if (stored) {
     const given = { ...(isMap(src.file?.answers) ? src.file.answers : {}) };
-    const replaced = Object.keys(given).filter((k) => k in stored.answers && JSON.stringify(stored.answers[k]) !== JSON.stringify(given[k]));
+    const replaced = Object.keys(given).filter(
+      (k) => k in stored.answers && JSON.stringify(stored.answers[k]) !== JSON.stringify(given[k]),
+    );
     if (replaced.length) notes.push(`answers from ${fileName} replace the stored ones: ${replaced.sort().join(", ")}`);
-    if (stored.schemaVersion < schemaVersion) notes.push(`${STORE_FILE}: answers migrated from answers-schema version ${stored.schemaVersion} to ${schemaVersion}`);
+    if (stored.schemaVersion < schemaVersion)
+      notes.push(
+        `${STORE_FILE}: answers migrated from answers-schema version ${stored.schemaVersion} to ${schemaVersion}`,
+      );
   }
   const answers = options.partial ? undefined : result.answers;
   if (stored && answers) {
@@ -113,14 +129,24 @@ export function resolveAnswers(src: Sources, options: { partial?: boolean } = {}
     if (fresh.length && !src.asked) notes.push(`new answers, defaults applied: ${fresh.join(", ")}`);
   }
   if (answers) notes.push(...unusedNotes(answers, origins));
-  return { raw, origins, answers, errors, errorText: problemsText(errors, where), notes, warnings: answers ? terraformWarnings(answers) : [] };
+  return {
+    raw,
+    origins,
+    answers,
+    errors,
+    errorText: problemsText(errors, where),
+    notes,
+    warnings: answers ? terraformWarnings(answers) : [],
+  };
 }
 
 /** Answers with "x-when-policy": "ignore" given a value while their x-when condition is false: kept, not used, and said so. */
 function unusedNotes(answers: Answers, origins: Record<string, Origin>): string[] {
   const a = answers as unknown as Record<string, unknown>;
   return answerKeys
-    .filter((k) => answersSchema.properties[k]["x-when-policy"] === "ignore" && origins[k] !== "default" && !applies(k, a))
+    .filter(
+      (k) => answersSchema.properties[k]["x-when-policy"] === "ignore" && origins[k] !== "default" && !applies(k, a),
+    )
     .filter((k) => JSON.stringify(a[k]) !== JSON.stringify(defaultOf(k)))
     .map((k) => {
       const { condition, actual } = whenText(k, a);
@@ -134,7 +160,11 @@ export interface Generation {
 }
 
 /** Render the validated answers and plan writing them into outDir (reads outDir, writes nothing). */
-export function generate(answers: Answers, outDir: string, options: { generatorVersion: string; restore?: boolean; keep?: ReadonlySet<string> }): Generation {
+export function generate(
+  answers: Answers,
+  outDir: string,
+  options: { generatorVersion: string; restore?: boolean; keep?: ReadonlySet<string> },
+): Generation {
   const files = render(answers, { templates: loadTemplates(), generatorVersion: options.generatorVersion });
   return { files, plan: planRegeneration(outDir, files, { restore: options.restore, keep: options.keep }) };
 }

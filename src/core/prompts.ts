@@ -19,7 +19,13 @@ export function parseInput(s: PropertySchema, input: unknown): unknown {
   if (typeof input !== "string") return input;
   const text = input.trim();
   if (s.type === "array" && s.items?.type === "object") return text === "" ? [] : parseYaml(text);
-  if (s.type === "array") return text === "" ? [] : text.split(",").map((x) => x.trim()).filter(Boolean);
+  if (s.type === "array")
+    return text === ""
+      ? []
+      : text
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean);
   if (s.type === "object") {
     if (text === "") return {};
     return Object.fromEntries(
@@ -38,7 +44,10 @@ export function displayDefault(s: PropertySchema, value: unknown): unknown {
   if (value === undefined) return undefined;
   if (s.type === "array" && s.items?.type === "object") return JSON.stringify(value);
   if (s.type === "array") return (value as unknown[]).join(",");
-  if (s.type === "object") return Object.entries(value as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(",");
+  if (s.type === "object")
+    return Object.entries(value as Record<string, string>)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(",");
   return value;
 }
 
@@ -64,7 +73,12 @@ export function questionsFor(known: Record<string, unknown>): Question[] {
         when: (answers: Record<string, unknown>) => applies(key, { ...defaultsOfAll(), ...known, ...answers }),
       };
       if (s.enum) {
-        return { ...base, type: "select", default: current, choices: s.enum.map((v) => ({ value: v, name: s["x-enum-names"]?.[v] ?? String(v) })) } as Question;
+        return {
+          ...base,
+          type: "select",
+          default: current,
+          choices: s.enum.map((v) => ({ value: v, name: s["x-enum-names"]?.[v] ?? String(v) })),
+        } as Question;
       }
       if (s.type === "boolean") return { ...base, type: "confirm", default: current } as Question;
       return {

@@ -28,7 +28,12 @@ function compiled(templates: TemplateSet, path: string): Compiled {
   if (!m) compiledCache.set(templates, (m = new Map()));
   let fn = m.get(path);
   if (!fn) {
-    fn = ejs.compile(templates.get(path)!, { filename: path, localsName: "ctx", _with: false, strict: true }) as Compiled;
+    fn = ejs.compile(templates.get(path)!, {
+      filename: path,
+      localsName: "ctx",
+      _with: false,
+      strict: true,
+    }) as Compiled;
     m.set(path, fn);
   }
   return fn;
@@ -36,7 +41,9 @@ function compiled(templates: TemplateSet, path: string): Compiled {
 
 /** The answers as stored in .yo-rc.json: every answer, keys sorted, plus versions. */
 export function storedConfig(answers: Answers, generatorVersion: string): object {
-  const ordered = Object.fromEntries(answerKeys.filter((k) => k in answers).map((k) => [k, (answers as unknown as Record<string, unknown>)[k]]));
+  const ordered = Object.fromEntries(
+    answerKeys.filter((k) => k in answers).map((k) => [k, (answers as unknown as Record<string, unknown>)[k]]),
+  );
   return { [GENERATOR_NAME]: { answers: sortKeys(ordered), generatorVersion, schemaVersion } };
 }
 
@@ -73,7 +80,10 @@ export function render(answers: Answers, options: RenderOptions): RenderedFile[]
     } catch (e) {
       throw new Error(`template ${path}: ${(e as Error).message}`);
     }
-    if (contents.trim() === "") throw new Error(`template ${path} rendered nothing: a file that exists only for some answers belongs in src/core/files.ts`);
+    if (contents.trim() === "")
+      throw new Error(
+        `template ${path} rendered nothing: a file that exists only for some answers belongs in src/core/files.ts`,
+      );
     files.push({ path: outputPath(path), contents, mode: contents.startsWith("#!") ? 0o755 : 0o644 });
   }
   files.push({ path: STORE_FILE, contents: stableJson(storedConfig(answers, options.generatorVersion)), mode: 0o644 });

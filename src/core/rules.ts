@@ -64,7 +64,10 @@ function isIanaZone(zone: string): boolean {
 }
 
 function cidrOk(c: string): boolean {
-  return c.split("/")[0].split(".").every((o) => Number(o) <= 255);
+  return c
+    .split("/")[0]
+    .split(".")
+    .every((o) => Number(o) <= 255);
 }
 
 /** The network of an IPv4 CIDR: its address with the host bits cleared, as AWS wants it ("10.1.2.3/8" → "10.0.0.0/8"). */
@@ -89,7 +92,8 @@ export const NEWER_THAN_TERRAFORM =
 /** Why Terraform would refuse a tag key or value the schema's pattern accepts, if it would (text not in NFC is refused elsewhere). */
 export function tagTextProblem(text: string): string | undefined {
   const newer = NEWER_THAN_TERRAFORM.exec(text);
-  if (newer) return `holds ${JSON.stringify(newer[0])} (U+${newer[0].codePointAt(0)!.toString(16).toUpperCase()}), a character newer than Terraform's Unicode tables; leave it out`;
+  if (newer)
+    return `holds ${JSON.stringify(newer[0])} (U+${newer[0].codePointAt(0)!.toString(16).toUpperCase()}), a character newer than Terraform's Unicode tables; leave it out`;
   return undefined;
 }
 
@@ -115,10 +119,15 @@ function pointer(path: Array<string | number>): string {
 
 /** The sizes of schedule s, those left out taken from the ASG's. */
 function scheduleSizes(s: Raw, a: Raw): { min: unknown; max: unknown; desired: unknown } {
-  return { min: s.minSize ?? a.asgMinSize, max: s.maxSize ?? a.asgMaxSize, desired: s.desiredCapacity ?? a.asgDesiredCapacity };
+  return {
+    min: s.minSize ?? a.asgMinSize,
+    max: s.maxSize ?? a.asgMaxSize,
+    desired: s.desiredCapacity ?? a.asgDesiredCapacity,
+  };
 }
 
-const ordered = (min: unknown, desired: unknown, max: unknown) => isInt(min) && isInt(desired) && isInt(max) && min <= desired && desired <= max;
+const ordered = (min: unknown, desired: unknown, max: unknown) =>
+  isInt(min) && isInt(desired) && isInt(max) && min <= desired && desired <= max;
 
 /** raw with each schedule that fails `bad` replaced by `fix` of it. */
 function mapSchedules(raw: Raw, bad: (s: Raw, a: Raw) => boolean, fix: (s: Raw, a: Raw) => Raw): Raw {
@@ -149,7 +158,8 @@ function cacheBucketProblem(project: string, region: string): string | undefined
     return `starts with "${reserved}", which S3 refuses at the start of a bucket name (the cache bucket is named <projectName>-<account id>-<awsRegion>)`;
   }
   const length = project.length + region.length + 14;
-  if (length > 63) return `makes the cache bucket name <projectName>-<account id>-<awsRegion> ${length} characters long, above S3's 63`;
+  if (length > 63)
+    return `makes the cache bucket name <projectName>-<account id>-<awsRegion> ${length} characters long, above S3's 63`;
   return undefined;
 }
 
@@ -193,7 +203,9 @@ function whenRule(key: string): Rule {
     check: (a) => {
       if (JSON.stringify(a[key]) === JSON.stringify(defaultOf(key))) return [];
       const { condition, actual } = whenText(key, a);
-      const fix = Object.entries(when).map(([k, v]) => `set ${k} to ${Array.isArray(v) ? v.join(" or ") : v}`).join(" and ");
+      const fix = Object.entries(when)
+        .map(([k, v]) => `set ${k} to ${Array.isArray(v) ? v.join(" or ") : v}`)
+        .join(" and ");
       const message = s["x-when-message"] ?? `applies only with ${condition}, and ${actual}: remove ${key}, or ${fix}`;
       return [{ path: `/${key}`, value: a[key], message }];
     },
@@ -221,11 +233,19 @@ export const RULES: readonly Rule[] = [
     check: ({ asgMinSize: min, asgMaxSize: max, asgDesiredCapacity: desired }) => {
       if (!isInt(min) || !isInt(max) || !isInt(desired) || ordered(min, desired, max)) return [];
       const also = min > max ? `, and asgMinSize must not be above asgMaxSize` : "";
-      return [{ path: "/asgDesiredCapacity", value: desired, message: `must lie between asgMinSize (${min}) and asgMaxSize (${max})${also}` }];
+      return [
+        {
+          path: "/asgDesiredCapacity",
+          value: desired,
+          message: `must lie between asgMinSize (${min}) and asgMaxSize (${max})${also}`,
+        },
+      ];
     },
     repair: (raw) => {
       const a = withDefaults(raw);
-      const [asgMinSize, asgDesiredCapacity, asgMaxSize] = [a.asgMinSize, a.asgDesiredCapacity, a.asgMaxSize].map(Number).sort((x, y) => x - y);
+      const [asgMinSize, asgDesiredCapacity, asgMaxSize] = [a.asgMinSize, a.asgDesiredCapacity, a.asgMaxSize]
+        .map(Number)
+        .sort((x, y) => x - y);
       return { ...raw, asgMinSize, asgDesiredCapacity, asgMaxSize };
     },
   },
@@ -234,10 +254,18 @@ export const RULES: readonly Rule[] = [
     id: "tracking-asg-floor",
     reads: ["scalingPolicy", "asgMinSize"],
     when: tracking,
-    check: (a) => (a.asgMinSize === 0 ? [{ path: "/asgMinSize", value: 0, message: `${ZERO_FLOOR}; use 1 or more, or scalingPolicy none` }] : []),
+    check: (a) =>
+      a.asgMinSize === 0
+        ? [{ path: "/asgMinSize", value: 0, message: `${ZERO_FLOOR}; use 1 or more, or scalingPolicy none` }]
+        : [],
     repair: (raw) => {
       const a = withDefaults(raw);
-      return { ...raw, asgMinSize: 1, asgDesiredCapacity: Math.max(Number(a.asgDesiredCapacity), 1), asgMaxSize: Math.max(Number(a.asgMaxSize), 1) };
+      return {
+        ...raw,
+        asgMinSize: 1,
+        asgDesiredCapacity: Math.max(Number(a.asgDesiredCapacity), 1),
+        asgMaxSize: Math.max(Number(a.asgMaxSize), 1),
+      };
     },
   },
   {
@@ -247,9 +275,20 @@ export const RULES: readonly Rule[] = [
       schedulesOf(a).flatMap((s, i) => {
         const problem = isMap(s) && typeof s.recurrence === "string" ? cronProblem(s.recurrence) : undefined;
         if (!problem) return [];
-        return [{ path: `/schedules/${i}/recurrence`, value: s.recurrence, message: `is not a valid 5-field cron: ${problem}. Example: "30 19 * * MON-FRI"` }];
+        return [
+          {
+            path: `/schedules/${i}/recurrence`,
+            value: s.recurrence,
+            message: `is not a valid 5-field cron: ${problem}. Example: "30 19 * * MON-FRI"`,
+          },
+        ];
       }),
-    repair: (raw) => mapSchedules(raw, (s) => cronProblem(String(s.recurrence)) !== undefined, (s) => ({ ...s, recurrence: "30 19 * * MON-FRI" })),
+    repair: (raw) =>
+      mapSchedules(
+        raw,
+        (s) => cronProblem(String(s.recurrence)) !== undefined,
+        (s) => ({ ...s, recurrence: "30 19 * * MON-FRI" }),
+      ),
   },
   {
     id: "schedule-names-unique",
@@ -260,7 +299,9 @@ export const RULES: readonly Rule[] = [
         if (!isMap(s) || typeof s.name !== "string") return [];
         const seen = names.has(s.name);
         names.add(s.name);
-        return seen ? [{ path: `/schedules/${i}/name`, value: s.name, message: "must be unique among the schedules" }] : [];
+        return seen
+          ? [{ path: `/schedules/${i}/name`, value: s.name, message: "must be unique among the schedules" }]
+          : [];
       });
     },
     repair: (raw) => {
@@ -321,7 +362,13 @@ export const RULES: readonly Rule[] = [
     reads: ["timeZone"],
     check: (a) =>
       typeof a.timeZone === "string" && !isIanaZone(a.timeZone)
-        ? [{ path: "/timeZone", value: a.timeZone, message: 'must be an IANA time zone such as "Europe/Berlin" or "America/New_York"' }]
+        ? [
+            {
+              path: "/timeZone",
+              value: a.timeZone,
+              message: 'must be an IANA time zone such as "Europe/Berlin" or "America/New_York"',
+            },
+          ]
         : [],
     repair: (raw) => ({ ...raw, timeZone: "UTC" }),
   },
@@ -332,7 +379,8 @@ export const RULES: readonly Rule[] = [
     check: (a, earlier) => {
       const arm = a.architecture === "arm64";
       const types: Array<[string, string]> = strings(a.instanceTypes).map((t, i) => [t, `/instanceTypes/${i}`]);
-      if (typeof a.buildInstanceType === "string" && a.buildInstanceType !== "") types.push([a.buildInstanceType, "/buildInstanceType"]);
+      if (typeof a.buildInstanceType === "string" && a.buildInstanceType !== "")
+        types.push([a.buildInstanceType, "/buildInstanceType"]);
       // An unknown type was reported once, by aws-names-listed.
       return types
         .filter(([t, path]) => !earlier.some((e) => e.path === path) && (archOf(t) === "arm64") !== arm)
@@ -347,7 +395,9 @@ export const RULES: readonly Rule[] = [
     repair: (raw) => {
       const a = withDefaults(raw);
       const arch = a.architecture as "x86_64" | "arm64";
-      const instanceTypes = [...new Set(strings(a.instanceTypes).map((t) => (archOf(t) === arch ? t : ARCH_DEFAULT_TYPE[arch])))];
+      const instanceTypes = [
+        ...new Set(strings(a.instanceTypes).map((t) => (archOf(t) === arch ? t : ARCH_DEFAULT_TYPE[arch]))),
+      ];
       const build = String(a.buildInstanceType);
       return { ...raw, instanceTypes, buildInstanceType: build === "" || archOf(build) === arch ? build : "" };
     },
@@ -358,7 +408,14 @@ export const RULES: readonly Rule[] = [
     when: (a) => a.useLaunchConfiguration === true,
     check: (a) =>
       Array.isArray(a.instanceTypes) && a.instanceTypes.length > 1
-        ? [{ path: "/instanceTypes", value: a.instanceTypes, message: "must hold a single instance type with useLaunchConfiguration: a launch configuration has no mixed-instances policy" }]
+        ? [
+            {
+              path: "/instanceTypes",
+              value: a.instanceTypes,
+              message:
+                "must hold a single instance type with useLaunchConfiguration: a launch configuration has no mixed-instances policy",
+            },
+          ]
         : [],
     repair: (raw) => ({ ...raw, instanceTypes: strings(withDefaults(raw).instanceTypes).slice(0, 1) }),
   },
@@ -385,7 +442,15 @@ export const RULES: readonly Rule[] = [
     when: (a) => a.cacheS3 === true && typeof a.projectName === "string" && typeof a.awsRegion === "string",
     check: (a) => {
       const problem = cacheBucketProblem(a.projectName as string, a.awsRegion as string);
-      return problem ? [{ path: "/projectName", value: a.projectName, message: `${problem}; choose another projectName, or set cacheS3 false` }] : [];
+      return problem
+        ? [
+            {
+              path: "/projectName",
+              value: a.projectName,
+              message: `${problem}; choose another projectName, or set cacheS3 false`,
+            },
+          ]
+        : [];
     },
     repair: (raw) => ({ ...raw, cacheS3: false }),
   },
@@ -432,7 +497,12 @@ export const RULES: readonly Rule[] = [
     check: (a) =>
       isMap(a.tags)
         ? Object.entries(a.tags).flatMap(([k, v]) =>
-            ([[k, "key"], [v, "value"]] as const).flatMap(([text, what]) => {
+            (
+              [
+                [k, "key"],
+                [v, "value"],
+              ] as const
+            ).flatMap(([text, what]) => {
               const problem = typeof text === "string" ? tagTextProblem(text) : undefined;
               return problem ? [{ path: pointer(["tags", k]), value: text, message: `${what} ${problem}` }] : [];
             }),
@@ -440,7 +510,10 @@ export const RULES: readonly Rule[] = [
         : [],
     repair: (raw) => {
       const tags = withDefaults(raw).tags as Record<string, string>;
-      return { ...raw, tags: Object.fromEntries(Object.entries(tags).filter(([k, v]) => !tagTextProblem(k) && !tagTextProblem(v))) };
+      return {
+        ...raw,
+        tags: Object.fromEntries(Object.entries(tags).filter(([k, v]) => !tagTextProblem(k) && !tagTextProblem(v))),
+      };
     },
   },
   {
@@ -470,20 +543,30 @@ export const RULES: readonly Rule[] = [
       const region = a.awsRegion as string;
       const p = partitionOf(region);
       if (!p) {
-        const message = "is in an ISO partition, which this generator does not support; use a region of the aws, aws-us-gov (us-gov-*) or aws-cn (cn-*) partition";
+        const message =
+          "is in an ISO partition, which this generator does not support; use a region of the aws, aws-us-gov (us-gov-*) or aws-cn (cn-*) partition";
         return [{ path: "/awsRegion", value: region, message }];
       }
       return ARN_KEYS.flatMap((key) => {
         const v = a[key];
         if (typeof v !== "string" || v === "" || v.split(":")[1] === p.partition) return [];
-        return [{ path: `/${key}`, value: v, message: `must be in the partition of awsRegion ${region} (arn:${p.partition}:…)` }];
+        return [
+          {
+            path: `/${key}`,
+            value: v,
+            message: `must be in the partition of awsRegion ${region} (arn:${p.partition}:…)`,
+          },
+        ];
       });
     },
     repair: (raw) => {
       const a = withDefaults(raw);
       const awsRegion = String(a.awsRegion).replace(/-iso[a-z]?/, "");
       const { partition } = partitionOf(awsRegion)!;
-      const arns = ARN_KEYS.filter((k) => typeof a[k] === "string" && a[k] !== "").map((k) => [k, String(a[k]).replace(/^arn:[a-z-]+:/, `arn:${partition}:`)]);
+      const arns = ARN_KEYS.filter((k) => typeof a[k] === "string" && a[k] !== "").map((k) => [
+        k,
+        String(a[k]).replace(/^arn:[a-z-]+:/, `arn:${partition}:`),
+      ]);
       return { ...raw, awsRegion, ...Object.fromEntries(arns) };
     },
   },
@@ -498,13 +581,22 @@ export const RULES: readonly Rule[] = [
       return REGIONAL_ARN_KEYS.flatMap((key) => {
         const v = a[key];
         if (typeof v !== "string" || v === "" || v.split(":")[1] !== partition || v.split(":")[3] === region) return [];
-        return [{ path: `/${key}`, value: v, message: `must be in awsRegion ${region} (arn:${partition}:${v.split(":")[2]}:${region}:…)` }];
+        return [
+          {
+            path: `/${key}`,
+            value: v,
+            message: `must be in awsRegion ${region} (arn:${partition}:${v.split(":")[2]}:${region}:…)`,
+          },
+        ];
       });
     },
     repair: (raw) => {
       const a = withDefaults(raw);
       const region = String(a.awsRegion);
-      const arns = REGIONAL_ARN_KEYS.filter((k) => typeof a[k] === "string" && a[k] !== "").map((k) => [k, String(a[k]).replace(/^(arn:[a-z-]+:[a-z]+):[a-z0-9-]+:/, `$1:${region}:`)]);
+      const arns = REGIONAL_ARN_KEYS.filter((k) => typeof a[k] === "string" && a[k] !== "").map((k) => [
+        k,
+        String(a[k]).replace(/^(arn:[a-z-]+:[a-z]+):[a-z0-9-]+:/, `$1:${region}:`),
+      ]);
       return { ...raw, ...Object.fromEntries(arns) };
     },
   },
@@ -541,5 +633,9 @@ export function repairAll(raw: Raw): Raw {
     if (!broken.length) return out;
     for (const rule of broken) if (violated(out).includes(rule)) out = rule.repair(out);
   }
-  throw new Error(`rules.ts: the repairs do not converge on ${JSON.stringify(raw)}: ${violated(out).map((r) => r.id).join(", ")} still violated`);
+  throw new Error(
+    `rules.ts: the repairs do not converge on ${JSON.stringify(raw)}: ${violated(out)
+      .map((r) => r.id)
+      .join(", ")} still violated`,
+  );
 }

@@ -80,7 +80,9 @@ export function isRequired(key: string): boolean {
 export function applies(key: string, answers: Record<string, unknown>): boolean {
   const when = answersSchema.properties[key]?.["x-when"];
   if (!when) return true;
-  return Object.entries(when).every(([k, v]) => (Array.isArray(v) ? v.includes(answers[k] as string) : answers[k] === v));
+  return Object.entries(when).every(([k, v]) =>
+    Array.isArray(v) ? v.includes(answers[k] as string) : answers[k] === v,
+  );
 }
 
 /** An answer's x-when condition in words ("scalingPolicy jobs or cpu"), and what those answers are in `answers` ("scalingPolicy is none"). */

@@ -59,7 +59,9 @@ export function parseStored(path: string, text: string): Stored | undefined {
   const flat = !("answers" in entry) && !("schemaVersion" in entry);
   const version = flat ? 0 : entry.schemaVersion;
   if (!Number.isInteger(version) || (version as number) < 0) {
-    throw new StoreError(`${path}: "${GENERATOR_NAME}.schemaVersion" must be a whole number, not ${JSON.stringify(version)}; ${fix}`);
+    throw new StoreError(
+      `${path}: "${GENERATOR_NAME}.schemaVersion" must be a whole number, not ${JSON.stringify(version)}; ${fix}`,
+    );
   }
   const raw = flat ? entry : entry.answers;
   if (!isObject(raw)) throw new StoreError(`${path}: "${GENERATOR_NAME}.answers" must be an object of answers; ${fix}`);
@@ -105,11 +107,20 @@ export function readBase(outDir: string): Base | undefined {
   const fix = `restore it from git (git checkout HEAD -- ${BASE_FILE}), or delete it (files that differ from the generator's output are then kept as they are)`;
   const data = parseJson(path, text, fix);
   if (!isObject(data) || !isObject(data.files) || !Object.values(data.files).every((v) => typeof v === "string")) {
-    throw new StoreError(`${path} is not a base written by ${GENERATOR_NAME} (it needs "files": {path: contents}); ${fix}`);
+    throw new StoreError(
+      `${path} is not a base written by ${GENERATOR_NAME} (it needs "files": {path: contents}); ${fix}`,
+    );
   }
-  return { generatorVersion: typeof data.generatorVersion === "string" ? data.generatorVersion : "unknown", files: data.files as Record<string, string> };
+  return {
+    generatorVersion: typeof data.generatorVersion === "string" ? data.generatorVersion : "unknown",
+    files: data.files as Record<string, string>,
+  };
 }
 
 export function baseFile(base: Base): RenderedFile {
-  return { path: BASE_FILE, contents: stableJson({ note: BASE_NOTE, generatorVersion: base.generatorVersion, files: base.files }), mode: 0o644 };
+  return {
+    path: BASE_FILE,
+    contents: stableJson({ note: BASE_NOTE, generatorVersion: base.generatorVersion, files: base.files }),
+    mode: 0o644,
+  };
 }

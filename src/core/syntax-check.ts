@@ -36,14 +36,22 @@ async function parseProblem(path: string, text: string): Promise<string | undefi
       }
     case "yaml": {
       const { parseAllDocuments } = await import("yaml");
-      const docs = parseAllDocuments(text, { uniqueKeys: true, customTags: [{ tag: "!reference", collection: "seq", resolve: (s: unknown) => s } as never] });
+      const docs = parseAllDocuments(text, {
+        uniqueKeys: true,
+        customTags: [{ tag: "!reference", collection: "seq", resolve: (s: unknown) => s } as never],
+      });
       const errs = (Array.isArray(docs) ? docs : [docs]).flatMap((d) => ("errors" in d ? d.errors : []));
       return errs.length ? `is no longer valid YAML (${errs[0].message.split("\n")[0]})` : undefined;
     }
     case "shell": {
       const r = spawnSync("bash", ["-n"], { input: text, encoding: "utf8" });
       if (r.error) return undefined; // no bash here: can't tell
-      return r.status === 0 ? undefined : `is no longer valid shell (bash -n: ${r.stderr.trim().split("\n")[0].replace(/^bash: /, "")})`;
+      return r.status === 0
+        ? undefined
+        : `is no longer valid shell (bash -n: ${r.stderr
+            .trim()
+            .split("\n")[0]
+            .replace(/^bash: /, "")})`;
     }
     case "hcl": {
       let parse: (file: string, text: string) => Promise<unknown>;
@@ -56,7 +64,9 @@ async function parseProblem(path: string, text: string): Promise<string | undefi
         await parse(path, text);
         return undefined;
       } catch (e) {
-        const m = String((e as Error).message ?? e).replace(/^parse config: \[/, "").replace(/\]$/, "");
+        const m = String((e as Error).message ?? e)
+          .replace(/^parse config: \[/, "")
+          .replace(/\]$/, "");
         return `is no longer valid HCL (${m.split(";")[0]})`;
       }
     }
@@ -77,11 +87,18 @@ export async function mergedFileProblems(outDir: string, paths: string[]): Promi
     }
     const marker = leftMarker(text);
     if (marker) {
-      out.push({ path, message: `line ${marker.line} is a conflict marker (${JSON.stringify(marker.text)}): the conflict is not fully resolved; ${RESOLVE_HOW}` });
+      out.push({
+        path,
+        message: `line ${marker.line} is a conflict marker (${JSON.stringify(marker.text)}): the conflict is not fully resolved; ${RESOLVE_HOW}`,
+      });
       continue;
     }
     const problem = await parseProblem(path, text);
-    if (problem) out.push({ path, message: `${problem}; fix it (git diff shows your edits, ${".gitlab-runner-aws/base.json"} the generator's last output)` });
+    if (problem)
+      out.push({
+        path,
+        message: `${problem}; fix it (git diff shows your edits, ${".gitlab-runner-aws/base.json"} the generator's last output)`,
+      });
   }
   return out;
 }

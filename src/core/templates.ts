@@ -17,7 +17,8 @@ export function loadTemplates(dir: string = defaultTemplatesDir): TemplateSet {
     for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.isFile() && e.name.endsWith(".ejs")) out.set(relative(dir, p).split(sep).join("/"), readFileSync(p, "utf8"));
+      else if (e.isFile() && e.name.endsWith(".ejs"))
+        out.set(relative(dir, p).split(sep).join("/"), readFileSync(p, "utf8"));
     }
   };
   walk(dir);

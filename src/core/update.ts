@@ -42,7 +42,12 @@ const GITATTRIBUTES_TEXT = [
   "",
 ].join("\n");
 
-export const MARKERS = { yours: "<<<<<<< yours", base: "||||||| base", sep: "=======", generator: ">>>>>>> generator" } as const;
+export const MARKERS = {
+  yours: "<<<<<<< yours",
+  base: "||||||| base",
+  sep: "=======",
+  generator: ">>>>>>> generator",
+} as const;
 
 /** A file of the output folder that can't be read: the plan needs every one. */
 export class RegenerationError extends Error {}
@@ -64,7 +69,9 @@ function readCurrent(path: string): Current {
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === "ENOENT" || err.code === "ENOTDIR") return { kind: "missing" };
-    throw new RegenerationError(`cannot read ${path} (${err.code ?? err.message}); nothing was written. Make it readable (or move it away) and run again`);
+    throw new RegenerationError(
+      `cannot read ${path} (${err.code ?? err.message}); nothing was written. Make it readable (or move it away) and run again`,
+    );
   }
 }
 
@@ -146,7 +153,8 @@ function storeContents(current: Current, rendered: RenderedFile): string {
   if (current.kind !== "file" || current.text === undefined) return rendered.contents;
   try {
     const existing = JSON.parse(current.text);
-    if (existing && typeof existing === "object" && !Array.isArray(existing)) return stableJson({ ...existing, ...JSON.parse(rendered.contents) });
+    if (existing && typeof existing === "object" && !Array.isArray(existing))
+      return stableJson({ ...existing, ...JSON.parse(rendered.contents) });
   } catch {
     // unparsable: the answers were read from elsewhere; replace it
   }
@@ -157,10 +165,15 @@ function storeContents(current: Current, rendered: RenderedFile): string {
  * What regenerating into outDir does to each file, given the new output. Reads
  * outDir (current files, stored base) and writes nothing. See docs/regenerate.md.
  */
-export function planRegeneration(outDir: string, rendered: RenderedFile[], options: { restore?: boolean; keep?: ReadonlySet<string> } = {}): RegenerationPlan {
+export function planRegeneration(
+  outDir: string,
+  rendered: RenderedFile[],
+  options: { restore?: boolean; keep?: ReadonlySet<string> } = {},
+): RegenerationPlan {
   const base: Base | undefined = readBase(outDir);
   const generated = new Map(rendered.map((f) => [f.path, f]));
-  if (!generated.has(GITATTRIBUTES)) generated.set(GITATTRIBUTES, { path: GITATTRIBUTES, contents: GITATTRIBUTES_TEXT, mode: 0o644 });
+  if (!generated.has(GITATTRIBUTES))
+    generated.set(GITATTRIBUTES, { path: GITATTRIBUTES, contents: GITATTRIBUTES_TEXT, mode: 0o644 });
   const storeFile = generated.get(STORE_FILE);
   generated.delete(STORE_FILE);
   generated.delete(BASE_FILE);
@@ -172,7 +185,8 @@ export function planRegeneration(outDir: string, rendered: RenderedFile[], optio
   const edited: string[] = [];
   const newConflicts: string[] = [];
   const newBase: Record<string, string> = {};
-  const outcome = (path: string, status: FileStatus, note?: string) => outcomes.push(note ? { path, status, note } : { path, status });
+  const outcome = (path: string, status: FileStatus, note?: string) =>
+    outcomes.push(note ? { path, status, note } : { path, status });
 
   const paths = new Set([...generated.keys(), ...Object.keys(base?.files ?? {})]);
   paths.delete(STORE_FILE);
@@ -194,7 +208,8 @@ export function planRegeneration(outDir: string, rendered: RenderedFile[], optio
 
     if (cur.kind === "missing") {
       newBase[path] = next.contents;
-      if (was !== undefined && !options.restore) outcome(path, "deleted", "you deleted it, so it stays deleted; --restore brings it back");
+      if (was !== undefined && !options.restore)
+        outcome(path, "deleted", "you deleted it, so it stays deleted; --restore brings it back");
       else {
         writes.push(next);
         outcome(path, "created", was !== undefined ? "restored" : undefined);
@@ -227,7 +242,11 @@ export function planRegeneration(outDir: string, rendered: RenderedFile[], optio
       if (!base) {
         // Generated before bases were kept (or by hand): nothing tells the user's edits from an older output.
         newBase[path] = next.contents;
-        outcome(path, "kept", "differs from the generator's output and there is no base to merge with; yours is kept and this output becomes the base for the next upgrade");
+        outcome(
+          path,
+          "kept",
+          "differs from the generator's output and there is no base to merge with; yours is kept and this output becomes the base for the next upgrade",
+        );
       } else outcome(path, "kept", "your own file; the generator now also generates this path, and leaves yours alone");
       continue;
     }
@@ -239,15 +258,24 @@ export function planRegeneration(outDir: string, rendered: RenderedFile[], optio
       // Not merged again over unresolved markers: the generator's change waits, with the old base, until they are gone.
       newBase[path] = was;
       conflicts.push(path);
-      outcome(path, "conflicted", `still has the conflict markers of an earlier run${next.contents === was ? "" : "; the generator's newer changes wait until they are resolved"}`);
+      outcome(
+        path,
+        "conflicted",
+        `still has the conflict markers of an earlier run${next.contents === was ? "" : "; the generator's newer changes wait until they are resolved"}`,
+      );
     } else if (cur.text === undefined) {
       // Not text: the generator's version goes beside the user's, and the conflict stands while it is there.
       const side = `${path}.generated`;
       const there = readCurrent(join(outDir, side));
-      if (next.contents !== was && !(there.kind === "file" && there.text === next.contents)) writes.push({ path: side, contents: next.contents, mode: modeOf(isExec(next)) });
+      if (next.contents !== was && !(there.kind === "file" && there.text === next.contents))
+        writes.push({ path: side, contents: next.contents, mode: modeOf(isExec(next)) });
       if (next.contents !== was || there.kind !== "missing") {
         conflicts.push(path);
-        outcome(path, "conflicted", `not text, so not merged: yours is kept, the generator's version is in ${side}; take what you need from it, then delete it`);
+        outcome(
+          path,
+          "conflicted",
+          `not text, so not merged: yours is kept, the generator's version is in ${side}; take what you need from it, then delete it`,
+        );
       } else outcome(path, "kept");
     } else if (next.contents === was) {
       outcome(path, "kept");
@@ -256,12 +284,20 @@ export function planRegeneration(outDir: string, rendered: RenderedFile[], optio
       if (merged.conflicts && options.keep?.has(path)) {
         // Declined: the file stays as it is and the base stays old, so the change is offered again next time and --check reports it.
         newBase[path] = was;
-        outcome(path, "kept", "you kept your version; the generator's change is not applied and is offered again on the next run");
+        outcome(
+          path,
+          "kept",
+          "you kept your version; the generator's change is not applied and is offered again on the next run",
+        );
       } else if (merged.conflicts) {
         write(merged.text);
         conflicts.push(path);
         newConflicts.push(path);
-        outcome(path, "conflicted", `${merged.conflicts} conflicting region${merged.conflicts === 1 ? "" : "s"}: resolve the ${MARKERS.yours} / ${MARKERS.base} / ${MARKERS.sep} / ${MARKERS.generator} markers`);
+        outcome(
+          path,
+          "conflicted",
+          `${merged.conflicts} conflicting region${merged.conflicts === 1 ? "" : "s"}: resolve the ${MARKERS.yours} / ${MARKERS.base} / ${MARKERS.sep} / ${MARKERS.generator} markers`,
+        );
       } else if (merged.text === cur.text) {
         outcome(path, "kept", "already has the generator's changes");
       } else {
@@ -283,27 +319,46 @@ export function planRegeneration(outDir: string, rendered: RenderedFile[], optio
   if (storeFile) special(storeFile);
   special(baseFile({ generatorVersion: versionOf(storeFile) ?? base?.generatorVersion ?? "unknown", files: newBase }));
 
-  const byPath = <T>(key: (x: T) => string) => (x: T, y: T) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0);
+  const byPath =
+    <T>(key: (x: T) => string) =>
+    (x: T, y: T) =>
+      key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0;
   outcomes.sort(byPath((o) => o.path));
   writes.sort(byPath((w) => w.path));
-  return { writes, removes: removes.sort(), outcomes, conflicts: conflicts.sort(), edited: edited.sort(), newConflicts: newConflicts.sort(), fromVersion: base?.generatorVersion, toVersion: versionOf(storeFile) };
+  return {
+    writes,
+    removes: removes.sort(),
+    outcomes,
+    conflicts: conflicts.sort(),
+    edited: edited.sort(),
+    newConflicts: newConflicts.sort(),
+    fromVersion: base?.generatorVersion,
+    toVersion: versionOf(storeFile),
+  };
 }
 
 function versionOf(storeFile: RenderedFile | undefined): string | undefined {
   if (!storeFile) return undefined;
-  const v = (JSON.parse(storeFile.contents) as Record<string, { generatorVersion?: unknown }>)[GENERATOR_NAME]?.generatorVersion;
+  const v = (JSON.parse(storeFile.contents) as Record<string, { generatorVersion?: unknown }>)[GENERATOR_NAME]
+    ?.generatorVersion;
   return typeof v === "string" ? v : undefined;
 }
 
 const ORDER: FileStatus[] = ["created", "updated", "merged", "conflicted", "kept", "removed", "deleted", "unchanged"];
 
 /** What a status says when nothing is written (--check, --dry-run). */
-const WOULD: Partial<Record<FileStatus, string>> = { created: "would create", updated: "would update", merged: "would merge", removed: "would remove" };
+const WOULD: Partial<Record<FileStatus, string>> = {
+  created: "would create",
+  updated: "would update",
+  merged: "would merge",
+  removed: "would remove",
+};
 
 /** "regenerating: 0.1.0 → 0.2.0" when the stored base comes from another version, else undefined. */
 export function versionLine(plan: RegenerationPlan): string | undefined {
   if (plan.fromVersion === undefined || plan.toVersion === undefined) return undefined;
-  if (plan.fromVersion === plan.toVersion) return `regenerating with ${GENERATOR_NAME} ${plan.toVersion} (the version that generated this repo last)`;
+  if (plan.fromVersion === plan.toVersion)
+    return `regenerating with ${GENERATOR_NAME} ${plan.toVersion} (the version that generated this repo last)`;
   return `upgrading: ${GENERATOR_NAME} ${plan.fromVersion} → ${plan.toVersion}`;
 }
 

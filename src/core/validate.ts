@@ -66,7 +66,10 @@ function show(v: unknown): string {
 }
 
 function schemaAt(instancePath: string): PropertySchema | undefined {
-  const parts = instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const parts = instancePath
+    .split("/")
+    .slice(1)
+    .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
   let s: PropertySchema | undefined = { properties: answersSchema.properties, type: "object" };
   for (const p of parts) {
     if (!s) return undefined;
@@ -91,7 +94,9 @@ function didYouMean(name: string, candidates: string[]): string {
   if (!candidates.length) return "";
   const { closest, distance } = require("fastest-levenshtein") as typeof import("fastest-levenshtein");
   const c = closest(name, candidates);
-  return distance(name.toLowerCase(), c.toLowerCase()) <= Math.max(2, Math.floor(name.length / 3)) ? ` Did you mean "${c}"?` : "";
+  return distance(name.toLowerCase(), c.toLowerCase()) <= Math.max(2, Math.floor(name.length / 3))
+    ? ` Did you mean "${c}"?`
+    : "";
 }
 
 function ajvMessage(e: ErrorObject, data: unknown): AnswerError | undefined {
@@ -102,34 +107,55 @@ function ajvMessage(e: ErrorObject, data: unknown): AnswerError | undefined {
     case "additionalProperties": {
       const extra = (e.params as { additionalProperty: string }).additionalProperty;
       const known = e.instancePath === "" ? answerKeys : Object.keys(schemaAt(e.instancePath)?.properties ?? {});
-      return { path: pointer([...e.instancePath.split("/").slice(1), extra]), message: `unknown answer "${extra}".${didYouMean(extra, known)}` };
+      return {
+        path: pointer([...e.instancePath.split("/").slice(1), extra]),
+        message: `unknown answer "${extra}".${didYouMean(extra, known)}`,
+      };
     }
     case "required": {
       const missing = (e.params as { missingProperty: string }).missingProperty;
-      const sub = e.instancePath === "" ? answersSchema.properties[missing] : schemaAt(e.instancePath)?.properties?.[missing];
+      const sub =
+        e.instancePath === "" ? answersSchema.properties[missing] : schemaAt(e.instancePath)?.properties?.[missing];
       return {
         path: (e.instancePath || "") + "/" + missing,
-        message: `is required and has no default: ${sub?.description ?? ""}`.trim() + (sub?.["x-allowed"] ? ` Give ${sub["x-allowed"]}.` : ""),
+        message:
+          `is required and has no default: ${sub?.description ?? ""}`.trim() +
+          (sub?.["x-allowed"] ? ` Give ${sub["x-allowed"]}.` : ""),
       };
     }
     case "type": {
       const want = (e.params as { type: string }).type;
       const got = Array.isArray(value) ? "array" : value === null ? "null" : typeof value;
       // YAML reads 0755, 1e3, yes or null unquoted as numbers, booleans or null.
-      const quote = want === "string" && ["number", "boolean", "null"].includes(got) ? ` (in YAML, put the text in quotes: unquoted, it was read as the ${got === "null" ? "" : `${got} `}${String(value)})` : "";
+      const quote =
+        want === "string" && ["number", "boolean", "null"].includes(got)
+          ? ` (in YAML, put the text in quotes: unquoted, it was read as the ${got === "null" ? "" : `${got} `}${String(value)})`
+          : "";
       return { path: e.instancePath, value, message: `must be ${want}, not ${got}${quote}` };
     }
     case "enum":
-      return { path: e.instancePath, value, message: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}` };
+      return {
+        path: e.instancePath,
+        value,
+        message: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`,
+      };
     case "pattern":
     case "format":
-      return { path: e.instancePath, value, message: `must be ${allowed ?? `a string matching ${(e.params as { pattern?: string }).pattern ?? (e.params as { format?: string }).format}`}` };
+      return {
+        path: e.instancePath,
+        value,
+        message: `must be ${allowed ?? `a string matching ${(e.params as { pattern?: string }).pattern ?? (e.params as { format?: string }).format}`}`,
+      };
     case "propertyNames":
       return undefined; // reported by the nested error on the name itself
     case "not":
       return { path: e.instancePath, value, message: "is not allowed here" };
     default:
-      return { path: e.instancePath, value, message: `${e.message ?? "is invalid"}${allowed ? ` (allowed: ${allowed})` : ""}` };
+      return {
+        path: e.instancePath,
+        value,
+        message: `${e.message ?? "is invalid"}${allowed ? ` (allowed: ${allowed})` : ""}`,
+      };
   }
 }
 
@@ -151,25 +177,37 @@ const UNPAIRED_SURROGATE = /[\uD800-\uDFFF]/u;
 function findTokens(v: unknown, path: Array<string | number>, out: AnswerError[]): void {
   if (typeof v === "string") {
     if (UNPAIRED_SURROGATE.test(v)) {
-      out.push({ path: pointer(path), message: "is not valid Unicode text (it holds an unpaired UTF-16 surrogate, such as a lone \\ud800 escape)" });
+      out.push({
+        path: pointer(path),
+        message: "is not valid Unicode text (it holds an unpaired UTF-16 surrogate, such as a lone \\ud800 escape)",
+      });
       return;
     }
     // Terraform (cty) and HCL store every string in NFC, so any other form would not survive unchanged.
     if (v.normalize("NFC") !== v) {
-      out.push({ path: pointer(path), value: v, message: `is not in Unicode normal form C; Terraform would change it to ${JSON.stringify(v.normalize("NFC"))}: write it that way` });
+      out.push({
+        path: pointer(path),
+        value: v,
+        message: `is not in Unicode normal form C; Terraform would change it to ${JSON.stringify(v.normalize("NFC"))}: write it that way`,
+      });
       return;
     }
     for (const [re, what] of TOKEN_SHAPES) {
       if (re.test(v)) {
-        out.push({ path: pointer(path), value: v, message: `looks like ${what}. Never put a token in the answers: store the token in SSM and give its parameter name (tokenSsmParameter).` });
+        out.push({
+          path: pointer(path),
+          value: v,
+          message: `looks like ${what}. Never put a token in the answers: store the token in SSM and give its parameter name (tokenSsmParameter).`,
+        });
         return;
       }
     }
   } else if (Array.isArray(v)) v.forEach((x, i) => findTokens(x, [...path, i], out));
-  else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) {
-    findTokens(k, [...path, k], out);
-    findTokens(x, [...path, k], out);
-  }
+  else if (v && typeof v === "object")
+    for (const [k, x] of Object.entries(v)) {
+      findTokens(k, [...path, k], out);
+      findTokens(x, [...path, k], out);
+    }
 }
 
 const TOKEN_SHAPES_G = TOKEN_SHAPES.map(([re]) => new RegExp(re.source, "g"));
@@ -183,7 +221,12 @@ function redact(v: unknown): unknown {
 
 /** Other rules may quote a value that holds a token too (a pattern, an unknown key): no message repeats a token whole. */
 function redactTokens(e: AnswerError): AnswerError {
-  return { ...e, path: redact(e.path) as string, message: redact(e.message) as string, ...(e.value !== undefined && { value: redact(e.value) }) };
+  return {
+    ...e,
+    path: redact(e.path) as string,
+    message: redact(e.message) as string,
+    ...(e.value !== undefined && { value: redact(e.value) }),
+  };
 }
 
 /** The answers no error names yet: an answer the schema already rejected takes part in no rule, so one mistake is reported once. */
@@ -215,7 +258,15 @@ export function normalizeGitlabUrl(url: string): string {
  */
 export function validateAnswers(raw: unknown, options: { rules?: boolean } = {}): ValidationResult {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-    return { errors: [{ path: "", value: raw, message: `the answers must be a mapping of answer names to values, not ${Array.isArray(raw) ? "a list" : raw === null ? "empty" : typeof raw}` }] };
+    return {
+      errors: [
+        {
+          path: "",
+          value: raw,
+          message: `the answers must be a mapping of answer names to values, not ${Array.isArray(raw) ? "a list" : raw === null ? "empty" : typeof raw}`,
+        },
+      ],
+    };
   }
   const data: Record<string, unknown> = {};
   for (const key of answerKeys) {

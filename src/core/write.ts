@@ -1,4 +1,20 @@
-import { accessSync, chmodSync, chownSync, constants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  chmodSync,
+  chownSync,
+  constants,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { packageRoot } from "./package-root.js";
 import type { RenderedFile } from "./types.js";
@@ -20,7 +36,10 @@ const PSEUDO_FS = ["/proc", "/sys", "/dev"];
 function checkTarget(outDir: string, abs: string, write: boolean): void {
   const real = realExisting(abs);
   for (const p of PSEUDO_FS) {
-    if (real === p || real.startsWith(p + "/")) throw new WriteError(`--out ${outDir}: ${p} is a kernel pseudo-filesystem, not a place for files; choose a folder in your home or workspace`);
+    if (real === p || real.startsWith(p + "/"))
+      throw new WriteError(
+        `--out ${outDir}: ${p} is a kernel pseudo-filesystem, not a place for files; choose a folder in your home or workspace`,
+      );
   }
   if (!write) return;
   let existing = abs;
@@ -30,30 +49,48 @@ function checkTarget(outDir: string, abs: string, write: boolean): void {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "EACCES" || code === "EPERM" || code === "EROFS") {
-      const what = existing === abs ? "it is not writable by you" : `it would be created in ${existing}, which is not writable by you`;
-      throw new WriteError(`--out ${outDir}: ${what}${code === "EROFS" ? " (read-only file system)" : ""}; choose a folder you can write to`);
+      const what =
+        existing === abs
+          ? "it is not writable by you"
+          : `it would be created in ${existing}, which is not writable by you`;
+      throw new WriteError(
+        `--out ${outDir}: ${what}${code === "EROFS" ? " (read-only file system)" : ""}; choose a folder you can write to`,
+      );
     }
   }
 }
 
 /** Refuse output folders that are files, inside this package, or reached through a symlink that leaves them. */
-export function checkOutDir(outDir: string, files: Array<Pick<RenderedFile, "path">> = [], options: { write?: boolean } = {}): void {
+export function checkOutDir(
+  outDir: string,
+  files: Array<Pick<RenderedFile, "path">> = [],
+  options: { write?: boolean } = {},
+): void {
   const abs = resolve(outDir);
   checkTarget(outDir, abs, options.write ?? true);
   try {
-    if (!lstatSync(abs).isDirectory() && !statSync(abs).isDirectory()) throw new WriteError(`--out ${outDir} is a file, not a folder`);
+    if (!lstatSync(abs).isDirectory() && !statSync(abs).isDirectory())
+      throw new WriteError(`--out ${outDir} is a file, not a folder`);
   } catch (e) {
     if (e instanceof WriteError) throw e;
-    if ((e as NodeJS.ErrnoException).code === "ENOTDIR") throw new WriteError(`--out ${outDir}: a parent of it is a file, not a folder`);
+    if ((e as NodeJS.ErrnoException).code === "ENOTDIR")
+      throw new WriteError(`--out ${outDir}: a parent of it is a file, not a folder`);
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "EACCES" || code === "EPERM") throw new WriteError(`--out ${outDir}: a folder on the way to it can't be read by you (permission denied); choose a folder you can write to`);
+    if (code === "EACCES" || code === "EPERM")
+      throw new WriteError(
+        `--out ${outDir}: a folder on the way to it can't be read by you (permission denied); choose a folder you can write to`,
+      );
     if (code !== "ENOENT") throw new WriteError(`--out ${outDir}: ${(e as Error).message}`);
   }
   const real = realExisting(abs);
   const pkg = realpathSync(packageRoot);
-  if (inside(pkg, real)) throw new WriteError(`--out ${outDir} is inside the generator package (${packageRoot}); choose a folder outside it`);
+  if (inside(pkg, real))
+    throw new WriteError(
+      `--out ${outDir} is inside the generator package (${packageRoot}); choose a folder outside it`,
+    );
   for (const f of files) {
-    if (f.path.split("/").some((p) => p === ".." || p === "") || isAbsolute(f.path)) throw new WriteError(`refusing to write ${f.path}: not a plain relative path`);
+    if (f.path.split("/").some((p) => p === ".." || p === "") || isAbsolute(f.path))
+      throw new WriteError(`refusing to write ${f.path}: not a plain relative path`);
     let p = abs;
     for (const part of f.path.split("/")) {
       p = join(p, part);
@@ -65,7 +102,10 @@ export function checkOutDir(outDir: string, files: Array<Pick<RenderedFile, "pat
       }
       if (st.isSymbolicLink()) {
         const target = realExisting(p);
-        if (!inside(real, target)) throw new WriteError(`${join(outDir, relative(abs, p))} is a symlink to ${target}, outside the output folder; remove it or generate elsewhere`);
+        if (!inside(real, target))
+          throw new WriteError(
+            `${join(outDir, relative(abs, p))} is a symlink to ${target}, outside the output folder; remove it or generate elsewhere`,
+          );
       }
     }
   }
@@ -136,7 +176,9 @@ function applyJournal(outDir: string, j: Journal): void {
 /** Journals of writes to outDir that were interrupted (or are running in another process). */
 export function interruptedWrites(outDir: string): string[] {
   try {
-    return readdirSync(outDir).filter((n) => n.startsWith(TX_PREFIX) && Number(n.slice(TX_PREFIX.length)) !== process.pid);
+    return readdirSync(outDir).filter(
+      (n) => n.startsWith(TX_PREFIX) && Number(n.slice(TX_PREFIX.length)) !== process.pid,
+    );
   } catch {
     return [];
   }
@@ -153,7 +195,9 @@ export function recoverInterruptedWrites(outDir: string): string[] {
   for (const name of names) {
     const pid = Number(name.slice(TX_PREFIX.length));
     if (pid !== process.pid && alive(pid)) {
-      throw new WriteError(`another gitlab-runner-aws (process ${pid}) is writing to ${outDir}; wait for it to finish. If none is running (process ${pid} is something else now), delete ${join(outDir, name)} and run again`);
+      throw new WriteError(
+        `another gitlab-runner-aws (process ${pid}) is writing to ${outDir}; wait for it to finish. If none is running (process ${pid} is something else now), delete ${join(outDir, name)} and run again`,
+      );
     }
     const tx = join(outDir, name);
     const committed = readJournal(join(tx, "commit.json"));
@@ -211,7 +255,8 @@ export function writeFilesAtomically(outDir: string, files: RenderedFile[], remo
   process.on("SIGTERM", hold);
   try {
     for (const r of remove) {
-      if (!lstatSync(join(outDir, r)).isFile()) throw new WriteError(`nothing was written: ${join(outDir, r)} is not a regular file, so it is not removed`);
+      if (!lstatSync(join(outDir, r)).isFile())
+        throw new WriteError(`nothing was written: ${join(outDir, r)} is not a regular file, so it is not removed`);
     }
     for (const f of files) {
       const target = join(outDir, f.path);
@@ -221,7 +266,8 @@ export function writeFilesAtomically(outDir: string, files: RenderedFile[], remo
       } catch {
         st = undefined;
       }
-      if (st?.isDirectory()) throw new WriteError(`nothing was written: ${target} is a folder where the file ${f.path} goes`);
+      if (st?.isDirectory())
+        throw new WriteError(`nothing was written: ${target} is a folder where the file ${f.path} goes`);
     }
     mkdirs(tx);
     writeFileSync(join(tx, "pending.json"), JSON.stringify(journal));
@@ -238,14 +284,21 @@ export function writeFilesAtomically(outDir: string, files: RenderedFile[], remo
     applyJournal(outDir, journal);
     rmSync(tx, { recursive: true, force: true });
   } catch (e) {
-    if (committed) throw new WriteError(`writing to ${outDir} was interrupted (${(e as Error).message}); run gitlab-runner-aws there again to finish it`);
+    if (committed)
+      throw new WriteError(
+        `writing to ${outDir} was interrupted (${(e as Error).message}); run gitlab-runner-aws there again to finish it`,
+      );
     rollback();
     if (e instanceof WriteError) throw e;
     const err = e as NodeJS.ErrnoException;
     // Name the folder the user gave, not the journal or temporary file that failed.
     // Name a folder the user knows: not the journal or a temporary sibling, but the folder it was to go in.
-    const failed = !err.path || err.path.includes(TX_PREFIX) ? outDir : /\.\d+\.tmp$/.test(err.path) ? dirname(err.path) : err.path;
-    const why = err.code === "EACCES" || err.code === "EPERM" || err.code === "EROFS" ? `${failed} is not writable${err.code === "EROFS" ? " (read-only file system)" : ""}` : err.message;
+    const failed =
+      !err.path || err.path.includes(TX_PREFIX) ? outDir : /\.\d+\.tmp$/.test(err.path) ? dirname(err.path) : err.path;
+    const why =
+      err.code === "EACCES" || err.code === "EPERM" || err.code === "EROFS"
+        ? `${failed} is not writable${err.code === "EROFS" ? " (read-only file system)" : ""}`
+        : err.message;
     throw new WriteError(`nothing was written: ${why}`);
   } finally {
     process.removeListener("SIGINT", hold);

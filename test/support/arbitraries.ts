@@ -11,15 +11,101 @@ import { canonicalCidr, GRAVITON, repairAll } from "../../src/core/rules.js";
 
 /** Pieces of text that are code in some target language (shell, HCL, YAML, systemd, Markdown) or just unusual. */
 export const HOSTILE_FRAGMENTS: readonly string[] = [
-  "'", '"', "\\", "$(id)", "`id`", "$HOME", "${HOME}", "${var.x}", "$${", "%{ if true }x%{ endif }", "%%{", "%n", "%%", "%i",
-  ": ", " #", "#", "&a", "*a", "!tag", "|", ">", "- ", "-", "?", "[", "]", "{", "}", ",", ";", "&&", "|| true", "<", "<<EOF",
-  "$", "$$", "~", "=", "+", "@", ".", "/", "_", " ", "  ", "--", "---", "...", "null", "true", "yes", "no", "0x1F", "1e3",
-  "{{", "}}", "{{timestamp}}", "{{ .Vars }}", "{{user `x`}}", "é", "日本語", "🚀", "\u00a0", "\u2028", "\u2029", "\u0085", "\ufeff", "<script>", "](x)", "*", "\u202e",
+  "'",
+  '"',
+  "\\",
+  "$(id)",
+  "`id`",
+  "$HOME",
+  "${HOME}",
+  "${var.x}",
+  "$${",
+  "%{ if true }x%{ endif }",
+  "%%{",
+  "%n",
+  "%%",
+  "%i",
+  ": ",
+  " #",
+  "#",
+  "&a",
+  "*a",
+  "!tag",
+  "|",
+  ">",
+  "- ",
+  "-",
+  "?",
+  "[",
+  "]",
+  "{",
+  "}",
+  ",",
+  ";",
+  "&&",
+  "|| true",
+  "<",
+  "<<EOF",
+  "$",
+  "$$",
+  "~",
+  "=",
+  "+",
+  "@",
+  ".",
+  "/",
+  "_",
+  " ",
+  "  ",
+  "--",
+  "---",
+  "...",
+  "null",
+  "true",
+  "yes",
+  "no",
+  "0x1F",
+  "1e3",
+  "{{",
+  "}}",
+  "{{timestamp}}",
+  "{{ .Vars }}",
+  "{{user `x`}}",
+  "é",
+  "日本語",
+  "🚀",
+  "\u00a0",
+  "\u2028",
+  "\u2029",
+  "\u0085",
+  "\ufeff",
+  "<script>",
+  "](x)",
+  "*",
+  "\u202e",
 ];
 
 const answers = answersSchema.properties;
-const X86_TYPES = ["t3.medium", "t3.small", "m5.large", "c6i.xlarge", "t3a.2xlarge", "m7i-flex.large", "c5n.18xlarge", "r6a.metal"];
-const ARM_TYPES = ["t4g.small", "t4g.medium", "m7g.large", "c6gn.xlarge", "r8g.2xlarge", "c7gd.metal", "a1.large", "m6gd.16xlarge"];
+const X86_TYPES = [
+  "t3.medium",
+  "t3.small",
+  "m5.large",
+  "c6i.xlarge",
+  "t3a.2xlarge",
+  "m7i-flex.large",
+  "c5n.18xlarge",
+  "r6a.metal",
+];
+const ARM_TYPES = [
+  "t4g.small",
+  "t4g.medium",
+  "m7g.large",
+  "c6gn.xlarge",
+  "r8g.2xlarge",
+  "c7gd.metal",
+  "a1.large",
+  "m6gd.16xlarge",
+];
 const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 const DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
@@ -35,7 +121,12 @@ function lengthOk(s: PropertySchema, v: string): boolean {
 /** Free text: the pattern accepts some hostile fragments, so the answer must be escaped wherever it lands. */
 export function isFreeText(s: PropertySchema): boolean {
   const re = regexOf(s);
-  return s.type === "string" && !s.enum && s !== answers.schedules.items?.properties?.recurrence && (re === undefined || HOSTILE_FRAGMENTS.filter((f) => re.test(f)).length >= 5);
+  return (
+    s.type === "string" &&
+    !s.enum &&
+    s !== answers.schedules.items?.properties?.recurrence &&
+    (re === undefined || HOSTILE_FRAGMENTS.filter((f) => re.test(f)).length >= 5)
+  );
 }
 
 /** Strings the schema accepts: from its pattern, and for free text also built from the hostile fragments it allows. */
@@ -46,13 +137,26 @@ export function stringArb(s: PropertySchema): fc.Arbitrary<string> {
   const fromPattern = (re ? fc.stringMatching(re) : fc.string({ unit: "grapheme", maxLength: 40 })).filter(ok);
   const fragments = HOSTILE_FRAGMENTS.filter((f) => re === undefined || re.test(f));
   if (fragments.length < 5) return fromPattern;
-  const pieces = fc.oneof(fc.constantFrom(...fragments), fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 6 }), fc.string({ unit: "grapheme", minLength: 1, maxLength: 3 }));
-  const hostile = fc.array(pieces, { minLength: 1, maxLength: 8 }).map((xs) => xs.join("")).filter(ok);
+  const pieces = fc.oneof(
+    fc.constantFrom(...fragments),
+    fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 6 }),
+    fc.string({ unit: "grapheme", minLength: 1, maxLength: 3 }),
+  );
+  const hostile = fc
+    .array(pieces, { minLength: 1, maxLength: 8 })
+    .map((xs) => xs.join(""))
+    .filter(ok);
   return fc.oneof(fromPattern, hostile);
 }
 
 /** A value the schema fragment s accepts (no cross-field rules). */
-export function schemaArb(s: PropertySchema & { propertyNames?: PropertySchema & { not?: PropertySchema }; maxProperties?: number; uniqueItems?: boolean }): fc.Arbitrary<unknown> {
+export function schemaArb(
+  s: PropertySchema & {
+    propertyNames?: PropertySchema & { not?: PropertySchema };
+    maxProperties?: number;
+    uniqueItems?: boolean;
+  },
+): fc.Arbitrary<unknown> {
   switch (s.type) {
     case "string":
       return stringArb(s);
@@ -63,7 +167,9 @@ export function schemaArb(s: PropertySchema & { propertyNames?: PropertySchema &
     case "array": {
       const item = schemaArb(s.items ?? {});
       const bounds = { minLength: s.minItems ?? 0, maxLength: Math.min(s.maxItems ?? 4, Math.max(4, s.minItems ?? 0)) };
-      return s.uniqueItems ? fc.uniqueArray(item, { ...bounds, comparator: (a, b) => JSON.stringify(a) === JSON.stringify(b) }) : fc.array(item, bounds);
+      return s.uniqueItems
+        ? fc.uniqueArray(item, { ...bounds, comparator: (a, b) => JSON.stringify(a) === JSON.stringify(b) })
+        : fc.array(item, bounds);
     }
     case "object": {
       if (s.properties) {
@@ -84,36 +190,64 @@ export function schemaArb(s: PropertySchema & { propertyNames?: PropertySchema &
 const octet = fc.integer({ min: 0, max: 255 });
 /** An IPv4 CIDR whose octets are at most 255; the schema's pattern alone allows 999. */
 export const cidrArb = (minPrefix = 0) =>
-  fc.tuple(octet, octet, octet, octet, fc.integer({ min: minPrefix, max: 32 })).map(([a, b, c, d, p]) => canonicalCidr(`${a}.${b}.${c}.${d}/${p}`));
+  fc
+    .tuple(octet, octet, octet, octet, fc.integer({ min: minPrefix, max: 32 }))
+    .map(([a, b, c, d, p]) => canonicalCidr(`${a}.${b}.${c}.${d}/${p}`));
 
 function cronField(min: number, max: number, names?: readonly string[]): fc.Arbitrary<string> {
   const n = fc.integer({ min, max });
   const word = names ? fc.oneof(n.map(String), fc.constantFrom(...names)) : n.map(String);
   const range = fc.tuple(n, n).map(([a, b]) => (a <= b ? `${a}-${b}` : `${b}-${a}`));
-  const step = fc.tuple(fc.oneof(fc.constant("*"), range), fc.integer({ min: 1, max: max - min + 1 })).map(([b, s]) => `${b}/${s}`);
+  const step = fc
+    .tuple(fc.oneof(fc.constant("*"), range), fc.integer({ min: 1, max: max - min + 1 }))
+    .map(([b, s]) => `${b}/${s}`);
   const item = fc.oneof(word, range, step);
-  return fc.oneof({ weight: 2, arbitrary: fc.constant("*") }, { weight: 3, arbitrary: fc.array(item, { minLength: 1, maxLength: 3 }).map((xs) => xs.join(",")) });
+  return fc.oneof(
+    { weight: 2, arbitrary: fc.constant("*") },
+    { weight: 3, arbitrary: fc.array(item, { minLength: 1, maxLength: 3 }).map((xs) => xs.join(",")) },
+  );
 }
 
 /** A 5-field cron expression Auto Scaling accepts. */
 export const cronArb: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom("30 19 * * MON-FRI", "30 6 * * MON-FRI", "0 0 1 * *", "*/15 * * * *", "0 8-18/2 * * MON,WED,FRI", "15 7 * JAN-MAR SUN"),
-  fc.tuple(cronField(0, 59), cronField(0, 23), cronField(1, 31), cronField(1, 12, MONTHS), cronField(0, 7, DAYS)).map((f) => f.join(" ")),
+  fc.constantFrom(
+    "30 19 * * MON-FRI",
+    "30 6 * * MON-FRI",
+    "0 0 1 * *",
+    "*/15 * * * *",
+    "0 8-18/2 * * MON,WED,FRI",
+    "15 7 * JAN-MAR SUN",
+  ),
+  fc
+    .tuple(cronField(0, 59), cronField(0, 23), cronField(1, 31), cronField(1, 12, MONTHS), cronField(0, 7, DAYS))
+    .map((f) => f.join(" ")),
 );
 
 const zones = Intl.supportedValuesOf("timeZone").filter((z) => z.includes("/"));
-export const timeZoneArb = fc.constantFrom("UTC", "Etc/UTC", ...zones.filter((z) => regexOf(answers.timeZone)!.test(z)));
+export const timeZoneArb = fc.constantFrom(
+  "UTC",
+  "Etc/UTC",
+  ...zones.filter((z) => regexOf(answers.timeZone)!.test(z)),
+);
 
 function instanceTypeArb(arm: boolean): fc.Arbitrary<string> {
   const re = regexOf(answers.instanceTypes.items!)!;
   if (arm) {
     const built = fc
-      .tuple(fc.stringMatching(/^[a-z]{1,3}$/), fc.integer({ min: 1, max: 9 }), fc.stringMatching(/^[a-z0-9-]{0,3}$/), fc.stringMatching(/^[a-z0-9]{1,8}$/))
+      .tuple(
+        fc.stringMatching(/^[a-z]{1,3}$/),
+        fc.integer({ min: 1, max: 9 }),
+        fc.stringMatching(/^[a-z0-9-]{0,3}$/),
+        fc.stringMatching(/^[a-z0-9]{1,8}$/),
+      )
       .map(([f, g, x, size]) => `${f}${g}g${x}.${size}`)
       .filter((t) => re.test(t) && GRAVITON.test(t));
     return fc.oneof(fc.constantFrom(...ARM_TYPES), built);
   }
-  return fc.oneof(fc.constantFrom(...X86_TYPES), fc.stringMatching(re).filter((t) => !GRAVITON.test(t)));
+  return fc.oneof(
+    fc.constantFrom(...X86_TYPES),
+    fc.stringMatching(re).filter((t) => !GRAVITON.test(t)),
+  );
 }
 
 const scheduleProps = answers.schedules.items!.properties!;
@@ -156,14 +290,23 @@ const fixed: Record<string, fc.Arbitrary<unknown>> = {
  */
 const valueArbs = Object.fromEntries(Object.entries(answers).map(([k, s]) => [k, fixed[k] ?? schemaArb(s)]));
 export const schemaAnswersArb: fc.Arbitrary<Record<string, unknown>> = fc
-  .record(Object.fromEntries(Object.entries(answers).filter(([, s]) => s.enum).map(([k, s]) => [k, fc.constantFrom(...s.enum!)])))
+  .record(
+    Object.fromEntries(
+      Object.entries(answers)
+        .filter(([, s]) => s.enum)
+        .map(([k, s]) => [k, fc.constantFrom(...s.enum!)]),
+    ),
+  )
   .chain((conditions) => {
     const arm = conditions.architecture === "arm64";
     const record: Record<string, fc.Arbitrary<unknown>> = {};
     for (const key of Object.keys(answers)) {
       if (key === "acceptUnlisted") continue;
       const types = typesFor[String(arm)];
-      const byArch: Record<string, fc.Arbitrary<unknown>> = { instanceTypes: types.list, buildInstanceType: types.build };
+      const byArch: Record<string, fc.Arbitrary<unknown>> = {
+        instanceTypes: types.list,
+        buildInstanceType: types.build,
+      };
       record[key] = key in conditions ? fc.constant(conditions[key]) : (byArch[key] ?? valueArbs[key]);
     }
     // Enums are always given, so the answers that depend on them are generated against the right ones.
@@ -189,8 +332,10 @@ export function freeTextValues(raw: Record<string, unknown>): FreeText[] {
     else if (Array.isArray(v) && s.items) v.forEach((x, i) => walk(s.items!, x, [...segs, i]));
     else if (v && typeof v === "object") {
       for (const [k, x] of Object.entries(v)) {
-        const sub = s.properties?.[k] ?? (typeof s.additionalProperties === "object" ? s.additionalProperties : undefined);
-        if (!s.properties && s.propertyNames && isFreeText({ type: "string", ...s.propertyNames })) out.push({ segs: [...segs, k], value: k, isKey: true });
+        const sub =
+          s.properties?.[k] ?? (typeof s.additionalProperties === "object" ? s.additionalProperties : undefined);
+        if (!s.properties && s.propertyNames && isFreeText({ type: "string", ...s.propertyNames }))
+          out.push({ segs: [...segs, k], value: k, isKey: true });
         if (sub) walk(sub, x, [...segs, k]);
       }
     }

@@ -22,7 +22,8 @@ export const TOKENS: Record<Answers["registrationMode"], string> = {
 };
 const OS_RELEASE: Record<Answers["baseOs"], string> = {
   al2023: 'NAME="Amazon Linux"\nVERSION="2023"\nID="amzn"\nVERSION_ID="2023"\nPRETTY_NAME="Amazon Linux 2023 (fake)"\n',
-  "ubuntu-24.04": 'NAME="Ubuntu"\nVERSION="24.04 LTS (Noble Numbat)"\nID=ubuntu\nVERSION_ID="24.04"\nPRETTY_NAME="Ubuntu 24.04 LTS (fake)"\n',
+  "ubuntu-24.04":
+    'NAME="Ubuntu"\nVERSION="24.04 LTS (Noble Numbat)"\nID=ubuntu\nVERSION_ID="24.04"\nPRETTY_NAME="Ubuntu 24.04 LTS (fake)"\n',
 };
 
 export interface Image {
@@ -160,7 +161,9 @@ export async function withInstance<T>(image: Image, o: LaunchOptions, fn: (m: Ma
     try {
       return await fn(m);
     } catch (e) {
-      const journal = m.running ? (await m.exec("journalctl -b --no-pager -q -o short-monotonic -n 150")).stdout : m.journal();
+      const journal = m.running
+        ? (await m.exec("journalctl -b --no-pager -q -o short-monotonic -n 150")).stdout
+        : m.journal();
       if (e instanceof Error) e.message += `\n--- journal of the instance ---\n${journal}`;
       throw e;
     } finally {

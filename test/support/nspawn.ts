@@ -19,7 +19,9 @@ export const SYSTEMD_OF: Record<Suite, number> = { bookworm: 252, trixie: 257 };
 /** Fails (never skips) without root or a tool, saying how to get it. */
 export function requireBootTools(): void {
   if (process.getuid?.() !== 0) {
-    throw new Error("the systemd boot tests must run as root (systemd-nspawn boots a container); CI runs as root: run `npm test` as root");
+    throw new Error(
+      "the systemd boot tests must run as root (systemd-nspawn boots a container); CI runs as root: run `npm test` as root",
+    );
   }
   requireTool("systemd-nspawn", "systemd-container");
   requireTool("mmdebstrap");
@@ -133,7 +135,10 @@ export class Machine {
       if (child.exitCode !== null) throw new Error(`systemd-nspawn exited with ${child.exitCode}: ${this.console()}`);
       const children = (() => {
         try {
-          return readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+          return readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8")
+            .trim()
+            .split(/\s+/)
+            .filter(Boolean);
         } catch {
           return [];
         }
@@ -154,7 +159,11 @@ export class Machine {
   /** A shell command inside the running container, as root (never blocking the event loop). */
   exec(cmd: string, timeoutMs = 60_000): Promise<Exec> {
     if (!this.running) throw new Error("the machine is not running");
-    return run("nsenter", ["-t", String(this.pid1), "-a", "/usr/bin/env", "-i", `PATH=${PATH}`, "/bin/bash", "-c", cmd], timeoutMs);
+    return run(
+      "nsenter",
+      ["-t", String(this.pid1), "-a", "/usr/bin/env", "-i", `PATH=${PATH}`, "/bin/bash", "-c", cmd],
+      timeoutMs,
+    );
   }
 
   /** Like exec, failing on a non-zero exit. */
@@ -188,9 +197,13 @@ export class Machine {
 
   /** The end of the persistent journal of every boot so far (for failure messages). */
   journal(lines = 120): string {
-    const r = spawnSync("journalctl", ["-D", this.path("/var/log/journal"), "--no-pager", "-q", "-o", "short-monotonic", "-n", String(lines)], {
-      encoding: "utf8",
-    });
+    const r = spawnSync(
+      "journalctl",
+      ["-D", this.path("/var/log/journal"), "--no-pager", "-q", "-o", "short-monotonic", "-n", String(lines)],
+      {
+        encoding: "utf8",
+      },
+    );
     return `${r.stdout}${r.stderr}`;
   }
 
@@ -209,7 +222,8 @@ export class Machine {
     for (;;) {
       const tl = this.timeline();
       if (pred(tl)) return tl;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; timeline:\n${tl.map((e) => `${e.t} ${e.event}`).join("\n")}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}; timeline:\n${tl.map((e) => `${e.t} ${e.event}`).join("\n")}`);
       await sleep(200);
     }
   }

@@ -30,7 +30,8 @@ export function kindOf(f: RenderedFile): Kind {
   if (SYSTEMD_UNIT.test(p) || /\.(service|socket|timer)\.d\/[^/]+\.conf$/.test(p)) return "systemd";
   if (base === ".editorconfig") return "ini";
   if (p.endsWith(".md")) return "markdown";
-  if ([".gitignore", ".gitattributes", ".dockerignore", ".terraform-version", ".tool-versions"].includes(base)) return "text";
+  if ([".gitignore", ".gitattributes", ".dockerignore", ".terraform-version", ".tool-versions"].includes(base))
+    return "text";
   throw new Error(`${p}: no parser for this file type; add one to kindOf in test/support/parsers.ts`);
 }
 
@@ -93,7 +94,12 @@ async function parseUncached(f: RenderedFile): Promise<Tree> {
     case "shell":
       return await parseShell(f.contents, { filepath: f.path });
     case "yaml": {
-      const doc = parseDocument(f.contents, { strict: true, uniqueKeys: true, prettyErrors: true, customTags: GITLAB_TAGS });
+      const doc = parseDocument(f.contents, {
+        strict: true,
+        uniqueKeys: true,
+        prettyErrors: true,
+        customTags: GITLAB_TAGS,
+      });
       const problems = [...doc.errors, ...doc.warnings];
       if (problems.length) throw new Error(`${f.path}: ${problems.map((e) => e.message).join("; ")}`);
       return doc.toJS({ maxAliasCount: -1 });
@@ -134,7 +140,11 @@ export function bashSyntaxCheck(files: RenderedFile[]): void {
       writeFileSync(p, f.contents);
       return p;
     });
-    const r = spawnSync("bash", ["-c", 'for f; do bash -n "$f" || { echo "in $f" >&2; exit 1; }; done', "bash", ...paths], { encoding: "utf8" });
+    const r = spawnSync(
+      "bash",
+      ["-c", 'for f; do bash -n "$f" || { echo "in $f" >&2; exit 1; }; done', "bash", ...paths],
+      { encoding: "utf8" },
+    );
     if (r.status !== 0) {
       const which = /in .*\/(\d+)\.sh/.exec(r.stderr)?.[1];
       throw new Error(`bash -n ${which !== undefined ? shells[Number(which)].path : ""}: ${r.stderr}`);
@@ -171,7 +181,8 @@ export function leaves(tree: Tree, path: Seg[] = [], out: Leaf[] = []): Leaf[] {
 export function at(tree: Tree, path: Seg[]): { value: unknown; hasKey: boolean } {
   let v: unknown = tree;
   for (let i = 0; i < path.length; i++) {
-    if (v === null || typeof v !== "object" || !(String(path[i]) in (v as object))) return { value: undefined, hasKey: false };
+    if (v === null || typeof v !== "object" || !(String(path[i]) in (v as object)))
+      return { value: undefined, hasKey: false };
     v = (v as Record<string, unknown>)[String(path[i])];
   }
   return { value: v, hasKey: true };

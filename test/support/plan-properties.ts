@@ -41,15 +41,23 @@ function referencesIn(expr: unknown): string[] {
   if (Array.isArray(expr)) return expr.flatMap(referencesIn);
   if (expr && typeof expr === "object") {
     const o = expr as Record<string, unknown>;
-    return [...(Array.isArray(o.references) ? (o.references as string[]) : []), ...Object.entries(o).flatMap(([k, v]) => (k === "references" ? [] : referencesIn(v)))];
+    return [
+      ...(Array.isArray(o.references) ? (o.references as string[]) : []),
+      ...Object.entries(o).flatMap(([k, v]) => (k === "references" ? [] : referencesIn(v))),
+    ];
   }
   return [];
 }
 
 /** The runtime config the planned launch template or configuration writes. */
 function runtimeConfigOf(a: Answers, plan: Plan): Record<string, any> {
-  const launch = a.useLaunchConfiguration ? theOne(plan, "aws_launch_configuration") : theOne(plan, "aws_launch_template");
-  const userData = Buffer.from(a.useLaunchConfiguration ? launch.values.user_data_base64 : launch.values.user_data, "base64").toString("utf8");
+  const launch = a.useLaunchConfiguration
+    ? theOne(plan, "aws_launch_configuration")
+    : theOne(plan, "aws_launch_template");
+  const userData = Buffer.from(
+    a.useLaunchConfiguration ? launch.values.user_data_base64 : launch.values.user_data,
+    "base64",
+  ).toString("utf8");
   return JSON.parse(YAML.parse(userData).write_files[0].content);
 }
 
@@ -62,7 +70,8 @@ function registerStartTimeoutSeconds(a: Answers): number {
 }
 
 /** The ARN of the answered group as IAM matches it (any group id). */
-const asgArnPattern = (a: Answers) => `arn:${partitionOf(a.awsRegion)!.partition}:autoscaling:${a.awsRegion}:123456789012:autoScalingGroup:*:autoScalingGroupName/${namesContext(a).asgName}`;
+const asgArnPattern = (a: Answers) =>
+  `arn:${partitionOf(a.awsRegion)!.partition}:autoscaling:${a.awsRegion}:123456789012:autoScalingGroup:*:autoScalingGroupName/${namesContext(a).asgName}`;
 const asList = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v as string]);
 
 /** The lifecycle hooks of one transition, each a resource of its own or declared inside the group. */
@@ -78,7 +87,9 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
     (a, plan, result) => {
       const summaries = result.warnings.map((w) => w.summary);
       expect(summaries).toEqual(a.useLaunchConfiguration ? ["Check block assertion failed"] : []);
-      expect(plan.resource_changes.filter((c) => c.mode === "managed").every((c) => c.change.actions.join() === "create")).toBe(true);
+      expect(
+        plan.resource_changes.filter((c) => c.mode === "managed").every((c) => c.change.actions.join() === "create"),
+      ).toBe(true);
     },
   ],
   [
@@ -98,16 +109,21 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
       const granting = (action: string) => statements.filter((s) => asList(s.Action).includes(action));
       const [read, ...moreReads] = granting("ssm:GetParameter");
       expect(moreReads).toEqual([]);
-      expect(asList(read.Resource)).toEqual([`arn:${partitionOf(a.awsRegion)!.partition}:ssm:${a.awsRegion}:123456789012:parameter${a.tokenSsmParameter}`]);
+      expect(asList(read.Resource)).toEqual([
+        `arn:${partitionOf(a.awsRegion)!.partition}:ssm:${a.awsRegion}:123456789012:parameter${a.tokenSsmParameter}`,
+      ]);
       // (the cache's KMS key, if any, is decrypted through S3: its own property below)
       const [decrypt, ...moreDecrypts] = granting("kms:Decrypt").filter((st) => st.Sid !== "CacheKeyThroughS3");
       expect(moreDecrypts).toEqual([]);
       expect(asList(decrypt.Resource)).toHaveLength(1);
       expect(asList(decrypt.Resource)[0]).toMatch(/^arn:aws[a-z-]*:kms:/);
-      expect(decrypt.Condition).toEqual({ StringEquals: { "kms:ViaService": `ssm.${a.awsRegion}.${partitionOf(a.awsRegion)!.dnsSuffix}` } });
+      expect(decrypt.Condition).toEqual({
+        StringEquals: { "kms:ViaService": `ssm.${a.awsRegion}.${partitionOf(a.awsRegion)!.dnsSuffix}` },
+      });
       for (const s of statements.filter((x) => asList(x.Resource).includes("*"))) {
         // Only actions without resource-level permissions may name every resource.
-        for (const act of asList(s.Action)) expect(act).toMatch(/^(cloudwatch:PutMetricData|ssm:UpdateInstanceInformation|ssmmessages:[A-Za-z]+)$/);
+        for (const act of asList(s.Action))
+          expect(act).toMatch(/^(cloudwatch:PutMetricData|ssm:UpdateInstanceInformation|ssmmessages:[A-Za-z]+)$/);
       }
       expect(ofType(plan, "aws_iam_role_policy_attachment")).toEqual([]);
     },
@@ -116,11 +132,17 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
     "has one schedule per answer, with its recurrence, the time zone and every size",
     (a, plan, _result) => {
       const names = namesContext(a);
-      const planned = Object.fromEntries(ofType(plan, "aws_autoscaling_schedule").map((r) => [r.values.scheduled_action_name, r.values]));
+      const planned = Object.fromEntries(
+        ofType(plan, "aws_autoscaling_schedule").map((r) => [r.values.scheduled_action_name, r.values]),
+      );
       expect(Object.keys(planned).sort()).toEqual(a.schedules.map((s) => s.name).sort());
       for (const s of a.schedules) {
         const want = scheduleSizes(a, s);
-        expect(planned[s.name]).toMatchObject({ ...want, time_zone: a.timeZone, autoscaling_group_name: names.asgName });
+        expect(planned[s.name]).toMatchObject({
+          ...want,
+          time_zone: a.timeZone,
+          autoscaling_group_name: names.asgName,
+        });
       }
     },
   ],
@@ -130,20 +152,32 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
       const names = namesContext(a);
       const [hook, ...more] = hooks(plan, "TERMINATING");
       expect(more).toEqual([]);
-      expect(hook).toMatchObject({ heartbeat_timeout: a.drainTimeoutSeconds + 600, default_result: "CONTINUE", name: names.lifecycleHookName });
+      expect(hook).toMatchObject({
+        heartbeat_timeout: a.drainTimeoutSeconds + 600,
+        default_result: "CONTINUE",
+        name: names.lifecycleHookName,
+      });
       expect(hook.heartbeat_timeout).toBeLessThanOrEqual(7200);
     },
   ],
   [
     "launches with IMDSv2 only, hop limit 1, and an encrypted gp3 root volume of the answered size",
     (a, plan, _result) => {
-      const launch = a.useLaunchConfiguration ? theOne(plan, "aws_launch_configuration") : theOne(plan, "aws_launch_template");
+      const launch = a.useLaunchConfiguration
+        ? theOne(plan, "aws_launch_configuration")
+        : theOne(plan, "aws_launch_template");
       expect(launch.values.metadata_options).toEqual([
         expect.objectContaining({ http_endpoint: "enabled", http_tokens: "required", http_put_response_hop_limit: 1 }),
       ]);
-      const volume = a.useLaunchConfiguration ? launch.values.root_block_device[0] : launch.values.block_device_mappings[0].ebs[0];
+      const volume = a.useLaunchConfiguration
+        ? launch.values.root_block_device[0]
+        : launch.values.block_device_mappings[0].ebs[0];
       // The launch template's ebs flags are strings in the provider's schema ("true").
-      expect({ ...volume, encrypted: String(volume.encrypted), delete_on_termination: String(volume.delete_on_termination) }).toMatchObject({
+      expect({
+        ...volume,
+        encrypted: String(volume.encrypted),
+        delete_on_termination: String(volume.delete_on_termination),
+      }).toMatchObject({
         volume_type: "gp3",
         volume_size: a.rootVolumeSize,
         encrypted: "true",
@@ -151,7 +185,9 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
       });
       expect(launch.values.instance_type).toBe(a.instanceTypes[0]);
       if (!a.useLaunchConfiguration) {
-        expect(launch.values.network_interfaces).toEqual([expect.objectContaining({ associate_public_ip_address: "false", device_index: 0 })]);
+        expect(launch.values.network_interfaces).toEqual([
+          expect.objectContaining({ associate_public_ip_address: "false", device_index: 0 }),
+        ]);
       } else expect(launch.values.associate_public_ip_address).toBe(false);
     },
   ],
@@ -159,7 +195,9 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
     "writes exactly the runtime config the AMI's hook scripts read, through cloud-init user data",
     (a, plan, _result) => {
       const names = namesContext(a);
-      const launch = a.useLaunchConfiguration ? theOne(plan, "aws_launch_configuration") : theOne(plan, "aws_launch_template");
+      const launch = a.useLaunchConfiguration
+        ? theOne(plan, "aws_launch_configuration")
+        : theOne(plan, "aws_launch_template");
       const encoded = a.useLaunchConfiguration ? launch.values.user_data_base64 : launch.values.user_data;
       const userData = Buffer.from(encoded, "base64").toString("utf8");
       expect(userData.startsWith("#cloud-config\n")).toBe(true);
@@ -175,7 +213,10 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
       writeFileSync(join(root, file.path), file.content);
       const common = join(root, "common.sh");
       writeFileSync(common, renderAnswers(a).find((f) => f.path === "files/libexec/common.sh")!.contents);
-      const check = spawnSync("bash", ["-c", '. "$1" && load_runtime_config', "check", common], { encoding: "utf8", env: { ...process.env, GITLAB_RUNNER_AWS_ROOT: root } });
+      const check = spawnSync("bash", ["-c", '. "$1" && load_runtime_config', "check", common], {
+        encoding: "utf8",
+        env: { ...process.env, GITLAB_RUNNER_AWS_ROOT: root },
+      });
       rmSync(root, { recursive: true, force: true });
       expect(check.stderr).toBe("");
       expect(check.status).toBe(0);
@@ -186,10 +227,13 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
     (a, plan, _result) => {
       const asg = theOne(plan, "aws_autoscaling_group").values;
       expect([...asg.vpc_zone_identifier].sort()).toEqual([...new Set(a.subnetIds)].sort());
-      const tags = Object.fromEntries(asg.tag.map((t: { key: string; value: string; propagate_at_launch: boolean }) => [t.key, t.value]));
+      const tags = Object.fromEntries(
+        asg.tag.map((t: { key: string; value: string; propagate_at_launch: boolean }) => [t.key, t.value]),
+      );
       expect(tags).toEqual({ ...a.tags, Project: a.projectName, ManagedBy: "terraform", Name: a.projectName });
       expect(asg.tag.every((t: { propagate_at_launch: boolean }) => t.propagate_at_launch)).toBe(true);
-      for (const r of ofType(plan, "aws_iam_role").concat(ofType(plan, "aws_security_group"))) expect(r.values.tags_all).toMatchObject(a.tags);
+      for (const r of ofType(plan, "aws_iam_role").concat(ofType(plan, "aws_security_group")))
+        expect(r.values.tags_all).toMatchObject(a.tags);
     },
   ],
   [
@@ -207,17 +251,23 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
     (_a, plan, _result) => {
       // A hook of its own refers to the group, so Terraform would destroy it (and the drain with it) first.
       expect(ofType(plan, "aws_autoscaling_lifecycle_hook")).toEqual([]);
-      for (const h of [...hooks(plan, "LAUNCHING"), ...hooks(plan, "TERMINATING")]) expect(h.ownResource).toBeUndefined();
+      for (const h of [...hooks(plan, "LAUNCHING"), ...hooks(plan, "TERMINATING")])
+        expect(h.ownResource).toBeUndefined();
       const cfg = configured(plan);
       const policies = Object.keys(cfg).filter((addr) => addr.startsWith("aws_iam_role_policy."));
       expect(policies.length).toBeGreaterThan(0);
       // Created before the group, destroyed after it: the last instance can still complete its lifecycle action.
-      expect([...(cfg["aws_autoscaling_group.runner"].depends_on ?? [])].sort()).toEqual(expect.arrayContaining(policies.sort()));
+      expect([...(cfg["aws_autoscaling_group.runner"].depends_on ?? [])].sort()).toEqual(
+        expect.arrayContaining(policies.sort()),
+      );
       for (const addr of policies) {
         const refs = referencesIn(cfg[addr].expressions);
         const docs = refs.filter((r) => /^data\.aws_iam_policy_document\.[a-z_]+$/.test(r));
         const all = [...refs, ...docs.flatMap((d) => referencesIn(cfg[d].expressions))];
-        expect(all.filter((r) => r.startsWith("aws_autoscaling_group")), addr).toEqual([]);
+        expect(
+          all.filter((r) => r.startsWith("aws_autoscaling_group")),
+          addr,
+        ).toEqual([]);
       }
     },
   ],
@@ -230,9 +280,17 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
       expect(hook).toMatchObject({ name: names.launchLifecycleHookName, default_result: "ABANDON" });
       expect(hook.heartbeat_timeout).toBeGreaterThanOrEqual(registerStartTimeoutSeconds(a));
       expect(hook.heartbeat_timeout).toBeLessThanOrEqual(7200);
-      const launch = a.useLaunchConfiguration ? theOne(plan, "aws_launch_configuration") : theOne(plan, "aws_launch_template");
-      const userData = Buffer.from(a.useLaunchConfiguration ? launch.values.user_data_base64 : launch.values.user_data, "base64").toString("utf8");
-      expect(JSON.parse(YAML.parse(userData).write_files[0].content)).toMatchObject({ launch_lifecycle_hook_name: hook.name, lifecycle_hook_name: names.lifecycleHookName });
+      const launch = a.useLaunchConfiguration
+        ? theOne(plan, "aws_launch_configuration")
+        : theOne(plan, "aws_launch_template");
+      const userData = Buffer.from(
+        a.useLaunchConfiguration ? launch.values.user_data_base64 : launch.values.user_data,
+        "base64",
+      ).toString("utf8");
+      expect(JSON.parse(YAML.parse(userData).write_files[0].content)).toMatchObject({
+        launch_lifecycle_hook_name: hook.name,
+        lifecycle_hook_name: names.lifecycleHookName,
+      });
     },
   ],
   [
@@ -249,7 +307,9 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
       const [tag, ...moreTags] = granting("ec2:CreateTags");
       expect(moreTags).toEqual([]);
       expect(asList(tag.Action)).toEqual(["ec2:CreateTags"]);
-      expect(asList(tag.Resource)).toEqual([`arn:${partitionOf(a.awsRegion)!.partition}:ec2:${a.awsRegion}:123456789012:instance/*`]);
+      expect(asList(tag.Resource)).toEqual([
+        `arn:${partitionOf(a.awsRegion)!.partition}:ec2:${a.awsRegion}:123456789012:instance/*`,
+      ]);
       expect(tag.Condition).toEqual({
         StringEquals: { "aws:ARN": "${ec2:SourceInstanceARN}" },
         "ForAllValues:StringEquals": { "aws:TagKeys": namesContext(a).systemIdTagKey },
@@ -264,14 +324,21 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
       const [refresh] = asg.instance_refresh;
       expect(refresh.strategy).toBe("Rolling");
       // Auto rollback needs a launch template with a numbered version; AWS refuses it with a launch configuration.
-      expect(refresh.preferences[0]).toMatchObject({ min_healthy_percentage: 100, max_healthy_percentage: 200, auto_rollback: !a.useLaunchConfiguration || null });
+      expect(refresh.preferences[0]).toMatchObject({
+        min_healthy_percentage: 100,
+        max_healthy_percentage: 200,
+        auto_rollback: !a.useLaunchConfiguration || null,
+      });
       if (!a.useLaunchConfiguration) {
         // ... and a numbered version: the new template's latest_version (unknown until apply), never a
         // constant such as $Latest or $Default.
-        const unknown = plan.resource_changes.find((c) => c.address === "aws_autoscaling_group.runner")!.change.after_unknown;
+        const unknown = plan.resource_changes.find((c) => c.address === "aws_autoscaling_group.runner")!.change
+          .after_unknown;
         const versions = [
           ...(unknown.launch_template ?? []).map((l: any) => l.version),
-          ...(unknown.mixed_instances_policy ?? []).map((m: any) => m.launch_template?.[0]?.launch_template_specification?.[0]?.version),
+          ...(unknown.mixed_instances_policy ?? []).map(
+            (m: any) => m.launch_template?.[0]?.launch_template_specification?.[0]?.version,
+          ),
         ];
         expect(versions).toEqual([true]);
       }
@@ -292,7 +359,12 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
       }
       const one = (type: string) => theOne(plan, type).values;
       expect(one("aws_s3_bucket")).toMatchObject({ bucket: bucketName, force_destroy: true });
-      const blocked = { block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true };
+      const blocked = {
+        block_public_acls: true,
+        block_public_policy: true,
+        ignore_public_acls: true,
+        restrict_public_buckets: true,
+      };
       expect(one("aws_s3_bucket_public_access_block")).toMatchObject(blocked);
       expect(one("aws_s3_bucket_ownership_controls").rule).toEqual([{ object_ownership: "BucketOwnerEnforced" }]);
       const [sse] = one("aws_s3_bucket_server_side_encryption_configuration").rule;
@@ -305,7 +377,10 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
       expect(sse.bucket_key_enabled).toBe(a.cacheKmsKeyArn !== "");
       const [rule, ...moreRules] = one("aws_s3_bucket_lifecycle_configuration").rule;
       expect(moreRules).toEqual([]);
-      expect(rule).toMatchObject({ status: "Enabled", expiration: [expect.objectContaining({ days: a.cacheExpirationDays })] });
+      expect(rule).toMatchObject({
+        status: "Enabled",
+        expiration: [expect.objectContaining({ days: a.cacheExpirationDays })],
+      });
       // the rule covers every object: an empty filter, no prefix
       expect(rule.prefix ?? "").toBe("");
       const empty = (v: unknown) => v === null || v === "" || (Array.isArray(v) && !v.length);
@@ -364,7 +439,9 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
           spot_allocation_strategy: "price-capacity-optimized",
         }),
       ]);
-      expect(mixed.launch_template[0].override.map((o: { instance_type: string }) => o.instance_type)).toEqual(a.instanceTypes);
+      expect(mixed.launch_template[0].override.map((o: { instance_type: string }) => o.instance_type)).toEqual(
+        a.instanceTypes,
+      );
     },
   ],
   [
@@ -384,7 +461,9 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
       const logs = statements.filter((s) => asList(s.Action).some((x) => x.startsWith("logs:")));
       expect(logs).toHaveLength(1);
       expect(asList(logs[0].Action).sort()).toEqual(["logs:CreateLogStream", "logs:PutLogEvents"]);
-      expect(asList(logs[0].Resource)).toEqual([`arn:${partitionOf(a.awsRegion)!.partition}:logs:${a.awsRegion}:123456789012:log-group:${group.name}:log-stream:*`]);
+      expect(asList(logs[0].Resource)).toEqual([
+        `arn:${partitionOf(a.awsRegion)!.partition}:logs:${a.awsRegion}:123456789012:log-group:${group.name}:log-stream:*`,
+      ]);
       // The instances ship to the group Terraform creates.
       expect(runtimeConfigOf(a, plan).log_group_name).toBe(group.name);
     },
@@ -394,7 +473,13 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
     (a, plan, _result) => {
       const config = runtimeConfigOf(a, plan);
       const alarms = Object.fromEntries(ofType(plan, "aws_cloudwatch_metric_alarm").map((r) => [r.name, r.values]));
-      const want = ["registration_failures", "lifecycle_timeouts", "disk_full", "at_max_size", ...(a.scalingPolicy === "jobs" ? ["busy_slots_missing"] : [])];
+      const want = [
+        "registration_failures",
+        "lifecycle_timeouts",
+        "disk_full",
+        "at_max_size",
+        ...(a.scalingPolicy === "jobs" ? ["busy_slots_missing"] : []),
+      ];
       expect(Object.keys(alarms).sort()).toEqual(want.sort());
       const actions = a.alarmSnsTopicArn ? [a.alarmSnsTopicArn] : [];
       for (const [name, alarm] of Object.entries(alarms)) {
@@ -404,22 +489,45 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
       }
       // Each alarm watches the metric the hooks publish, under the names the runtime config gives them.
       const dims = { [config.metric_dimension]: config.asg_name };
-      expect(alarms.registration_failures).toMatchObject({ namespace: config.metrics_namespace, metric_name: config.registration_failure_metric, dimensions: dims });
-      expect(alarms.lifecycle_timeouts).toMatchObject({ namespace: config.metrics_namespace, metric_name: config.lifecycle_timeout_metric, dimensions: dims });
-      expect(alarms.disk_full).toMatchObject({ namespace: config.metrics_namespace, metric_name: config.disk_metric_name, dimensions: dims, statistic: "Maximum" });
+      expect(alarms.registration_failures).toMatchObject({
+        namespace: config.metrics_namespace,
+        metric_name: config.registration_failure_metric,
+        dimensions: dims,
+      });
+      expect(alarms.lifecycle_timeouts).toMatchObject({
+        namespace: config.metrics_namespace,
+        metric_name: config.lifecycle_timeout_metric,
+        dimensions: dims,
+      });
+      expect(alarms.disk_full).toMatchObject({
+        namespace: config.metrics_namespace,
+        metric_name: config.disk_metric_name,
+        dimensions: dims,
+        statistic: "Maximum",
+      });
       expect(alarms.disk_full.threshold).toBe(a.diskAlarmPercent);
       // At maximum for alarmAtMaxMinutes one-minute periods in a row.
       const atMax = alarms.at_max_size;
       expect(atMax.evaluation_periods).toBe(a.alarmAtMaxMinutes);
-      expect(atMax.metric_query.filter((q: any) => q.metric?.length).every((q: any) => q.metric[0].period === 60)).toBe(true);
+      expect(atMax.metric_query.filter((q: any) => q.metric?.length).every((q: any) => q.metric[0].period === 60)).toBe(
+        true,
+      );
       if (a.scalingPolicy === "jobs") {
         const missing = alarms.busy_slots_missing;
         expect(missing.treat_missing_data).toBe("breaching");
         const metrics = missing.metric_query.filter((q: any) => q.metric?.length).map((q: any) => q.metric[0]);
         expect(metrics).toEqual(
           expect.arrayContaining([
-            expect.objectContaining({ namespace: config.metrics_namespace, metric_name: config.metric_name, dimensions: dims }),
-            expect.objectContaining({ namespace: "AWS/AutoScaling", metric_name: "GroupInServiceInstances", dimensions: { AutoScalingGroupName: config.asg_name } }),
+            expect.objectContaining({
+              namespace: config.metrics_namespace,
+              metric_name: config.metric_name,
+              dimensions: dims,
+            }),
+            expect.objectContaining({
+              namespace: "AWS/AutoScaling",
+              metric_name: "GroupInServiceInstances",
+              dimensions: { AutoScalingGroupName: config.asg_name },
+            }),
           ]),
         );
       }

@@ -80,7 +80,13 @@ const ANSI = /\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]/g;
  * used once), else by Enter; the next question is looked for only after the
  * terminal confirmed the answer (✔).
  */
-export async function yoSession(cwd: string, user: User, args: string, rules: Rule[], timeoutMs = 90_000): Promise<Session> {
+export async function yoSession(
+  cwd: string,
+  user: User,
+  args: string,
+  rules: Rule[],
+  timeoutMs = 90_000,
+): Promise<Session> {
   const [cmd, argv] = yoCommand(args, user.home);
   const child = spawn(cmd, argv, { cwd, stdio: ["pipe", "pipe", "pipe"] });
   let raw = "";

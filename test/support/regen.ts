@@ -20,7 +20,12 @@ export const requiredAnswers = {
 };
 
 /** What the bin does, with a chosen template set and version: stored answers + given ones, render, plan, write. */
-export function regenerate(dir: string, templatesDir: string | undefined, generatorVersion: string, options: { given?: Record<string, unknown>; restore?: boolean; write?: boolean } = {}): RegenerationPlan {
+export function regenerate(
+  dir: string,
+  templatesDir: string | undefined,
+  generatorVersion: string,
+  options: { given?: Record<string, unknown>; restore?: boolean; write?: boolean } = {},
+): RegenerationPlan {
   const stored = loadStored(dir);
   const answers = validAnswers({ ...(stored?.answers ?? {}), ...(options.given ?? {}) });
   const files = render(answers, { templates: loadTemplates(templatesDir), generatorVersion });
@@ -36,11 +41,23 @@ export function statusOf(plan: RegenerationPlan, path: string): FileOutcome["sta
 /** git as a user runs it, with a fixed identity and no global configuration. */
 export function git(dir: string, ...args: string[]): string {
   requireTool("git");
-  const r = spawnSync("git", ["-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", "-c", "core.autocrlf=false", ...args], {
-    cwd: dir,
-    encoding: "utf8",
-    env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1", GIT_AUTHOR_NAME: "User", GIT_AUTHOR_EMAIL: "user@example.com", GIT_COMMITTER_NAME: "User", GIT_COMMITTER_EMAIL: "user@example.com" },
-  });
+  const r = spawnSync(
+    "git",
+    ["-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", "-c", "core.autocrlf=false", ...args],
+    {
+      cwd: dir,
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        GIT_CONFIG_GLOBAL: "/dev/null",
+        GIT_CONFIG_NOSYSTEM: "1",
+        GIT_AUTHOR_NAME: "User",
+        GIT_AUTHOR_EMAIL: "user@example.com",
+        GIT_COMMITTER_NAME: "User",
+        GIT_COMMITTER_EMAIL: "user@example.com",
+      },
+    },
+  );
   if (r.status !== 0) throw new Error(`git ${args.join(" ")} failed in ${dir}: ${r.stderr}`);
   return r.stdout;
 }
@@ -52,15 +69,17 @@ export function commitAll(dir: string, message: string): void {
 
 /** The sections of a file with conflict markers, as each side would resolve it. */
 export function sides(text: string): { yours: string; generator: string; blocks: number } {
-  let yours = "", generator = "", blocks = 0;
+  let yours = "",
+    generator = "",
+    blocks = 0;
   let state: "ok" | "yours" | "base" | "generator" = "ok";
   for (const line of text.split(/(?<=\n)/)) {
     const bare = line.replace(/\n$/, "");
-    if (bare === "<<<<<<< yours" && state === "ok") (state = "yours"), blocks++;
+    if (bare === "<<<<<<< yours" && state === "ok") ((state = "yours"), blocks++);
     else if (bare === "||||||| base" && state === "yours") state = "base";
     else if (bare === "=======" && (state === "yours" || state === "base")) state = "generator";
     else if (bare === ">>>>>>> generator" && state === "generator") state = "ok";
-    else if (state === "ok") (yours += line), (generator += line);
+    else if (state === "ok") ((yours += line), (generator += line));
     else if (state === "yours") yours += line;
     else if (state === "generator") generator += line;
   }

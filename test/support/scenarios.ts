@@ -8,14 +8,32 @@ export const terraformScenarios: [string, Answers][] = [
   ...exampleFiles.map((f): [string, Answers] => [f, exampleAnswers(f)]),
   [
     "answers.yaml with shell, one instance type (still Spot), cpu, explicit AMI, no Session Manager, the longest drain",
-    validAnswers({ ...base, executor: "shell", instanceTypes: ["c7i.large"], scalingPolicy: "cpu", amiId: "ami-0123456789abcdef0", sessionManagerAccess: false, drainTimeoutSeconds: 6600 }),
+    validAnswers({
+      ...base,
+      executor: "shell",
+      instanceTypes: ["c7i.large"],
+      scalingPolicy: "cpu",
+      amiId: "ami-0123456789abcdef0",
+      sessionManagerAccess: false,
+      drainTimeoutSeconds: 6600,
+    }),
   ],
   [
     "ubuntu-arm64-shell-legacy.yaml with a permissions boundary",
-    validAnswers({ ...exampleAnswers("ubuntu-arm64-shell-legacy.yaml"), permissionsBoundaryArn: "arn:aws:iam::210987654321:policy/runner-boundary" }),
+    validAnswers({
+      ...exampleAnswers("ubuntu-arm64-shell-legacy.yaml"),
+      permissionsBoundaryArn: "arn:aws:iam::210987654321:policy/runner-boundary",
+    }),
   ],
   [
     "answers.yaml with a launch configuration (so no Spot), no load-driven scaling, no schedules",
-    validAnswers({ ...base, useLaunchConfiguration: true, instanceTypes: ["t3.large"], onDemandPercentageAboveBase: 100, scalingPolicy: "none", schedules: [] }),
+    validAnswers({
+      ...base,
+      useLaunchConfiguration: true,
+      instanceTypes: ["t3.large"],
+      onDemandPercentageAboveBase: 100,
+      scalingPolicy: "none",
+      schedules: [],
+    }),
   ],
 ];

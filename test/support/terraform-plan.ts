@@ -118,7 +118,10 @@ function diagnosticsOf(stdout: string): Diagnostic[] {
  * TerraformFailure naming the step and Terraform's diagnostics on any error.
  * `validate: false` skips the separate validate step (plan validates too).
  */
-export async function planTerraform(tfDir: string, opts: { validate?: boolean; fixtures?: Record<string, unknown> } = {}): Promise<TerraformResult> {
+export async function planTerraform(
+  tfDir: string,
+  opts: { validate?: boolean; fixtures?: Record<string, unknown> } = {},
+): Promise<TerraformResult> {
   const started = Date.now();
   const terraform = terraformBinary();
   const work = mkdtempSync(join(tmpdir(), "glra-tf-"));
@@ -207,7 +210,8 @@ export function ofType(plan: Plan, type: string): PlannedResource[] {
 /** The one planned resource of a type; fails when there is not exactly one. */
 export function theOne(plan: Plan, type: string): PlannedResource {
   const rs = ofType(plan, type);
-  if (rs.length !== 1) throw new Error(`expected one ${type}, planned ${rs.length}: ${rs.map((r) => r.address).join(", ")}`);
+  if (rs.length !== 1)
+    throw new Error(`expected one ${type}, planned ${rs.length}: ${rs.map((r) => r.address).join(", ")}`);
   return rs[0];
 }
 
@@ -218,5 +222,8 @@ export function theOne(plan: Plan, type: string): PlannedResource {
  * real one at the user's plan).
  */
 export function planAnswers(a: Answers, opts: { validate?: boolean } = {}): Promise<TerraformResult> {
-  return planTerraform(join(writeTree(renderAnswers(a)), "terraform"), { ...opts, fixtures: { aws_ami: { architecture: a.architecture } } });
+  return planTerraform(join(writeTree(renderAnswers(a)), "terraform"), {
+    ...opts,
+    fixtures: { aws_ami: { architecture: a.architecture } },
+  });
 }

@@ -15,12 +15,15 @@ import { formatError, validateAnswers } from "../../src/core/validate.js";
  */
 export function requireTool(cmd: string, debianPackage: string = cmd): string {
   const r = spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`${cmd} is not installed; install it with: apt-get update && apt-get install -y ${debianPackage}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} is not installed; install it with: apt-get update && apt-get install -y ${debianPackage}`);
   return r.stdout.trim();
 }
 
 export const examplesDir = join(packageRoot, "examples");
-export const exampleFiles: string[] = readdirSync(examplesDir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+export const exampleFiles: string[] = readdirSync(examplesDir)
+  .filter((f) => /\.(ya?ml|json)$/.test(f))
+  .sort();
 
 export function exampleAnswers(file: string): Answers {
   const r = validateAnswers(readAnswersFile(join(examplesDir, file)));

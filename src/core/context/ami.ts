@@ -61,7 +61,8 @@ const user = (name: string) => `{{user \`${name}\`}}`;
  * repeatedly) as a Go template, so "{{" can never be passed through literally.
  */
 function packerLiteral(value: string, what: string): string {
-  if (value.includes("{{")) throw new Error(`${what}: "{{" cannot appear in a Packer template value (Packer would evaluate it)`);
+  if (value.includes("{{"))
+    throw new Error(`${what}: "{{" cannot appear in a Packer template value (Packer would evaluate it)`);
   return value;
 }
 
@@ -110,7 +111,9 @@ function packerTemplate(a: Answers, generatorVersion: string, awsCliImage: strin
     subnet_id: user("subnet_id"),
     associate_public_ip_address: false,
     temporary_security_group_source_cidrs: a.buildAllowedCidrs,
-    ...(a.sshInterface === "session_manager" ? { temporary_iam_instance_profile_policy_document: sessionManagerPolicy } : {}),
+    ...(a.sshInterface === "session_manager"
+      ? { temporary_iam_instance_profile_policy_document: sessionManagerPolicy }
+      : {}),
     imds_support: "v2.0",
     metadata_options: { http_endpoint: "enabled", http_tokens: "required", http_put_response_hop_limit: 1 },
     launch_block_device_mappings: [

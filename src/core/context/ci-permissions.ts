@@ -46,7 +46,11 @@ export interface TypeNeeds {
   none?: string;
 }
 
-const autoscalingDescribe = ["autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeScalingActivities", "autoscaling:DescribeTags"];
+const autoscalingDescribe = [
+  "autoscaling:DescribeAutoScalingGroups",
+  "autoscaling:DescribeScalingActivities",
+  "autoscaling:DescribeTags",
+];
 
 /** Terraform resource types → what the CI role needs to plan, apply and destroy them. */
 export const resourceTypeNeeds: Record<string, TypeNeeds> = {
@@ -119,7 +123,10 @@ export const resourceTypeNeeds: Record<string, TypeNeeds> = {
   },
   aws_launch_configuration: {
     needs: [
-      { on: "launchConfiguration", actions: ["autoscaling:CreateLaunchConfiguration", "autoscaling:DeleteLaunchConfiguration"] },
+      {
+        on: "launchConfiguration",
+        actions: ["autoscaling:CreateLaunchConfiguration", "autoscaling:DeleteLaunchConfiguration"],
+      },
       { on: "region", actions: ["autoscaling:DescribeLaunchConfigurations"] },
     ],
   },
@@ -144,7 +151,13 @@ export const resourceTypeNeeds: Record<string, TypeNeeds> = {
     needs: [
       {
         on: "region",
-        actions: ["ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress", "ec2:DescribeSecurityGroupRules", "ec2:ModifySecurityGroupRules", "ec2:CreateTags"],
+        actions: [
+          "ec2:AuthorizeSecurityGroupEgress",
+          "ec2:RevokeSecurityGroupEgress",
+          "ec2:DescribeSecurityGroupRules",
+          "ec2:ModifySecurityGroupRules",
+          "ec2:CreateTags",
+        ],
       },
     ],
   },
@@ -212,7 +225,13 @@ export const resourceTypeNeeds: Record<string, TypeNeeds> = {
     needs: [
       {
         on: "alarm",
-        actions: ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource", "cloudwatch:ListTagsForResource"],
+        actions: [
+          "cloudwatch:PutMetricAlarm",
+          "cloudwatch:DeleteAlarms",
+          "cloudwatch:TagResource",
+          "cloudwatch:UntagResource",
+          "cloudwatch:ListTagsForResource",
+        ],
       },
       { on: "region", actions: ["cloudwatch:DescribeAlarms"] },
     ],
@@ -336,11 +355,26 @@ export const amiRetentionNeeds: Need[] = [
 export const packerSessionManagerNeeds: Need[] = [
   {
     on: "packerRole",
-    actions: ["iam:CreateRole", "iam:GetRole", "iam:DeleteRole", "iam:TagRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PassRole"],
+    actions: [
+      "iam:CreateRole",
+      "iam:GetRole",
+      "iam:DeleteRole",
+      "iam:TagRole",
+      "iam:PutRolePolicy",
+      "iam:DeleteRolePolicy",
+      "iam:PassRole",
+    ],
   },
   {
     on: "packerInstanceProfile",
-    actions: ["iam:CreateInstanceProfile", "iam:GetInstanceProfile", "iam:DeleteInstanceProfile", "iam:TagInstanceProfile", "iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile"],
+    actions: [
+      "iam:CreateInstanceProfile",
+      "iam:GetInstanceProfile",
+      "iam:DeleteInstanceProfile",
+      "iam:TagInstanceProfile",
+      "iam:AddRoleToInstanceProfile",
+      "iam:RemoveRoleFromInstanceProfile",
+    ],
   },
   { on: "region", actions: ["ssm:DescribeInstanceInformation"] },
   { on: "buildSession", actions: ["ssm:StartSession", "ssm:TerminateSession", "ssm:ResumeSession"] },
@@ -360,9 +394,26 @@ export interface PartitionFacts {
 /** The partition of a region code; undefined for the ISO partitions, which this repo does not support. */
 export function partitionOf(region: string): PartitionFacts | undefined {
   if (/^[a-z]{2}-iso/.test(region)) return undefined;
-  if (region.startsWith("us-gov-")) return { partition: "aws-us-gov", dnsSuffix: "amazonaws.com", iamRegion: "us-gov-west-1", consoleHost: "console.amazonaws-us-gov.com" };
-  if (region.startsWith("cn-")) return { partition: "aws-cn", dnsSuffix: "amazonaws.com.cn", iamRegion: "cn-north-1", consoleHost: "console.amazonaws.cn" };
-  return { partition: "aws", dnsSuffix: "amazonaws.com", iamRegion: "us-east-1", consoleHost: "console.aws.amazon.com" };
+  if (region.startsWith("us-gov-"))
+    return {
+      partition: "aws-us-gov",
+      dnsSuffix: "amazonaws.com",
+      iamRegion: "us-gov-west-1",
+      consoleHost: "console.amazonaws-us-gov.com",
+    };
+  if (region.startsWith("cn-"))
+    return {
+      partition: "aws-cn",
+      dnsSuffix: "amazonaws.com.cn",
+      iamRegion: "cn-north-1",
+      consoleHost: "console.amazonaws.cn",
+    };
+  return {
+    partition: "aws",
+    dnsSuffix: "amazonaws.com",
+    iamRegion: "us-east-1",
+    consoleHost: "console.aws.amazon.com",
+  };
 }
 
 interface Statement {
@@ -393,7 +444,13 @@ const REGIONAL: Scope[] = ["region", "group", "launchConfiguration", "logGroup",
 
 /** The resource types declared for these answers, as the templates do (checked against the rendered .tf by a test). */
 export function declaredResourceTypes(a: Answers): string[] {
-  return Object.keys(resourceTypeNeeds).filter((t) => (t === "aws_launch_configuration" ? a.useLaunchConfiguration : t === "aws_launch_template" ? !a.useLaunchConfiguration : true));
+  return Object.keys(resourceTypeNeeds).filter((t) =>
+    t === "aws_launch_configuration"
+      ? a.useLaunchConfiguration
+      : t === "aws_launch_template"
+        ? !a.useLaunchConfiguration
+        : true,
+  );
 }
 
 /**
@@ -411,15 +468,24 @@ export function ciPolicy(a: Answers, accountId: string) {
   const arn: Record<Scope, string[]> = {
     region: ["*"],
     group: [`arn:${P}:autoscaling:${R}:${accountId}:autoScalingGroup:*:autoScalingGroupName/${names.asgName}`],
-    launchConfiguration: [`arn:${P}:autoscaling:${R}:${accountId}:launchConfiguration:*:launchConfigurationName/${a.projectName}-*`],
+    launchConfiguration: [
+      `arn:${P}:autoscaling:${R}:${accountId}:launchConfiguration:*:launchConfigurationName/${a.projectName}-*`,
+    ],
     projectRole: [`arn:${P}:iam::${accountId}:role/${a.projectName}-*`],
     projectInstanceProfile: [`arn:${P}:iam::${accountId}:instance-profile/${a.projectName}-*`],
     kmsKey: [`arn:${P}:kms:${R}:${accountId}:key/*`],
     cacheBucket: [`arn:${P}:s3:::${cacheBucketName(a, accountId)}`, `arn:${P}:s3:::${cacheBucketName(a, accountId)}/*`],
     packerRole: [`arn:${P}:iam::${accountId}:role/packer-*`],
     packerInstanceProfile: [`arn:${P}:iam::${accountId}:instance-profile/packer-*`],
-    buildSession: [`arn:${P}:ec2:${R}:${accountId}:instance/*`, `arn:${P}:ssm:${R}::document/AWS-StartPortForwardingSession`, `arn:${P}:ssm:${R}:${accountId}:session/*`],
-    logGroup: [`arn:${P}:logs:${R}:${accountId}:log-group:${names.logGroupName}`, `arn:${P}:logs:${R}:${accountId}:log-group:${names.logGroupName}:*`],
+    buildSession: [
+      `arn:${P}:ec2:${R}:${accountId}:instance/*`,
+      `arn:${P}:ssm:${R}::document/AWS-StartPortForwardingSession`,
+      `arn:${P}:ssm:${R}:${accountId}:session/*`,
+    ],
+    logGroup: [
+      `arn:${P}:logs:${R}:${accountId}:log-group:${names.logGroupName}`,
+      `arn:${P}:logs:${R}:${accountId}:log-group:${names.logGroupName}:*`,
+    ],
     alarm: [`arn:${P}:cloudwatch:${R}:${accountId}:alarm:${a.projectName}-*`],
   };
   const needs: Need[] = [
@@ -430,7 +496,8 @@ export function ciPolicy(a: Answers, accountId: string) {
     ...(a.sshInterface === "session_manager" ? packerSessionManagerNeeds : []),
   ];
   const byScope = new Map<Scope, Set<string>>();
-  for (const n of needs) for (const act of n.actions) (byScope.get(n.on) ?? byScope.set(n.on, new Set()).get(n.on)!).add(act);
+  for (const n of needs)
+    for (const act of n.actions) (byScope.get(n.on) ?? byScope.set(n.on, new Set()).get(n.on)!).add(act);
 
   // In China the EC2 service principal has been written both ways; accept either there.
   const ec2Principals = P === "aws-cn" ? ["ec2.amazonaws.com", `ec2.${dnsSuffix}`] : `ec2.${dnsSuffix}`;
@@ -442,11 +509,18 @@ export function ciPolicy(a: Answers, accountId: string) {
     if (!actions.length) continue;
     const region = REGIONAL.includes(scope) ? { Condition: { StringEquals: { "aws:RequestedRegion": R } } } : {};
     const pass: string[] = actions.filter((x) => x === "iam:PassRole");
-    const bounded: string[] = boundary && scope === "projectRole" ? actions.filter((x) => x === "iam:CreateRole" || x === "iam:PutRolePolicy") : [];
+    const bounded: string[] =
+      boundary && scope === "projectRole"
+        ? actions.filter((x) => x === "iam:CreateRole" || x === "iam:PutRolePolicy")
+        : [];
     const rest = actions.filter((x) => !pass.includes(x) && !bounded.includes(x));
-    const statement = (Sid: string, Action: string[], more: Pick<Statement, "Condition">) => statements.push({ Sid, Effect: "Allow", Action, Resource: arn[scope], ...more });
+    const statement = (Sid: string, Action: string[], more: Pick<Statement, "Condition">) =>
+      statements.push({ Sid, Effect: "Allow", Action, Resource: arn[scope], ...more });
     if (rest.length) statement(SIDS[scope], rest, region);
-    if (bounded.length) statement(`${SIDS[scope]}WithBoundary`, bounded, { Condition: { StringEquals: { "iam:PermissionsBoundary": boundary } } });
+    if (bounded.length)
+      statement(`${SIDS[scope]}WithBoundary`, bounded, {
+        Condition: { StringEquals: { "iam:PermissionsBoundary": boundary } },
+      });
     if (pass.length) statement(`${SIDS[scope]}PassToEc2`, pass, { Condition: passToEc2 });
   }
   // The first Auto Scaling group of an account creates Auto Scaling's service-linked role.
@@ -454,7 +528,9 @@ export function ciPolicy(a: Answers, accountId: string) {
     Sid: "AutoScalingServiceLinkedRole",
     Effect: "Allow",
     Action: ["iam:CreateServiceLinkedRole"],
-    Resource: [`arn:${P}:iam::${accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`],
+    Resource: [
+      `arn:${P}:iam::${accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
+    ],
     Condition: { StringEquals: { "iam:AWSServiceName": "autoscaling.amazonaws.com" } },
   });
   return { Version: "2012-10-17", Statement: statements };

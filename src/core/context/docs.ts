@@ -37,7 +37,16 @@ interface ParsedCron {
 
 function parseCron(expr: string): ParsedCron {
   const [m, h, dom, mon, dow] = expr.trim().split(/\s+/);
-  const days = [...new Set(cronValues(dow, 0, 7, DAY_NAMES.map((d) => d.toUpperCase())).map((d) => d % 7))].sort((x, y) => x - y);
+  const days = [
+    ...new Set(
+      cronValues(
+        dow,
+        0,
+        7,
+        DAY_NAMES.map((d) => d.toUpperCase()),
+      ).map((d) => d % 7),
+    ),
+  ].sort((x, y) => x - y);
   return {
     minutes: cronValues(m, 0, 59),
     hours: cronValues(h, 0, 23),
@@ -56,7 +65,9 @@ function dayWords(days: number[]): string {
     if (last && (last.at(-1)! + 1) % 7 === d) last.push(d);
     else runs.push([d]);
   }
-  return runs.map((r) => (r.length >= 3 ? `${DAY_NAMES[r[0]]}–${DAY_NAMES[r.at(-1)!]}` : r.map((d) => DAY_NAMES[d]).join(", "))).join(", ");
+  return runs
+    .map((r) => (r.length >= 3 ? `${DAY_NAMES[r[0]]}–${DAY_NAMES[r.at(-1)!]}` : r.map((d) => DAY_NAMES[d]).join(", ")))
+    .join(", ");
 }
 
 const hhmm = (h: number, m: number) => `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}`;
@@ -65,11 +76,15 @@ const hhmm = (h: number, m: number) => `${String(h).padStart(2, "0")}:${String(m
 export function cronToWords(expr: string): string {
   const c = parseCron(expr);
   const [, , dom, mon] = expr.trim().split(/\s+/);
-  const times = c.hours.length * c.minutes.length <= 4 ? c.hours.flatMap((h) => c.minutes.map((m) => hhmm(h, m))) : undefined;
+  const times =
+    c.hours.length * c.minutes.length <= 4 ? c.hours.flatMap((h) => c.minutes.map((m) => hhmm(h, m))) : undefined;
   const at = times ? `at ${times.join(", ")}` : `at minute ${c.minutes.join(",")} of hour ${c.hours.join(",")}`;
   let when = `${dayWords(c.days)} ${at}`;
   if (dom !== "*") when += `, on day ${cronValues(dom, 1, 31).join(", ")} of the month`;
-  if (mon !== "*") when += `, in ${cronValues(mon, 1, 12, MONTH_NAMES).map((n) => MONTH_NAMES[n - 1][0] + MONTH_NAMES[n - 1].slice(1).toLowerCase()).join(", ")}`;
+  if (mon !== "*")
+    when += `, in ${cronValues(mon, 1, 12, MONTH_NAMES)
+      .map((n) => MONTH_NAMES[n - 1][0] + MONTH_NAMES[n - 1].slice(1).toLowerCase())
+      .join(", ")}`;
   if (dom !== "*" && expr.trim().split(/\s+/)[4] !== "*") when += " (either day matches)";
   return when;
 }
@@ -78,7 +93,8 @@ export function cronToWords(expr: string): string {
 function firings(expr: string): number[] {
   const c = parseCron(expr);
   const out: number[] = [];
-  for (const d of c.days) for (const h of c.hours) for (const m of c.minutes) out.push((((d + 6) % 7) * 24 + h) * 60 + m);
+  for (const d of c.days)
+    for (const h of c.hours) for (const m of c.minutes) out.push((((d + 6) % 7) * 24 + h) * 60 + m);
   return out;
 }
 
@@ -103,7 +119,9 @@ export function weeklyHours(a: Answers): WeeklyHours {
   const notWeekly = a.schedules.filter((s) => parseCron(s.recurrence).notWeekly).map((s) => s.name);
   const events = a.schedules
     .filter((s) => !notWeekly.includes(s.name))
-    .flatMap((s, order) => firings(s.recurrence).map((t) => ({ t, order, desired: scheduleSizes(a, s).desired_capacity })))
+    .flatMap((s, order) =>
+      firings(s.recurrence).map((t) => ({ t, order, desired: scheduleSizes(a, s).desired_capacity })),
+    )
     .sort((x, y) => x.t - y.t || x.order - y.order);
   if (events.length === 0) return { alwaysOn, scheduled: alwaysOn, saved: 0, notWeekly };
   let minutes = 0;
@@ -126,7 +144,13 @@ export interface ScheduleRow {
 export function scheduleRows(a: Answers): ScheduleRow[] {
   return a.schedules.map((s: Schedule) => {
     const z = scheduleSizes(a, s);
-    return { name: s.name, when: cronToWords(s.recurrence), minSize: z.min_size, maxSize: z.max_size, desiredCapacity: z.desired_capacity };
+    return {
+      name: s.name,
+      when: cronToWords(s.recurrence),
+      minSize: z.min_size,
+      maxSize: z.max_size,
+      desiredCapacity: z.desired_capacity,
+    };
   });
 }
 
@@ -137,7 +161,8 @@ export function scheduleRows(a: Answers): ScheduleRow[] {
  */
 export function markdownTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(3, [...h].length, ...rows.map((r) => [...r[i]].length)));
-  const line = (cells: string[]) => "| " + cells.map((c, i) => c + " ".repeat(widths[i] - [...c].length)).join(" | ") + " |";
+  const line = (cells: string[]) =>
+    "| " + cells.map((c, i) => c + " ".repeat(widths[i] - [...c].length)).join(" | ") + " |";
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
@@ -156,7 +181,9 @@ export const hostOf = (url: string): string => /^https:\/\/([^/]+)/.exec(url)![1
 /** The registry host of an image reference (Docker Hub when the first part names no host). */
 export function registryOf(image: string): string {
   const first = image.split("/")[0];
-  return image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost") ? first.replace(/:[0-9]+$/, "") : "registry-1.docker.io";
+  return image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost")
+    ? first.replace(/:[0-9]+$/, "")
+    : "registry-1.docker.io";
 }
 
 /**
@@ -170,18 +197,55 @@ export function networkNeeds(a: Answers): { runners: NetworkNeed[]; build: Netwo
   const aws = (svc: string) => `${svc}.${r}.${p.dnsSuffix}`;
   // China's endpoint services carry a cn. prefix (cn.com.amazonaws.cn-north-1.ssm).
   const vpce = (svc: string) => `${p.partition === "aws-cn" ? "cn." : ""}com.amazonaws.${r}.${svc}`;
-  const iamHost = p.partition === "aws" ? "iam.amazonaws.com" : p.partition === "aws-us-gov" ? "iam.us-gov.amazonaws.com" : `iam.${p.iamRegion}.${p.dnsSuffix}`;
+  const iamHost =
+    p.partition === "aws"
+      ? "iam.amazonaws.com"
+      : p.partition === "aws-us-gov"
+        ? "iam.us-gov.amazonaws.com"
+        : `iam.${p.iamRegion}.${p.dnsSuffix}`;
   const gitlabHost = hostOf(a.gitlabUrl);
   const runners: NetworkNeed[] = [
-    { service: "GitLab", host: gitlabHost, endpoint: "", why: "register, poll for jobs, send logs, unregister (HTTPS)" },
-    { service: "SSM", host: aws("ssm"), endpoint: vpce("ssm"), why: "the runner token at boot (SSM decrypts it: no KMS endpoint needed)" + (a.sessionManagerAccess ? "; Session Manager" : "") },
+    {
+      service: "GitLab",
+      host: gitlabHost,
+      endpoint: "",
+      why: "register, poll for jobs, send logs, unregister (HTTPS)",
+    },
+    {
+      service: "SSM",
+      host: aws("ssm"),
+      endpoint: vpce("ssm"),
+      why:
+        "the runner token at boot (SSM decrypts it: no KMS endpoint needed)" +
+        (a.sessionManagerAccess ? "; Session Manager" : ""),
+    },
   ];
   if (a.sessionManagerAccess) {
-    runners.push({ service: "SSM messages", host: aws("ssmmessages"), endpoint: vpce("ssmmessages"), why: "Session Manager shells (sessionManagerAccess)" });
-    runners.push({ service: "EC2 messages", host: aws("ec2messages"), endpoint: vpce("ec2messages"), why: "Session Manager, for SSM Agent versions that still use it" });
+    runners.push({
+      service: "SSM messages",
+      host: aws("ssmmessages"),
+      endpoint: vpce("ssmmessages"),
+      why: "Session Manager shells (sessionManagerAccess)",
+    });
+    runners.push({
+      service: "EC2 messages",
+      host: aws("ec2messages"),
+      endpoint: vpce("ec2messages"),
+      why: "Session Manager, for SSM Agent versions that still use it",
+    });
   }
-  runners.push({ service: "Auto Scaling", host: aws("autoscaling"), endpoint: vpce("autoscaling"), why: "complete the launch and termination lifecycle actions; mark a host that cannot register unhealthy" });
-  runners.push({ service: "EC2", host: aws("ec2"), endpoint: vpce("ec2"), why: "tag the instance with its runner's system_id (GitLab lists one manager per host)" });
+  runners.push({
+    service: "Auto Scaling",
+    host: aws("autoscaling"),
+    endpoint: vpce("autoscaling"),
+    why: "complete the launch and termination lifecycle actions; mark a host that cannot register unhealthy",
+  });
+  runners.push({
+    service: "EC2",
+    host: aws("ec2"),
+    endpoint: vpce("ec2"),
+    why: "tag the instance with its runner's system_id (GitLab lists one manager per host)",
+  });
   runners.push({
     service: "CloudWatch",
     host: aws("monitoring"),
@@ -200,13 +264,42 @@ export function networkNeeds(a: Answers): { runners: NetworkNeed[]; build: Netwo
     const why = "the shared job cache (cacheS3); a gateway endpoint is free and saves the NAT gateway's charge per GB";
     runners.push({ service: "S3", host: aws("s3"), endpoint: vpce("s3") + " (gateway)", why });
   }
-  if (a.executor === "docker") runners.push({ service: "Container registries", host: registryOf(a.dockerImage), endpoint: "", why: `the default image \`${a.dockerImage}\` and every image the jobs name` });
+  if (a.executor === "docker")
+    runners.push({
+      service: "Container registries",
+      host: registryOf(a.dockerImage),
+      endpoint: "",
+      why: `the default image \`${a.dockerImage}\` and every image the jobs name`,
+    });
   const build: NetworkNeed[] = [
     a.baseOs === "al2023"
-      ? { service: "Amazon Linux repositories", host: "cdn.amazonlinux.com", endpoint: vpce("s3") + " (gateway)", why: "OS packages" + (a.executor === "docker" ? ", Docker" : "") + " and extraPackages; the repositories are served from S3 in the region" }
-      : { service: "Ubuntu archive", host: `${r}.ec2.archive.ubuntu.com, security.ubuntu.com`, endpoint: "", why: "OS packages" + (a.executor === "docker" ? ", docker.io" : "") + " and extraPackages" },
-    { service: "GitLab's package repository", host: "packages.gitlab.com", endpoint: "", why: `gitlab-runner ${a.gitlabRunnerVersion}` },
-    { service: "AWS CLI download", host: "awscli.amazonaws.com", endpoint: "", why: "the pinned AWS CLI the hook scripts use" },
+      ? {
+          service: "Amazon Linux repositories",
+          host: "cdn.amazonlinux.com",
+          endpoint: vpce("s3") + " (gateway)",
+          why:
+            "OS packages" +
+            (a.executor === "docker" ? ", Docker" : "") +
+            " and extraPackages; the repositories are served from S3 in the region",
+        }
+      : {
+          service: "Ubuntu archive",
+          host: `${r}.ec2.archive.ubuntu.com, security.ubuntu.com`,
+          endpoint: "",
+          why: "OS packages" + (a.executor === "docker" ? ", docker.io" : "") + " and extraPackages",
+        },
+    {
+      service: "GitLab's package repository",
+      host: "packages.gitlab.com",
+      endpoint: "",
+      why: `gitlab-runner ${a.gitlabRunnerVersion}`,
+    },
+    {
+      service: "AWS CLI download",
+      host: "awscli.amazonaws.com",
+      endpoint: "",
+      why: "the pinned AWS CLI the hook scripts use",
+    },
     {
       service: "CloudWatch agent download",
       host: "amazoncloudwatch-agent.s3.amazonaws.com",
@@ -215,30 +308,78 @@ export function networkNeeds(a: Answers): { runners: NetworkNeed[]; build: Netwo
     },
   ];
   if (a.sshInterface === "session_manager") {
-    for (const svc of ["ssm", "ssmmessages", "ec2messages"]) build.push({ service: svc === "ssm" ? "SSM" : svc === "ssmmessages" ? "SSM messages" : "EC2 messages", host: aws(svc), endpoint: vpce(svc), why: "Packer's Session Manager connection to the build instance" });
+    for (const svc of ["ssm", "ssmmessages", "ec2messages"])
+      build.push({
+        service: svc === "ssm" ? "SSM" : svc === "ssmmessages" ? "SSM messages" : "EC2 messages",
+        host: aws(svc),
+        endpoint: vpce(svc),
+        why: "Packer's Session Manager connection to the build instance",
+      });
   }
   const pipeline: NetworkNeed[] = [
     { service: "GitLab", host: gitlabHost, endpoint: "", why: "the jobs, their ID tokens and the state" },
     { service: "STS", host: aws("sts"), endpoint: vpce("sts"), why: "AssumeRoleWithWebIdentity (OIDC)" },
-    { service: "EC2", host: aws("ec2"), endpoint: vpce("ec2"), why: "Packer's build instance, the AMI; the launch template, security group" },
+    {
+      service: "EC2",
+      host: aws("ec2"),
+      endpoint: vpce("ec2"),
+      why: "Packer's build instance, the AMI; the launch template, security group",
+    },
     { service: "IAM", host: iamHost, endpoint: "", why: "the instance role and profile, Packer's temporary profile" },
-    { service: "Auto Scaling", host: aws("autoscaling"), endpoint: vpce("autoscaling"), why: "the group, its schedules, hook and policies" },
+    {
+      service: "Auto Scaling",
+      host: aws("autoscaling"),
+      endpoint: vpce("autoscaling"),
+      why: "the group, its schedules, hook and policies",
+    },
     { service: "KMS", host: aws("kms"), endpoint: vpce("kms"), why: "DescribeKey of the token's key" },
     { service: "CloudWatch", host: aws("monitoring"), endpoint: vpce("monitoring"), why: "the alarms" },
     { service: "CloudWatch Logs", host: aws("logs"), endpoint: vpce("logs"), why: "the log group" },
   ];
-  if (a.sshInterface === "session_manager") pipeline.push({ service: "SSM and SSM messages", host: `${aws("ssm")}, ${aws("ssmmessages")}`, endpoint: `${vpce("ssm")}, ${vpce("ssmmessages")}`, why: "Packer's Session Manager session" });
-  else pipeline.push({ service: "The build instance", host: "its private IP and port 22", endpoint: "", why: `Packer's SSH connection (from ${a.buildAllowedCidrs.map((c) => "\`" + c + "\`").join(", ")})` });
-  pipeline.push({ service: "Tool downloads", host: "github.com, releases.hashicorp.com" + (a.sshInterface === "session_manager" ? ", rpm.releases.hashicorp.com, s3.amazonaws.com" : ""), endpoint: "", why: "the Packer Amazon plugin" + (a.sshInterface === "session_manager" ? ", Packer and session-manager-plugin in build-ami" : "") });
+  if (a.sshInterface === "session_manager")
+    pipeline.push({
+      service: "SSM and SSM messages",
+      host: `${aws("ssm")}, ${aws("ssmmessages")}`,
+      endpoint: `${vpce("ssm")}, ${vpce("ssmmessages")}`,
+      why: "Packer's Session Manager session",
+    });
+  else
+    pipeline.push({
+      service: "The build instance",
+      host: "its private IP and port 22",
+      endpoint: "",
+      why: `Packer's SSH connection (from ${a.buildAllowedCidrs.map((c) => "\`" + c + "\`").join(", ")})`,
+    });
+  pipeline.push({
+    service: "Tool downloads",
+    host:
+      "github.com, releases.hashicorp.com" +
+      (a.sshInterface === "session_manager" ? ", rpm.releases.hashicorp.com, s3.amazonaws.com" : ""),
+    endpoint: "",
+    why:
+      "the Packer Amazon plugin" +
+      (a.sshInterface === "session_manager" ? ", Packer and session-manager-plugin in build-ami" : ""),
+  });
   return { runners, build, pipeline };
 }
 
 /** The rows as a Markdown table: every text is the generator's own or a pattern-checked answer (region, image, version, CIDR), none holds a pipe or backtick. */
 function needsTable(rows: NetworkNeed[]): string {
-  const code = (s: string) => s.split(", ").map((x) => (/ /.test(x) ? x : "`" + x + "`")).join(", ");
+  const code = (s: string) =>
+    s
+      .split(", ")
+      .map((x) => (/ /.test(x) ? x : "`" + x + "`"))
+      .join(", ");
   return markdownTable(
     ["Service", "Host", "VPC endpoint instead of NAT", "Why"],
-    rows.map((n) => [n.service, code(n.host), n.endpoint ? code(n.endpoint.replace(/ \(gateway\)$/, "")) + (n.endpoint.endsWith("(gateway)") ? " (gateway)" : "") : "NAT only", n.why]),
+    rows.map((n) => [
+      n.service,
+      code(n.host),
+      n.endpoint
+        ? code(n.endpoint.replace(/ \(gateway\)$/, "")) + (n.endpoint.endsWith("(gateway)") ? " (gateway)" : "")
+        : "NAT only",
+      n.why,
+    ]),
   );
 }
 
@@ -285,7 +426,10 @@ const dollars = (x: number) => (x < 0.01 ? "< $0.01" : `$${x.toFixed(2)}`);
 const price = (x: number) => `$${x.toFixed(2)}`;
 
 /** Each issue-14 feature's monthly cost at these answers, for the README's cost section. */
-export function featureCosts(a: Answers, instanceHoursPerWeek: number): { feature: string; monthly: string; how: string }[] {
+export function featureCosts(
+  a: Answers,
+  instanceHoursPerWeek: number,
+): { feature: string; monthly: string; how: string }[] {
   const instanceMonths = (instanceHoursPerWeek * WEEKS_PER_MONTH) / (24 * 30);
   const ingestGb = (instanceHoursPerWeek * WEEKS_PER_MONTH * PRICES.logMbPerInstanceDay) / 24 / 1024;
   const storedGb = ingestGb * Math.min(a.logRetentionDays / 30, 120);
@@ -319,9 +463,13 @@ export function featureCosts(a: Answers, instanceHoursPerWeek: number): { featur
       monthly: dollars(alarmMetrics * PRICES.alarmPerMetricMonth),
       how:
         `${alarmMetrics} alarm metrics at ${price(PRICES.alarmPerMetricMonth)} each ` +
-        (a.scalingPolicy === "jobs" ? "(the at-maximum and missing-busy-slots alarms watch two metrics each)" : "(the at-maximum alarm watches two metrics)") +
+        (a.scalingPolicy === "jobs"
+          ? "(the at-maximum and missing-busy-slots alarms watch two metrics each)"
+          : "(the at-maximum alarm watches two metrics)") +
         `; \`RegistrationFailures\` and \`LifecycleActionTimeouts\` cost ${price(PRICES.customMetricMonth)} a month each only in months they are published` +
-        (a.alarmSnsTopicArn ? "; SNS notifications are billed by the topic's subscriptions (email: the first 1,000 a month are free)" : ""),
+        (a.alarmSnsTopicArn
+          ? "; SNS notifications are billed by the topic's subscriptions (email: the first 1,000 a month are free)"
+          : ""),
     },
   ];
 }
@@ -382,8 +530,18 @@ export function docsContext(a: Answers) {
     pipelineScheduleTable: markdownTable(
       ["Schedule", "Cron (any time zone)", "Variable", "What it does"],
       [
-        ["Monthly AMI build", "`0 4 1 * *`", "`SCHEDULED_JOB=build-ami`", "Rebuilds the AMI with the month's OS patches; `plan` then shows the instance roll"],
-        ["Generator drift", "`0 5 * * 1`", "`SCHEDULED_JOB=drift`", 'Fails when the files are behind `.yo-rc.json` (see "Regenerating" below)'],
+        [
+          "Monthly AMI build",
+          "`0 4 1 * *`",
+          "`SCHEDULED_JOB=build-ami`",
+          "Rebuilds the AMI with the month's OS patches; `plan` then shows the instance roll",
+        ],
+        [
+          "Generator drift",
+          "`0 5 * * 1`",
+          "`SCHEDULED_JOB=drift`",
+          'Fails when the files are behind `.yo-rc.json` (see "Regenerating" below)',
+        ],
       ],
     ),
     gitlabUrl: url,
@@ -399,12 +557,20 @@ export function docsContext(a: Answers) {
       [
         ["AWS account", "`" + a.ciRoleArn.split(":")[4] + "`", "every step (from `ciRoleArn`)"],
         ["VPC", "`" + a.vpcId + "`", "the runners' security group"],
-        ["Runner subnets", a.subnetIds.map((x) => "`" + x + "`").join(", "), "the Auto Scaling group; Network prerequisites below"],
+        [
+          "Runner subnets",
+          a.subnetIds.map((x) => "`" + x + "`").join(", "),
+          "the Auto Scaling group; Network prerequisites below",
+        ],
         ["Build subnet", "`" + a.buildSubnetId + "`", "the Packer build; Network prerequisites below"],
         ["CI role", "`" + a.ciRoleArn + "`", "step 3 creates it"],
         ["GitLab", "`" + url + "`", "steps 1, 3 and 6"],
         ["Project path and id, default branch", "not known when generating", "steps 1, 3 and 6"],
-        ["A runner for this pipeline", a.ciJobTags.length ? a.ciJobTags.map((t) => "`" + t + "`").join(", ") : "untagged jobs", "step 6; The runner of this pipeline below"],
+        [
+          "A runner for this pipeline",
+          a.ciJobTags.length ? a.ciJobTags.map((t) => "`" + t + "`").join(", ") : "untagged jobs",
+          "step 6; The runner of this pipeline below",
+        ],
       ],
     ),
 
@@ -426,15 +592,31 @@ export function docsContext(a: Answers) {
     /** The statement a customer managed key's policy needs so that the runner role can decrypt the token through SSM. */
     kmsKeyPolicyStatementJson: JSON.stringify(kmsKeyPolicyStatement(a), null, 2),
     /** Per scheduled action, the command that puts the group at its sizes now. */
-    scheduleNowCommands: rows.map((r) => ({ name: r.name, when: r.when, args: `--min-size ${r.minSize} --max-size ${r.maxSize} --desired-capacity ${r.desiredCapacity}` })),
-    roleName: a.ciRoleArn.replace(/^.*?:role\//, "").split("/").at(-1)!,
-    rolePath: "/" + a.ciRoleArn.replace(/^.*?:role\//, "").split("/").slice(0, -1).map((p) => p + "/").join(""),
+    scheduleNowCommands: rows.map((r) => ({
+      name: r.name,
+      when: r.when,
+      args: `--min-size ${r.minSize} --max-size ${r.maxSize} --desired-capacity ${r.desiredCapacity}`,
+    })),
+    roleName: a.ciRoleArn
+      .replace(/^.*?:role\//, "")
+      .split("/")
+      .at(-1)!,
+    rolePath:
+      "/" +
+      a.ciRoleArn
+        .replace(/^.*?:role\//, "")
+        .split("/")
+        .slice(0, -1)
+        .map((p) => p + "/")
+        .join(""),
     authToken: a.registrationMode === "authentication-token",
     /** run_untagged of the API call that creates the runner: GitLab refuses a runner with neither tags nor untagged jobs. */
     runUntagged: a.runnerTags.length ? a.runUntagged : true,
     /** The runner's server-side settings from the answers, in words. */
     runnerSettings:
-      (a.runnerTags.length ? `the tags ${a.runnerTags.map((t) => "`" + t + "`").join(", ")}, "run untagged jobs" ${a.runUntagged ? "on" : "off"}` : `no tags, so "run untagged jobs" on (GitLab refuses a runner with neither)`) +
+      (a.runnerTags.length
+        ? `the tags ${a.runnerTags.map((t) => "`" + t + "`").join(", ")}, "run untagged jobs" ${a.runUntagged ? "on" : "off"}`
+        : `no tags, so "run untagged jobs" on (GitLab refuses a runner with neither)`) +
       `, and "lock to current projects" ${a.runnerLocked ? "on" : "off"}`,
     /** Fence of the code block that quotes the runner description: longer than any backtick run in it. */
     descriptionFence: "`".repeat(Math.max(3, ...[...a.runnerDescription.matchAll(/`+/g)].map((m) => m[0].length + 1))),

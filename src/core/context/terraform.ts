@@ -22,7 +22,9 @@ export function warnings(a: Answers): string[] {
         "interruptions and unfilled capacity are more likely; list several similar types (e.g. t3.large, t3a.large, m5.large).",
     );
   }
-  const desired = a.schedules.length ? a.schedules.map((s) => scheduleSizes(a, s).desired_capacity) : [a.asgDesiredCapacity];
+  const desired = a.schedules.length
+    ? a.schedules.map((s) => scheduleSizes(a, s).desired_capacity)
+    : [a.asgDesiredCapacity];
   if (desired.every((d) => d === 0)) {
     out.push(
       "asgDesiredCapacity/schedules: no schedule (or the initial size) asks for a runner instance, and load-driven scaling cannot scale out from zero, so no runner would ever start.",

@@ -85,14 +85,16 @@ function tfType(s: PropertySchema, where: string): string {
     case "array":
       return `list(${tfType(s.items ?? {}, `${where}.items`)})`;
     case "object":
-      if (typeof s.additionalProperties === "object") return `map(${tfType(s.additionalProperties, `${where}.additionalProperties`)})`;
+      if (typeof s.additionalProperties === "object")
+        return `map(${tfType(s.additionalProperties, `${where}.additionalProperties`)})`;
   }
   throw new Error(`${where}: no Terraform type for this schema; declare a transform in x-tfvar`);
 }
 
 function regex(pattern: string, ref: string, where: string, regexes: string[]): string {
   const problem = re2Problem(pattern);
-  if (problem) throw new Error(`${where}: the pattern uses ${problem}, which Terraform's RE2 lacks; give x-tfvar.hcl.pattern`);
+  if (problem)
+    throw new Error(`${where}: the pattern uses ${problem}, which Terraform's RE2 lacks; give x-tfvar.hcl.pattern`);
   regexes.push(pattern);
   return `can(regex(${hclString(pattern)}, ${ref}))`;
 }
@@ -113,7 +115,9 @@ function clauses(s: PropertySchema, ref: string, decl: Named, where: string, reg
         out.push(regex(v as string, ref, where, regexes));
         break;
       case "enum":
-        out.push(`contains([${(v as (string | number)[]).map((x) => (typeof x === "number" ? String(x) : hclString(x))).join(", ")}], ${ref})`);
+        out.push(
+          `contains([${(v as (string | number)[]).map((x) => (typeof x === "number" ? String(x) : hclString(x))).join(", ")}], ${ref})`,
+        );
         break;
       case "minimum":
         out.push(`${ref} >= ${n}`);
@@ -142,7 +146,9 @@ function clauses(s: PropertySchema, ref: string, decl: Named, where: string, reg
         break;
       }
       default:
-        throw new Error(`${where}: no Terraform check for "${key}"; give x-tfvar.hcl.${key} or x-tfvar.unchecked.${key} (with the reason)`);
+        throw new Error(
+          `${where}: no Terraform check for "${key}"; give x-tfvar.hcl.${key} or x-tfvar.unchecked.${key} (with the reason)`,
+        );
     }
   }
   if (s.type === "integer" && !decl.unchecked?.type) out.push(`floor(${ref}) == ${ref}`);
@@ -170,11 +176,13 @@ export function tfVariable(answer: string, s: PropertySchema): TfVariable {
   const decl = declaration(s["x-tfvar"]!);
   const where = `schema/answers.schema.json ${answer}`;
   const transform = decl.transform === undefined ? undefined : TRANSFORMS[decl.transform];
-  if (decl.transform !== undefined && !transform) throw new Error(`${where}: x-tfvar.transform ${decl.transform} is not in TRANSFORMS`);
+  if (decl.transform !== undefined && !transform)
+    throw new Error(`${where}: x-tfvar.transform ${decl.transform} is not in TRANSFORMS`);
   const regexes: string[] = [];
   const validations = [];
   const derived = transform ? [] : clauses(s, `var.${decl.name}`, decl, where, regexes);
-  if (derived.length) validations.push({ condition: derived.join(" && "), error_message: errorMessage(s, decl, where) });
+  if (derived.length)
+    validations.push({ condition: derived.join(" && "), error_message: errorMessage(s, decl, where) });
   validations.push(...(decl.validation ?? []));
   const description = decl.description ?? s.description;
   if (!description) throw new Error(`${where}: the Terraform variable needs a description`);
