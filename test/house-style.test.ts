@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import * as prettier from "prettier";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../src/core/package-root.js";
 
@@ -33,7 +34,9 @@ function importGraph(): Map<string, string[]> {
 
 describe("house style", () => {
   it("schema/pins.json is read in one module, src/core/pins.ts", () => {
-    const readers = sources().filter((f) => /\(\s*["'`][^"'`]*pins\.json["'`]/.test(readFileSync(join(packageRoot, f), "utf8")));
+    const readers = sources().filter((f) =>
+      /\(\s*["'`][^"'`]*pins\.json["'`]/.test(readFileSync(join(packageRoot, f), "utf8")),
+    );
     expect(readers).toEqual(["src/core/pins.ts"]);
   });
 
@@ -53,5 +56,27 @@ describe("house style", () => {
     };
     for (const file of graph.keys()) visit(file, []);
     expect(cycles).toEqual([]);
+  });
+
+  it("src/, generators/, scripts/ and test/ are formatted by prettier (fix: npm run format)", async () => {
+    const files: string[] = [];
+    const walk = (d: string) => {
+      for (const e of readdirSync(join(packageRoot, d), { withFileTypes: true })) {
+        const p = `${d}/${e.name}`;
+        if (e.isDirectory()) walk(p);
+        else if (/\.(ts|mjs)$/.test(e.name)) files.push(p);
+      }
+    };
+    ["src", "generators", "scripts", "test"].forEach(walk);
+    const ignorePath = join(packageRoot, ".prettierignore");
+    const unformatted: string[] = [];
+    for (const file of files) {
+      const path = join(packageRoot, file);
+      if ((await prettier.getFileInfo(path, { ignorePath })).ignored) continue;
+      const options = { ...(await prettier.resolveConfig(path)), filepath: path };
+      if (!(await prettier.check(readFileSync(path, "utf8"), options))) unformatted.push(file);
+    }
+    expect(files.length).toBeGreaterThan(50);
+    expect(unformatted).toEqual([]);
   });
 });
