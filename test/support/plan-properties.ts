@@ -280,14 +280,7 @@ export const planProperties: [name: string, check: (a: Answers, plan: Plan, resu
       expect(hook).toMatchObject({ name: names.launchLifecycleHookName, default_result: "ABANDON" });
       expect(hook.heartbeat_timeout).toBeGreaterThanOrEqual(registerStartTimeoutSeconds(a));
       expect(hook.heartbeat_timeout).toBeLessThanOrEqual(7200);
-      const launch = a.useLaunchConfiguration
-        ? theOne(plan, "aws_launch_configuration")
-        : theOne(plan, "aws_launch_template");
-      const userData = Buffer.from(
-        a.useLaunchConfiguration ? launch.values.user_data_base64 : launch.values.user_data,
-        "base64",
-      ).toString("utf8");
-      expect(JSON.parse(YAML.parse(userData).write_files[0].content)).toMatchObject({
+      expect(runtimeConfigOf(a, plan)).toMatchObject({
         launch_lifecycle_hook_name: hook.name,
         lifecycle_hook_name: names.lifecycleHookName,
       });
