@@ -1,12 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { packageRoot } from "../src/core/package-root.js";
 import { answerKeys, answersSchema } from "../src/core/schema.js";
-import { exampleFiles, examplesDir } from "./support/tools.js";
+import { exampleFiles, examplesDir, readTree } from "./support/tools.js";
 
 const bin = join(packageRoot, "dist/src/bin/gitlab-runner-aws.js");
 
@@ -21,15 +21,6 @@ function run(args: string[], cwd = tmpdir()) {
 }
 
 const tmp = () => mkdtempSync(join(tmpdir(), "glra-cli-"));
-
-function tree(dir: string, base = dir, out: Record<string, string> = {}): Record<string, string> {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) tree(p, base, out);
-    else out[p.slice(base.length + 1)] = `${(statSync(p).mode & 0o777).toString(8)} ${readFileSync(p, "utf8")}`;
-  }
-  return out;
-}
 
 beforeAll(() => {
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run "npm run build" (npm test does it first)`);
@@ -53,7 +44,7 @@ describe("gitlab-runner-aws bin", () => {
       b = join(tmp(), "b");
     expect(run(["--answers", yamlFile, "--out", a]).code).toBe(0);
     expect(run(["--answers", jsonFile, "--out", b]).code).toBe(0);
-    expect(tree(b)).toEqual(tree(a));
+    expect(readTree(b)).toEqual(readTree(a));
   });
 
   it.each(exampleFiles)("generates byte-identical trees twice from %s, and a rerun changes nothing", (file) => {
@@ -61,11 +52,11 @@ describe("gitlab-runner-aws bin", () => {
       b = join(tmp(), "b");
     expect(run(["--answers", join(examplesDir, file), "--out", a]).code).toBe(0);
     expect(run(["--answers", join(examplesDir, file), "--out", b]).code).toBe(0);
-    const first = tree(a);
-    expect(tree(b)).toEqual(first);
+    const first = readTree(a);
+    expect(readTree(b)).toEqual(first);
     const again = run(["--out", a]);
     expect(again.code).toBe(0);
-    expect(tree(a)).toEqual(first);
+    expect(readTree(a)).toEqual(first);
     expect(again.stdout).not.toMatch(/^(create|update|updated|merged)\b/m);
   });
 

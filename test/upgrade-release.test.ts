@@ -1,14 +1,15 @@
 import { spawnSync } from "node:child_process";
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../src/core/package-root.js";
 import { GENERATOR_NAME, STORE_FILE } from "../src/core/render.js";
 import { answerKeys, answersSchema } from "../src/core/schema.js";
 import { GITATTRIBUTES } from "../src/core/update.js";
 import { ofType, planTerraform } from "./support/terraform-plan.js";
-import { renderAnswers, requireTool, validAnswers } from "./support/tools.js";
+import type { RenderedFile } from "../src/core/types.js";
+import { readTree, renderAnswers, requireTool, validAnswers } from "./support/tools.js";
 
 const bin = join(packageRoot, "dist/src/bin/gitlab-runner-aws.js");
 const EDIT = "\n# the operator's own note, kept across upgrades\n";
@@ -20,13 +21,6 @@ function unpack(name: string): string {
   const r = spawnSync("tar", ["-xzf", tarball, "-C", dir], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`tar -xzf ${tarball}: ${r.stderr}`);
   return dir;
-}
-
-function tree(dir: string, under = dir): string[] {
-  return readdirSync(under).flatMap((e) => {
-    const p = join(under, e);
-    return statSync(p).isDirectory() ? tree(dir, p) : [relative(dir, p)];
-  });
 }
 
 /**
@@ -52,14 +46,13 @@ describe.each(["minimal", "ubuntu-arm64-shell-legacy"])("upgrading the repo rele
 
     const upgraded = validAnswers(JSON.parse(readFileSync(join(dir, STORE_FILE), "utf8"))[GENERATOR_NAME].answers);
     const fresh = renderAnswers(upgraded);
-    const onDisk = tree(dir).filter((p) => !p.startsWith(".gitlab-runner-aws/") && p !== GITATTRIBUTES);
-    expect(onDisk.sort()).toEqual(fresh.map((f) => f.path).sort());
-    for (const f of fresh) {
-      const want = f.path === "terraform/asg.tf" ? f.contents + EDIT : f.contents;
-      expect(readFileSync(join(dir, f.path), "utf8"), f.path).toBe(want);
-    }
+    const onDisk = readTree(dir);
+    for (const p of Object.keys(onDisk))
+      if (p.startsWith(".gitlab-runner-aws/") || p === GITATTRIBUTES) delete onDisk[p];
+    const want = (f: RenderedFile) => f.contents + (f.path === "terraform/asg.tf" ? EDIT : "");
+    expect(onDisk).toEqual(Object.fromEntries(fresh.map((f) => [f.path, `${f.mode.toString(8)} ${want(f)}`])));
     for (const added of ["terraform/cache.tf", "terraform/logs.tf", "terraform/alarms.tf", "ci/prune-amis.sh"]) {
-      expect(onDisk).toContain(added);
+      expect(onDisk).toHaveProperty([added]);
     }
 
     const { plan } = await planTerraform(join(dir, "terraform"), { validate: false });

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { readAnswersFile } from "../../src/core/answers-file.js";
@@ -54,6 +54,16 @@ export function writeTree(files: RenderedFile[], dir: string = mkdtempSync(join(
     writeFileSync(join(dir, f.path), f.contents, { mode: f.mode });
   }
   return dir;
+}
+
+/** Every file under dir, by path relative to it, as its octal mode, a space and its text. */
+export function readTree(dir: string, base = dir, out: Record<string, string> = {}): Record<string, string> {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) readTree(p, base, out);
+    else out[p.slice(base.length + 1)] = `${(statSync(p).mode & 0o777).toString(8)} ${readFileSync(p, "utf8")}`;
+  }
+  return out;
 }
 
 export function fileOf(files: RenderedFile[], path: string): RenderedFile {
