@@ -41,35 +41,34 @@ function bad(): { dir: string; file: string } {
   return { dir: out, file };
 }
 
-function binErr(args: string[], cwd: string): string {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8", timeout: 30_000 });
+/** The bin's message about the answers in file, after checking yo says the same before asking anything. */
+async function bothSay(dir: string, file: string): Promise<string> {
+  const r = spawnSync(process.execPath, [bin, "--answers", file, "--out", dir], {
+    cwd: dir,
+    encoding: "utf8",
+    timeout: 30_000,
+  });
   expect(r.status).toBe(1);
-  return r.stderr;
-}
-
-async function yoErr(run: ReturnType<typeof helpers.run>): Promise<{ message: string; asked: number }> {
   let asked = 0;
+  let fromYo: string | undefined;
   try {
-    await run.withAnswers({}, { throwOnMissingAnswer: false, callback: (a: unknown) => (asked++, a) });
+    await helpers
+      .run(generator)
+      .cd(dir)
+      .withOptions({ answers: file } as never)
+      .withAnswers({}, { throwOnMissingAnswer: false, callback: (a: unknown) => (asked++, a) });
   } catch (e) {
-    return { message: (e as Error).message, asked };
+    fromYo = (e as Error).message;
   }
-  throw new Error("yo did not fail");
+  expect(asked).toBe(0);
+  expect(fromYo === undefined ? "yo did not fail" : `${fromYo}\n`).toBe(r.stderr);
+  return r.stderr;
 }
 
 describe("the bin and yo say the same about the same bad answers", () => {
   it("an answers file with three mistakes: the same three problems, before any question", async () => {
     const { dir, file } = bad();
-    const fromBin = binErr(["--answers", file, "--out", dir], dir);
-    expect(fromBin).toMatch(/^3 problems with the answers:\n/);
-    const fromYo = await yoErr(
-      helpers
-        .run(generator)
-        .cd(dir)
-        .withOptions({ answers: file } as never),
-    );
-    expect(fromYo.asked).toBe(0);
-    expect(fromYo.message + "\n").toBe(fromBin);
+    expect(await bothSay(dir, file)).toMatch(/^3 problems with the answers:\n/);
     expect(readdirSync(dir)).toEqual([]);
   });
 
@@ -80,17 +79,9 @@ describe("the bin and yo say the same about the same bad answers", () => {
       join(dir, ".yo-rc.json"),
       JSON.stringify({ [GENERATOR_NAME]: { answers: stored, generatorVersion: "0.0.1", schemaVersion } }),
     );
-    const fromBin = binErr(["--answers", file, "--out", dir], dir);
+    const fromBin = await bothSay(dir, file);
     expect(fromBin).toMatch(/\(in \.yo-rc\.json\)/);
     expect(fromBin).toMatch(/\(in .*three-mistakes\.yaml\)/);
-    const fromYo = await yoErr(
-      helpers
-        .run(generator)
-        .cd(dir)
-        .withOptions({ answers: file } as never),
-    );
-    expect(fromYo.asked).toBe(0);
-    expect(fromYo.message + "\n").toBe(fromBin);
   });
 
   it("an answer given where its x-when is false, with policy error: the same message, naming the condition", async () => {
@@ -105,31 +96,15 @@ describe("the bin and yo say the same about the same bad answers", () => {
         "",
       ].join("\n"),
     );
-    const fromBin = binErr(["--answers", file, "--out", dir], dir);
-    expect(fromBin).toBe(
+    expect(await bothSay(dir, file)).toBe(
       "1 problem with the answers:\n  /dockerPrivileged: true applies only with executor docker, and executor is shell: remove dockerPrivileged, or set executor to docker\nNothing was written.\n",
     );
-    const fromYo = await yoErr(
-      helpers
-        .run(generator)
-        .cd(dir)
-        .withOptions({ answers: file } as never),
-    );
-    expect(fromYo.asked).toBe(0);
-    expect(fromYo.message + "\n").toBe(fromBin);
   });
 
   it("an answers file that is not a mapping: the same message", async () => {
     const { dir, file } = bad();
     writeFileSync(file, "- just\n- a list\n");
-    const fromBin = binErr(["--answers", file, "--out", dir], dir);
-    const fromYo = await yoErr(
-      helpers
-        .run(generator)
-        .cd(dir)
-        .withOptions({ answers: file } as never),
-    );
-    expect(fromYo.message + "\n").toBe(fromBin);
+    await bothSay(dir, file);
     expect(existsSync(join(dir, ".yo-rc.json"))).toBe(false);
   });
 });
