@@ -143,18 +143,25 @@ export async function poweroffWithJob(
   });
 }
 
+/** Bakes the image before the enclosing describe's tests (handing it to onBaked) and destroys its machine after them. */
+function bakeAround(suite: Suite, file: string, onBaked: (image: Image) => void): void {
+  let image: Image | undefined;
+  beforeAll(async () => {
+    requireBootTools();
+    image = await bake(suite, file);
+    onBaked(image);
+  }, 600_000);
+  afterAll(async () => {
+    await image?.machine.destroy();
+  });
+}
+
 export function defineBootSuite(suite: Suite): void {
   describe.concurrent.each(BOOT_EXAMPLES)(
     `under systemd ${SYSTEMD_OF[suite]} (Debian ${suite}): $file ($label)`,
     ({ file }) => {
-      let image: Image;
-      beforeAll(async () => {
-        requireBootTools();
-        image = await bake(suite, file);
-      }, 600_000);
-      afterAll(async () => {
-        await image?.machine.destroy();
-      });
+      let image!: Image;
+      bakeAround(suite, file, (baked) => (image = baked));
       const docker = () => image.answers.executor === "docker";
 
       it("provision.sh bakes the image: pinned gitlab-runner, units enabled, no identity, no automatic upgrades", () => {
@@ -389,14 +396,8 @@ export function defineBootSuite(suite: Suite): void {
  */
 export function defineBootControls(suite: Suite, file: string): void {
   describe.concurrent(`controls under systemd ${SYSTEMD_OF[suite]}: a broken unit fails its scenario (${file})`, () => {
-    let image: Image;
-    beforeAll(async () => {
-      requireBootTools();
-      image = await bake(suite, file);
-    }, 600_000);
-    afterAll(async () => {
-      await image?.machine.destroy();
-    });
+    let image!: Image;
+    bakeAround(suite, file, (baked) => (image = baked));
     const dropin = "/etc/systemd/system/gitlab-runner.service.d/50-gitlab-runner-aws.conf";
     const broken = (from: RegExp, to: string) => {
       const text = image.machine.read(dropin);
