@@ -1,4 +1,4 @@
-import type { Answers } from "./types.js";
+import type { PoolView as Answers } from "./pools.js";
 
 /**
  * Which generated files exist for which answers. A template not listed here

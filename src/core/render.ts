@@ -8,6 +8,7 @@ import { terraformContext } from "./context/terraform.js";
 import { hclString, shellQuote, sortKeys, stableJson, yamlString } from "./escape.js";
 import { fileExists } from "./files.js";
 import { pins } from "./pins.js";
+import { poolViews } from "./pools.js";
 import { answerKeys, schemaVersion } from "./schema.js";
 import { outputPath, type TemplateSet } from "./templates.js";
 import type { Answers, RenderedFile } from "./types.js";
@@ -47,8 +48,9 @@ export function storedConfig(answers: Answers, generatorVersion: string): object
   return { [GENERATOR_NAME]: { answers: sortKeys(ordered), generatorVersion, schemaVersion } };
 }
 
-/** The object every template sees as ctx. */
-export function templateContext(answers: Answers, generatorVersion: string) {
+/** The object every template sees as ctx (until the per-pool layers read every pool: the first pool's view as `a`). */
+export function templateContext(all: Answers, generatorVersion: string) {
+  const answers = poolViews(all)[0];
   return {
     a: answers,
     pins,
@@ -73,7 +75,7 @@ export function render(answers: Answers, options: RenderOptions): RenderedFile[]
   const ctx = templateContext(answers, options.generatorVersion);
   const files: RenderedFile[] = [];
   for (const path of [...options.templates.keys()].sort()) {
-    if (!fileExists(outputPath(path), answers)) continue;
+    if (!fileExists(outputPath(path), ctx.a)) continue;
     let contents: string;
     try {
       contents = compiled(options.templates, path)(ctx);

@@ -1,4 +1,4 @@
-import type { Answers } from "../types.js";
+import type { PoolView as Answers } from "../pools.js";
 
 /**
  * Names that more than one layer must agree on (AMI tags Terraform looks up,
