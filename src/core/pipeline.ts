@@ -128,11 +128,19 @@ export function resolveAnswers(src: Sources, options: { partial?: boolean } = {}
     if (!stored) return "";
     return origins[key] === "file" ? `  (in ${fileName})` : origins[key] === "stored" ? `  (in ${STORE_FILE})` : "";
   };
+  const storedPools = Array.isArray(stored?.answers.pools) ? stored.answers.pools.filter(isMap) : [];
   if (stored) {
-    const given = { ...(isMap(src.file?.answers) ? src.file.answers : {}) };
+    const given = fileAnswers ?? {};
+    const differs = (x: unknown, y: unknown) => JSON.stringify(x) !== JSON.stringify(y);
     const replaced = Object.keys(given).filter(
-      (k) => k in stored.answers && JSON.stringify(stored.answers[k]) !== JSON.stringify(given[k]),
+      (k) => k !== "pools" && k in stored.answers && differs(stored.answers[k], given[k]),
     );
+    for (const pool of Array.isArray(given.pools) ? given.pools.filter(isMap) : []) {
+      const before = storedPools.find((p) => p.name === pool.name);
+      if (before)
+        for (const k of Object.keys(pool))
+          if (k in before && differs(before[k], pool[k])) replaced.push(`${k} (pool ${String(pool.name)})`);
+    }
     if (replaced.length) notes.push(`answers from ${fileName} replace the stored ones: ${replaced.sort().join(", ")}`);
     if (stored.schemaVersion < schemaVersion)
       notes.push(
@@ -142,7 +150,6 @@ export function resolveAnswers(src: Sources, options: { partial?: boolean } = {}
   const answers = options.partial ? undefined : result.answers;
   if (stored && answers) {
     const fresh = answerKeys.filter((k) => origins[k] === "default" && defaultOf(k) !== undefined);
-    const storedPools = Array.isArray(stored.answers.pools) ? stored.answers.pools.filter(isMap) : [];
     for (const pool of Array.isArray(raw.pools) ? raw.pools.filter(isMap) : []) {
       if (!storedPools.some((p) => p.name === pool.name)) continue;
       for (const k of poolFieldKeys)
