@@ -123,10 +123,20 @@ export function resolveAnswers(src: Sources, options: { partial?: boolean } = {}
   }
   const stored = src.stored;
   const fileName = src.file?.name;
+  /** Where a pool's field comes from: the last source that gives it in a pool of that name. */
+  const poolFieldOrigin = (i: string, field: string): Origin | undefined => {
+    const pool = Array.isArray(raw.pools) ? raw.pools[Number(i)] : undefined;
+    for (const [origin, layer] of [...layers].reverse()) {
+      const given = Array.isArray(layer?.pools) ? layer.pools : [];
+      if (given.some((p) => isMap(p) && isMap(pool) && p.name === pool.name && field in p)) return origin;
+    }
+    return origins.pools;
+  };
   const where = (path: string) => {
-    const key = path.split("/")[1] ?? "";
+    const [, key = "", i, field] = path.split("/");
     if (!stored) return "";
-    return origins[key] === "file" ? `  (in ${fileName})` : origins[key] === "stored" ? `  (in ${STORE_FILE})` : "";
+    const origin = key === "pools" && i !== undefined && field !== undefined ? poolFieldOrigin(i, field) : origins[key];
+    return origin === "file" ? `  (in ${fileName})` : origin === "stored" ? `  (in ${STORE_FILE})` : "";
   };
   const storedPools = Array.isArray(stored?.answers.pools) ? stored.answers.pools.filter(isMap) : [];
   if (stored) {
