@@ -1,3 +1,4 @@
+import { poolViews } from "./pools.js";
 import type { Answers } from "./types.js";
 
 /**
@@ -22,6 +23,10 @@ export const FILE_CONDITIONS: Readonly<Record<string, FileCondition>> = {
   "files/libexec/publish-metrics.sh": jobMetrics,
   "files/systemd/gitlab-runner-aws-metrics.service": jobMetrics,
   "files/systemd/gitlab-runner-aws-metrics.timer": jobMetrics,
+  "terraform/moved.tf": {
+    when: (a) => poolViews(a).some((p) => p.name === "default"),
+    why: "a pool named default: schema v1 declared its resources in the root, and moved.tf moves them into the module",
+  },
 };
 
 /** Whether the file at this output path exists for these answers. */

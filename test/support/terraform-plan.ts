@@ -88,14 +88,17 @@ export function terraformBinary(): string {
 let schema: unknown;
 const useRegistry = process.env.GLRA_TF_PROVIDER === "registry";
 
-/** The resource and data-source types a configuration declares. */
+/** The resource and data-source types a configuration declares, its local modules' included. */
 export function declaredTypes(dir: string): {
   resources: string[];
   data: string[];
 } {
   const resources = new Set<string>();
   const data = new Set<string>();
-  for (const f of readdirSync(dir).filter((n) => n.endsWith(".tf"))) {
+  const files = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter(
+    (n) => n.endsWith(".tf") && !n.startsWith(".terraform"),
+  );
+  for (const f of files) {
     for (const m of readFileSync(join(dir, f), "utf8").matchAll(/^\s*(resource|data)\s+"([^"]+)"/gm)) {
       (m[1] === "resource" ? resources : data).add(m[2]);
     }

@@ -1,5 +1,6 @@
 import { hclString } from "../escape.js";
 import { answersSchema, type PropertySchema, type TfVarDeclaration } from "../schema.js";
+import { poolViews, type PoolView } from "../pools.js";
 import type { Answers, Schedule } from "../types.js";
 
 /** One scheduled action as terraform.tfvars.json carries it: every size explicit. */
@@ -10,8 +11,8 @@ export interface TfSchedule {
   desired_capacity: number;
 }
 
-/** A schedule's sizes, with the ones left out taken from the answered ASG sizes. */
-export function scheduleSizes(a: Answers, s: Schedule): TfSchedule {
+/** A schedule's sizes, with the ones left out taken from the pool's answered ASG sizes. */
+export function scheduleSizes(a: Answers | PoolView, s: Schedule): TfSchedule {
   return {
     recurrence: s.recurrence,
     min_size: s.minSize ?? a.asgMinSize,
@@ -25,16 +26,9 @@ export function scheduleSizes(a: Answers, s: Schedule): TfSchedule {
  * type and value come from code, its validations from x-tfvar.validation only.
  * Keep this list short.
  */
-const TRANSFORMS: Record<string, { type: string; value: (a: Answers) => unknown }> = {
+const TRANSFORMS: Record<string, { type: string; value: (a: Answers | PoolView) => unknown }> = {
   schedules: {
-    type: [
-      "map(object({",
-      "    recurrence       = string",
-      "    min_size         = number",
-      "    max_size         = number",
-      "    desired_capacity = number",
-      "  }))",
-    ].join("\n"),
+    type: "map(object({ recurrence = string, min_size = number, max_size = number, desired_capacity = number }))",
     value: (a) => Object.fromEntries(a.schedules.map((s) => [s.name, scheduleSizes(a, s)])),
   },
 };
@@ -106,7 +100,7 @@ function clauses(s: PropertySchema, ref: string, decl: Named, where: string, reg
     if (NOT_CONSTRAINTS.has(key) || key.startsWith("x-")) continue;
     if (decl.unchecked?.[key]) continue;
     if (decl.hcl?.[key]) {
-      out.push(decl.hcl[key]);
+      out.push(decl.hcl[key].replaceAll(`var.${decl.name}`, ref));
       continue;
     }
     const n = v as number;
@@ -171,39 +165,129 @@ function declaration(x: string | TfVarDeclaration): Named {
   return typeof x === "string" ? { name: x } : (x as Named);
 }
 
-/** The Terraform variable of one answer; throws when the schema has a constraint with no Terraform form. */
-export function tfVariable(answer: string, s: PropertySchema): TfVariable {
+/**
+ * The Terraform variable of one answer; throws when the schema has a constraint
+ * with no Terraform form. `ref` is the value the checks read: the variable, or
+ * a pool's attribute (`p.instance_types`).
+ */
+export function tfVariable(answer: string, s: PropertySchema, ref?: string): TfVariable {
   const decl = declaration(s["x-tfvar"]!);
   const where = `schema/answers.schema.json ${answer}`;
+  ref ??= `var.${decl.name}`;
   const transform = decl.transform === undefined ? undefined : TRANSFORMS[decl.transform];
   if (decl.transform !== undefined && !transform)
     throw new Error(`${where}: x-tfvar.transform ${decl.transform} is not in TRANSFORMS`);
   const regexes: string[] = [];
   const validations = [];
-  const derived = transform ? [] : clauses(s, `var.${decl.name}`, decl, where, regexes);
+  const derived = transform ? [] : clauses(s, ref, decl, where, regexes);
   if (derived.length)
     validations.push({ condition: derived.join(" && "), error_message: errorMessage(s, decl, where) });
-  validations.push(...(decl.validation ?? []));
+  for (const v of decl.validation ?? [])
+    validations.push({ ...v, condition: v.condition.replaceAll(`var.${decl.name}`, ref) });
   const description = decl.description ?? s.description;
   if (!description) throw new Error(`${where}: the Terraform variable needs a description`);
   return { answer, name: decl.name, description, type: transform?.type ?? tfType(s, where), validations, regexes };
 }
 
-let declared: TfVariable[] | undefined;
-/** Every Terraform variable, in the order of the schema's properties: one per answer with x-tfvar. */
-export function tfVariables(): TfVariable[] {
-  return (declared ??= Object.entries(answersSchema.properties)
+// TEMPORARY until schema v2 lands: the design's pool fields, read from the top level.
+const V1_POOL_FIELDS = ["architecture", "instanceTypes", "rootVolumeSize", "asgMinSize", "asgMaxSize", "asgDesiredCapacity", "onDemandBaseCapacity", "onDemandPercentageAboveBase", "tokenSsmParameter", "runnerDescription", "runnerTags", "runUntagged", "runnerLocked", "executor", "dockerImage", "dockerPrivileged", "concurrent", "schedules", "scalingPolicy", "scalingTargetValue", "drainTimeoutSeconds", "tags"];
+function poolsSchema(): PropertySchema {
+  return answersSchema.properties.pools ?? {
+    type: "array", minItems: 1, maxItems: 10,
+    items: { type: "object", properties: { name: { type: "string", pattern: "^[a-z][a-z0-9-]{0,19}$", "x-allowed": "x" }, ...Object.fromEntries(V1_POOL_FIELDS.map((k) => [k, answersSchema.properties[k]])) } },
+  };
+}
+
+/** The schema of one pool (the items of `pools`). */
+function poolSchema(): PropertySchema {
+  return poolsSchema().items!;
+}
+
+/** The loop variables of the pools checks: `for pool, p in var.pools`. */
+const POOL_KEY = "pool";
+const POOL = "p";
+
+/**
+ * The attributes of one pool's object in `var.pools`: one per pool field with
+ * x-tfvar, in the order of the pool schema's properties, each with its checks
+ * reading `p.<attribute>`.
+ */
+export function poolAttributes(): TfVariable[] {
+  return (attributes ??= Object.entries(poolSchema().properties ?? {})
     .filter(([, s]) => s["x-tfvar"] !== undefined)
-    .map(([answer, s]) => tfVariable(answer, s)));
+    .map(([answer, s]) => tfVariable(answer, s, `${POOL}.${declaration(s["x-tfvar"]!).name}`)));
+}
+let attributes: TfVariable[] | undefined;
+
+/** The object type of one pool, as `var.pools` and the runner-pool module's `var.pool` declare it. */
+export function poolObjectType(): string {
+  const width = Math.max(...poolAttributes().map((v) => v.name.length));
+  return [
+    "object({",
+    ...poolAttributes().map((v) => `    ${v.name.padEnd(width)} = ${v.type.replaceAll("\n", "\n  ")}`),
+    "  })",
+  ].join("\n");
+}
+
+/**
+ * `var.pools`: the pools keyed by name, each an object of its attributes; every
+ * attribute's checks apply to each pool, and the pool name's pattern to each key.
+ */
+function poolsVariable(): TfVariable {
+  const pools = poolsSchema();
+  const name = poolSchema().properties!.name;
+  const regexes = poolAttributes().flatMap((v) => v.regexes);
+  const eachPool = (condition: string) => `alltrue([for ${POOL_KEY}, ${POOL} in var.pools : ${condition}])`;
+  const validations = [
+    {
+      condition: [
+        ...(pools.minItems !== undefined ? [`length(var.pools) >= ${pools.minItems}`] : []),
+        ...(pools.maxItems !== undefined ? [`length(var.pools) <= ${pools.maxItems}`] : []),
+        eachPool(regex(name.pattern!, POOL_KEY, "schema/answers.schema.json pools.items.name", regexes)),
+      ].join(" && "),
+      error_message: `pools: ${pools.minItems ?? 0} to ${pools.maxItems} pools, each named ${name["x-allowed"]}.`,
+    },
+    ...poolAttributes().flatMap((v) =>
+      v.validations.map((c) => ({ condition: eachPool(c.condition), error_message: `pools: ${c.error_message}` })),
+    ),
+  ];
+  return {
+    answer: "pools",
+    name: "pools",
+    description: "The runner pools by name: each is one Auto Scaling Group (terraform/modules/runner-pool).",
+    type: `map(${poolObjectType()})`,
+    validations,
+    regexes,
+  };
+}
+
+let declared: TfVariable[] | undefined;
+/** Every Terraform variable, in the order of the schema's properties: one per shared answer with x-tfvar, and `pools`. */
+export function tfVariables(): TfVariable[] {
+  return (declared ??= [...Object.entries(answersSchema.properties).filter(([k]) => k === "tags" || !V1_POOL_FIELDS.includes(k) || answersSchema.properties.pools), ...(answersSchema.properties.pools ? [] : [["pools", {} as PropertySchema] as const])].flatMap(([answer, s]) =>
+    answer === "pools" ? [poolsVariable()] : s["x-tfvar"] !== undefined ? [tfVariable(answer, s)] : [],
+  ));
+}
+
+function value(answer: string, from: Answers | PoolView, s: PropertySchema): unknown {
+  const transform = declaration(s["x-tfvar"]!).transform;
+  return transform ? TRANSFORMS[transform].value(from) : (from as unknown as Record<string, unknown>)[answer];
 }
 
 /** The answers Terraform needs, keyed by variable name; emitted as terraform.tfvars.json, so user text never enters HCL. */
 export function tfvars(a: Answers): Record<string, unknown> {
-  const values = a as unknown as Record<string, unknown>;
+  const pool = poolSchema().properties!;
   return Object.fromEntries(
-    tfVariables().map((v) => {
-      const transform = declaration(answersSchema.properties[v.answer]["x-tfvar"]!).transform;
-      return [v.name, transform ? TRANSFORMS[transform].value(a) : values[v.answer]];
-    }),
+    tfVariables().map((v) => [
+      v.name,
+      v.answer === "pools"
+        ? Object.fromEntries(
+            poolViews(a).map((p) => [
+              p.name,
+              Object.fromEntries(poolAttributes().map((at) => [at.name, value(at.answer, p, pool[at.answer])])),
+            ]),
+          )
+        : value(v.answer, a, answersSchema.properties[v.answer]),
+    ]),
   );
 }
