@@ -62,7 +62,10 @@ export function movedFromV1(a: Answers): [from: string, to: string][] {
   const same = (address: string): [string, string] => [address, to(address)];
   return [
     same(a.useLaunchConfiguration ? "aws_launch_configuration.runner" : "aws_launch_template.runner"),
-    ["aws_autoscaling_group.runner", to(`aws_autoscaling_group.${pool.schedules.length ? "runner" : "unscheduled"}[0]`)],
+    [
+      "aws_autoscaling_group.runner",
+      to(`aws_autoscaling_group.${pool.schedules.length ? "runner" : "unscheduled"}[0]`),
+    ],
     same("aws_autoscaling_schedule.runner"),
     same("aws_autoscaling_policy.load"),
     same("aws_iam_role.runner"),

@@ -190,12 +190,45 @@ export function tfVariable(answer: string, s: PropertySchema, ref?: string): TfV
 }
 
 // TEMPORARY until schema v2 lands: the design's pool fields, read from the top level.
-const V1_POOL_FIELDS = ["architecture", "instanceTypes", "rootVolumeSize", "asgMinSize", "asgMaxSize", "asgDesiredCapacity", "onDemandBaseCapacity", "onDemandPercentageAboveBase", "tokenSsmParameter", "runnerDescription", "runnerTags", "runUntagged", "runnerLocked", "executor", "dockerImage", "dockerPrivileged", "concurrent", "schedules", "scalingPolicy", "scalingTargetValue", "drainTimeoutSeconds", "tags"];
+const V1_POOL_FIELDS = [
+  "architecture",
+  "instanceTypes",
+  "rootVolumeSize",
+  "asgMinSize",
+  "asgMaxSize",
+  "asgDesiredCapacity",
+  "onDemandBaseCapacity",
+  "onDemandPercentageAboveBase",
+  "tokenSsmParameter",
+  "runnerDescription",
+  "runnerTags",
+  "runUntagged",
+  "runnerLocked",
+  "executor",
+  "dockerImage",
+  "dockerPrivileged",
+  "concurrent",
+  "schedules",
+  "scalingPolicy",
+  "scalingTargetValue",
+  "drainTimeoutSeconds",
+  "tags",
+];
 function poolsSchema(): PropertySchema {
-  return answersSchema.properties.pools ?? {
-    type: "array", minItems: 1, maxItems: 10,
-    items: { type: "object", properties: { name: { type: "string", pattern: "^[a-z][a-z0-9-]{0,19}$", "x-allowed": "x" }, ...Object.fromEntries(V1_POOL_FIELDS.map((k) => [k, answersSchema.properties[k]])) } },
-  };
+  return (
+    answersSchema.properties.pools ?? {
+      type: "array",
+      minItems: 1,
+      maxItems: 10,
+      items: {
+        type: "object",
+        properties: {
+          name: { type: "string", pattern: "^[a-z][a-z0-9-]{0,19}$", "x-allowed": "x" },
+          ...Object.fromEntries(V1_POOL_FIELDS.map((k) => [k, answersSchema.properties[k]])),
+        },
+      },
+    }
+  );
 }
 
 /** The schema of one pool (the items of `pools`). */
@@ -264,7 +297,12 @@ function poolsVariable(): TfVariable {
 let declared: TfVariable[] | undefined;
 /** Every Terraform variable, in the order of the schema's properties: one per shared answer with x-tfvar, and `pools`. */
 export function tfVariables(): TfVariable[] {
-  return (declared ??= [...Object.entries(answersSchema.properties).filter(([k]) => k === "tags" || !V1_POOL_FIELDS.includes(k) || answersSchema.properties.pools), ...(answersSchema.properties.pools ? [] : [["pools", {} as PropertySchema] as const])].flatMap(([answer, s]) =>
+  return (declared ??= [
+    ...Object.entries(answersSchema.properties).filter(
+      ([k]) => k === "tags" || !V1_POOL_FIELDS.includes(k) || answersSchema.properties.pools,
+    ),
+    ...(answersSchema.properties.pools ? [] : [["pools", {} as PropertySchema] as const]),
+  ].flatMap(([answer, s]) =>
     answer === "pools" ? [poolsVariable()] : s["x-tfvar"] !== undefined ? [tfVariable(answer, s)] : [],
   ));
 }
