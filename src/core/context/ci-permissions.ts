@@ -1,5 +1,6 @@
 import type { Answers } from "../types.js";
-import { cacheBucketName, namesContext } from "./names.js";
+import { poolViews } from "../pools.js";
+import { cacheBucketName, namesContext, poolNames } from "./names.js";
 
 /**
  * The CI role's permissions as data: what each Terraform resource and data
@@ -13,7 +14,7 @@ import { cacheBucketName, namesContext } from "./names.js";
 export type Scope =
   /** Resource "*" in the answered region only (aws:RequestedRegion): EC2 ids are unknown before creation, and Describe* has no resource-level permissions. */
   | "region"
-  /** This project's Auto Scaling group. */
+  /** This project's Auto Scaling groups, one per pool. */
   | "group"
   /** This project's launch configurations (name_prefix project-). */
   | "launchConfiguration"
@@ -467,7 +468,10 @@ export function ciPolicy(a: Answers, accountId: string) {
   const R = a.awsRegion;
   const arn: Record<Scope, string[]> = {
     region: ["*"],
-    group: [`arn:${P}:autoscaling:${R}:${accountId}:autoScalingGroup:*:autoScalingGroupName/${names.asgName}`],
+    group: poolViews(a).map(
+      (pool) =>
+        `arn:${P}:autoscaling:${R}:${accountId}:autoScalingGroup:*:autoScalingGroupName/${poolNames(pool).asgName}`,
+    ),
     launchConfiguration: [
       `arn:${P}:autoscaling:${R}:${accountId}:launchConfiguration:*:launchConfigurationName/${a.projectName}-*`,
     ],
