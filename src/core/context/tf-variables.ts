@@ -236,6 +236,11 @@ function poolSchema(): PropertySchema {
   return poolsSchema().items!;
 }
 
+/** The schema of one pool field. */
+export function poolFieldSchema(answer: string): PropertySchema {
+  return poolSchema().properties![answer];
+}
+
 /** The loop variables of the pools checks: `for pool, p in var.pools`. */
 const POOL_KEY = "pool";
 const POOL = "p";
