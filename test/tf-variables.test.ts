@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   poolAttributes,
-  poolFieldSchema,
   re2Problem,
   tfVariable,
   tfVariables,
@@ -13,7 +12,7 @@ import {
 } from "../src/core/context/tf-variables.js";
 import { poolViews } from "../src/core/pools.js";
 import { hclString } from "../src/core/escape.js";
-import { answersSchema, type PropertySchema } from "../src/core/schema.js";
+import { answersSchema, poolFieldSchema, type PropertySchema } from "../src/core/schema.js";
 import { loadTemplates } from "../src/core/templates.js";
 import { answersAjv } from "../src/core/validate.js";
 import { exampleAnswers, exampleFiles, renderAnswers } from "./support/tools.js";

@@ -1,4 +1,4 @@
-import type { Answers } from "../types.js";
+import type { PoolView as Answers } from "../pools.js";
 import { namesContext } from "./names.js";
 
 /** Where the AMI layer puts things on the image; shared by provision.sh and the units. */

@@ -1,4 +1,4 @@
-import type { Answers } from "../types.js";
+import type { PoolView as Answers } from "../pools.js";
 import { cacheBucketName } from "./names.js";
 import { usesSpot } from "./terraform.js";
 

@@ -1,5 +1,5 @@
 import type { Answers } from "../types.js";
-import { poolViews } from "../pools.js";
+import { poolViews, type PoolView } from "../pools.js";
 import { cacheBucketName, namesContext, poolNames } from "./names.js";
 
 /**
@@ -444,7 +444,7 @@ const SIDS: Record<Scope, string> = {
 const REGIONAL: Scope[] = ["region", "group", "launchConfiguration", "logGroup", "alarm"];
 
 /** The resource types declared for these answers, as the templates do (checked against the rendered .tf by a test). */
-export function declaredResourceTypes(a: Answers): string[] {
+export function declaredResourceTypes(a: { useLaunchConfiguration: boolean }): string[] {
   return Object.keys(resourceTypeNeeds).filter((t) =>
     t === "aws_launch_configuration"
       ? a.useLaunchConfiguration
@@ -460,15 +460,16 @@ export function declaredResourceTypes(a: Answers): string[] {
  * and with a permissions boundary no role can be created or given a policy
  * without it.
  */
-export function ciPolicy(a: Answers, accountId: string) {
+export function ciPolicy(a: Answers | PoolView, accountId: string) {
+  const pools = "pools" in a ? poolViews(a) : [a];
   const p = partitionOf(a.awsRegion);
   if (!p) throw new Error(`awsRegion ${a.awsRegion}: the ISO partitions are not supported`);
-  const names = namesContext(a);
+  const names = namesContext(pools[0]);
   const { partition: P, dnsSuffix } = p;
   const R = a.awsRegion;
   const arn: Record<Scope, string[]> = {
     region: ["*"],
-    group: poolViews(a).map(
+    group: pools.map(
       (pool) =>
         `arn:${P}:autoscaling:${R}:${accountId}:autoScalingGroup:*:autoScalingGroupName/${poolNames(pool).asgName}`,
     ),

@@ -1,5 +1,6 @@
 import { markdownText } from "../escape.js";
-import type { Answers, Schedule } from "../types.js";
+import type { PoolView as Answers } from "../pools.js";
+import type { Schedule } from "../types.js";
 import { ciPolicy, partitionOf } from "./ci-permissions.js";
 import { scheduleSizes } from "./tf-variables.js";
 

@@ -1,5 +1,5 @@
+import type { PoolView as Answers } from "../pools.js";
 import type { PoolView } from "../pools.js";
-import type { Answers } from "../types.js";
 
 /**
  * Names that more than one layer must agree on (AMI tags Terraform looks up,
@@ -51,7 +51,7 @@ export function namesContext(a: Answers) {
  * apply keeps the instance role's policy known at plan. At most 60 characters
  * (project 32, account 12, region 14), within S3's 63.
  */
-export function cacheBucketName(a: Answers, accountId: string): string {
+export function cacheBucketName(a: { projectName: string; awsRegion: string }, accountId: string): string {
   return `${a.projectName}-${accountId}-${a.awsRegion}`;
 }
 

@@ -5,7 +5,7 @@ import { poolObjectType, scheduleSizes, tfvars, tfVariables } from "./tf-variabl
 export { scheduleSizes, tfvars };
 
 /** Whether the pool's group may run Spot instances: some capacity above the On-Demand base is not On-Demand. */
-export function usesSpot(a: Answers | PoolView): boolean {
+export function usesSpot(a: PoolView): boolean {
   return a.onDemandPercentageAboveBase < 100;
 }
 

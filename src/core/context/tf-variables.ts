@@ -1,5 +1,5 @@
 import { hclString } from "../escape.js";
-import { answersSchema, type PropertySchema, type TfVarDeclaration } from "../schema.js";
+import { answersSchema, poolFieldSchema, poolSchema, type PropertySchema, type TfVarDeclaration } from "../schema.js";
 import { poolViews, type PoolView } from "../pools.js";
 import type { Answers, Schedule } from "../types.js";
 
@@ -12,7 +12,7 @@ export interface TfSchedule {
 }
 
 /** A schedule's sizes, with the ones left out taken from the pool's answered ASG sizes. */
-export function scheduleSizes(a: Answers | PoolView, s: Schedule): TfSchedule {
+export function scheduleSizes(a: PoolView, s: Schedule): TfSchedule {
   return {
     recurrence: s.recurrence,
     min_size: s.minSize ?? a.asgMinSize,
@@ -26,7 +26,7 @@ export function scheduleSizes(a: Answers | PoolView, s: Schedule): TfSchedule {
  * type and value come from code, its validations from x-tfvar.validation only.
  * Keep this list short.
  */
-const TRANSFORMS: Record<string, { type: string; value: (a: Answers | PoolView) => unknown }> = {
+const TRANSFORMS: Record<string, { type: string; value: (a: PoolView) => unknown }> = {
   schedules: {
     type: "map(object({ recurrence = string, min_size = number, max_size = number, desired_capacity = number }))",
     value: (a) => Object.fromEntries(a.schedules.map((s) => [s.name, scheduleSizes(a, s)])),
@@ -189,58 +189,6 @@ export function tfVariable(answer: string, s: PropertySchema, ref?: string): TfV
   return { answer, name: decl.name, description, type: transform?.type ?? tfType(s, where), validations, regexes };
 }
 
-// TEMPORARY until schema v2 lands: the design's pool fields, read from the top level.
-const V1_POOL_FIELDS = [
-  "architecture",
-  "instanceTypes",
-  "rootVolumeSize",
-  "asgMinSize",
-  "asgMaxSize",
-  "asgDesiredCapacity",
-  "onDemandBaseCapacity",
-  "onDemandPercentageAboveBase",
-  "tokenSsmParameter",
-  "runnerDescription",
-  "runnerTags",
-  "runUntagged",
-  "runnerLocked",
-  "executor",
-  "dockerImage",
-  "dockerPrivileged",
-  "concurrent",
-  "schedules",
-  "scalingPolicy",
-  "scalingTargetValue",
-  "drainTimeoutSeconds",
-  "tags",
-];
-function poolsSchema(): PropertySchema {
-  return (
-    answersSchema.properties.pools ?? {
-      type: "array",
-      minItems: 1,
-      maxItems: 10,
-      items: {
-        type: "object",
-        properties: {
-          name: { type: "string", pattern: "^[a-z][a-z0-9-]{0,19}$", "x-allowed": "x" },
-          ...Object.fromEntries(V1_POOL_FIELDS.map((k) => [k, answersSchema.properties[k]])),
-        },
-      },
-    }
-  );
-}
-
-/** The schema of one pool (the items of `pools`). */
-function poolSchema(): PropertySchema {
-  return poolsSchema().items!;
-}
-
-/** The schema of one pool field. */
-export function poolFieldSchema(answer: string): PropertySchema {
-  return poolSchema().properties![answer];
-}
-
 /** The loop variables of the pools checks: `for pool, p in var.pools`. */
 const POOL_KEY = "pool";
 const POOL = "p";
@@ -251,7 +199,7 @@ const POOL = "p";
  * reading `p.<attribute>`.
  */
 export function poolAttributes(): TfVariable[] {
-  return (attributes ??= Object.entries(poolSchema().properties ?? {})
+  return (attributes ??= Object.entries(poolSchema.properties ?? {})
     .filter(([, s]) => s["x-tfvar"] !== undefined)
     .map(([answer, s]) => tfVariable(answer, s, `${POOL}.${declaration(s["x-tfvar"]!).name}`)));
 }
@@ -272,8 +220,8 @@ export function poolObjectType(): string {
  * attribute's checks apply to each pool, and the pool name's pattern to each key.
  */
 function poolsVariable(): TfVariable {
-  const pools = poolsSchema();
-  const name = poolSchema().properties!.name;
+  const pools = answersSchema.properties.pools;
+  const name = poolFieldSchema("name");
   const regexes = poolAttributes().flatMap((v) => v.regexes);
   const eachPool = (condition: string) => `alltrue([for ${POOL_KEY}, ${POOL} in var.pools : ${condition}])`;
   const validations = [
@@ -302,24 +250,21 @@ function poolsVariable(): TfVariable {
 let declared: TfVariable[] | undefined;
 /** Every Terraform variable, in the order of the schema's properties: one per shared answer with x-tfvar, and `pools`. */
 export function tfVariables(): TfVariable[] {
-  return (declared ??= [
-    ...Object.entries(answersSchema.properties).filter(
-      ([k]) => k === "tags" || !V1_POOL_FIELDS.includes(k) || answersSchema.properties.pools,
-    ),
-    ...(answersSchema.properties.pools ? [] : [["pools", {} as PropertySchema] as const]),
-  ].flatMap(([answer, s]) =>
+  return (declared ??= Object.entries(answersSchema.properties).flatMap(([answer, s]) =>
     answer === "pools" ? [poolsVariable()] : s["x-tfvar"] !== undefined ? [tfVariable(answer, s)] : [],
   ));
 }
 
 function value(answer: string, from: Answers | PoolView, s: PropertySchema): unknown {
   const transform = declaration(s["x-tfvar"]!).transform;
-  return transform ? TRANSFORMS[transform].value(from) : (from as unknown as Record<string, unknown>)[answer];
+  return transform
+    ? TRANSFORMS[transform].value(from as PoolView)
+    : (from as unknown as Record<string, unknown>)[answer];
 }
 
 /** The answers Terraform needs, keyed by variable name; emitted as terraform.tfvars.json, so user text never enters HCL. */
 export function tfvars(a: Answers): Record<string, unknown> {
-  const pool = poolSchema().properties!;
+  const pool = poolSchema.properties!;
   return Object.fromEntries(
     tfVariables().map((v) => [
       v.name,
