@@ -5,7 +5,7 @@ import { poolViews, type PoolView } from "../src/core/pools.js";
 import { scheduleSizes, warnings } from "../src/core/context/terraform.js";
 import type { Answers } from "../src/core/types.js";
 import { terraformScenarios } from "./support/scenarios.js";
-import { exampleAnswers, renderAnswers, validAnswers } from "./support/tools.js";
+import { exampleAnswers, renderAnswers, validAnswers, withPool } from "./support/tools.js";
 import { runtimeConfig } from "./fixtures/ami/runtime-config.js";
 import {
   block,
@@ -433,25 +433,35 @@ describe.each(terraformScenarios)("terraform/ for %s", (_name, a) => {
 });
 
 describe("warnings", () => {
-  it("says when nothing would ever start a runner", () => {
-    const idle = validAnswers({
-      ...base,
+  it("says when nothing would ever start a runner, naming the pool when there are several", () => {
+    const idle = {
       scalingPolicy: "none",
       asgMinSize: 0,
       asgDesiredCapacity: 0,
       schedules: [{ name: "off", recurrence: "0 19 * * *", minSize: 0, maxSize: 0, desiredCapacity: 0 }],
-    });
-    expect(warnings(idle).some((w) => w.includes("cannot scale out from zero"))).toBe(true);
+    };
+    expect(warnings(validAnswers(withPool(base, idle))).some((w) => w.includes("cannot scale out from zero"))).toBe(
+      true,
+    );
     expect(warnings(base)).toEqual([]);
+    const two = validAnswers({
+      ...base,
+      pools: [base.pools[0], { ...idle, name: "idle", tokenSsmParameter: "/gitlab-runner/idle" }],
+    });
+    expect(warnings(two)).toEqual([
+      expect.stringMatching(/^pools\/1 \(idle\) asgDesiredCapacity\/schedules: .*cannot scale out from zero/),
+    ]);
   });
 
   it("a launch configuration takes a single instance type: more is an error, not a warning", () => {
-    const legacy = { ...base, useLaunchConfiguration: true, onDemandPercentageAboveBase: 100 };
+    const legacy = { ...withPool(base, { onDemandPercentageAboveBase: 100 }), useLaunchConfiguration: true };
     expect(() => validAnswers(legacy)).toThrow(
       /\/instanceTypes: .*must hold a single instance type with useLaunchConfiguration/,
     );
-    expect(warnings(validAnswers({ ...legacy, instanceTypes: ["t3.large"] }))).toEqual([
-      expect.stringContaining("2024-10-01"),
-    ]);
+    const single = {
+      ...withPool(base, { onDemandPercentageAboveBase: 100, instanceTypes: ["t3.large"] }),
+      useLaunchConfiguration: true,
+    };
+    expect(warnings(validAnswers(single))).toEqual([expect.stringContaining("2024-10-01")]);
   });
 });
