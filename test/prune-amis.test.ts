@@ -15,6 +15,8 @@ import { exampleAnswers, fileOf, renderAnswers, requireTool, validAnswers } from
 interface Account {
   /** AMI id → creation date; each has one snapshot, snap-<id without ami->. */
   images: Record<string, string>;
+  /** AMI id → its Architecture tag (none: untagged). */
+  architectures?: Record<string, string>;
   /** Launch templates by name: id and the AMI of each version (numbers, $Default, $Latest). */
   templates?: Record<string, { id: string; versions: Record<string, string> }>;
   /** The group as describe-auto-scaling-groups returns it; absent: no group yet. */
@@ -40,7 +42,7 @@ const print = (o) => process.stdout.write(JSON.stringify(o) + "\\n");
 if (acct.denied === op) fail("AccessDenied", "not authorized");
 switch (op) {
   case "ec2 describe-images":
-    print({ Images: Object.entries(acct.images).map(([id, date]) => ({ ImageId: id, CreationDate: date, BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: { SnapshotId: "snap-" + id.slice(4) } }] })) });
+    print({ Images: Object.entries(acct.images).map(([id, date]) => ({ ImageId: id, CreationDate: date, Tags: acct.architectures?.[id] ? [{ Key: "Name", Value: "x" }, { Key: process.env.STUB_ARCH_TAG, Value: acct.architectures[id] }] : [], BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: { SnapshotId: "snap-" + id.slice(4) } }] })) });
     break;
   case "ec2 describe-launch-template-versions": {
     const templates = Object.entries(acct.templates ?? {});
@@ -89,6 +91,7 @@ function run(account: Account, a = answers, env: Record<string, string> = {}) {
       AMI_RETENTION_COUNT: String(a.amiRetentionCount),
       STUB_ACCOUNT: join(dir, "account.json"),
       STUB_LOG: join(dir, "calls"),
+      STUB_ARCH_TAG: names.amiTagKeys.architecture,
       ...env,
     },
   });
@@ -131,7 +134,7 @@ describe("ci/prune-amis.sh", () => {
       // ... and one instance still runs the third oldest.
       instances: [ami(3), ami(8)],
     });
-    expect(r.stderr).toMatch(/kept the newest 3 AMIs and any in use; deregistered 2/);
+    expect(r.stderr).toMatch(/kept the newest 3 AMIs \(at most 3 per architecture\) and any in use; deregistered 2/);
     expect(r.status).toBe(0);
     expect(r.deregistered.sort()).toEqual([ami(2), ami(5)]);
     expect(r.deletedSnapshots.sort()).toEqual([snap(2), snap(5)]);
@@ -148,6 +151,17 @@ describe("ci/prune-amis.sh", () => {
         `Name=tag:${names.amiTagKeys.project},Values=${answers.projectName}`,
       ]),
     );
+  });
+
+  it("counts the newest per architecture: one build of two architectures does not push out the other's images", () => {
+    // Odd AMIs are x86_64, even ones arm64: the newest three of each stay.
+    const architectures = Object.fromEntries(
+      Object.keys(images).map((id) => [id, Number(id.slice(-1)) % 2 ? "x86_64" : "arm64"]),
+    );
+    const r = run({ images, architectures });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.deregistered.sort()).toEqual([ami(1), ami(2)]);
+    expect(r.stderr).toMatch(/keeping ami-0+3 \(.*, x86_64\): one of the newest 3 of x86_64/);
   });
 
   it("keeps the AMI of a mixed instances policy's template version and of a legacy launch configuration", () => {

@@ -1,3 +1,4 @@
+import { poolViews } from "./pools.js";
 import type { Answers } from "./types.js";
 
 /**
@@ -13,8 +14,8 @@ export interface FileCondition {
 }
 
 const jobMetrics: FileCondition = {
-  when: (a) => a.scalingPolicy === "jobs",
-  why: "scalingPolicy jobs: the busy-slots metric is published",
+  when: (a) => poolViews(a).some((p) => p.scalingPolicy === "jobs"),
+  why: "scalingPolicy jobs in some pool: its instances publish the busy-slots metric (metrics_enabled in their runtime config)",
 };
 
 /** Output paths (as in the generated repo) → their condition. */

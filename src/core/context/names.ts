@@ -1,3 +1,4 @@
+import type { PoolView } from "../pools.js";
 import type { Answers } from "../types.js";
 
 /**
@@ -17,7 +18,6 @@ export function namesContext(a: Answers) {
     launchHeartbeatSeconds: 1200,
     /** The tag key each instance puts on itself, with its runner's system_id as the value. */
     systemIdTagKey: "GitLabRunnerSystemId",
-    amiNamePrefix: `${a.projectName}-${a.baseOs}-${a.architecture}-`,
     /** Tags the Packer build puts on the AMI; Terraform's aws_ami lookup filters on Project, BaseOs and Architecture. */
     amiTagKeys: {
       project: "Project",
@@ -52,4 +52,26 @@ export function namesContext(a: Answers) {
  */
 export function cacheBucketName(a: Answers, accountId: string): string {
   return `${a.projectName}-${accountId}-${a.awsRegion}`;
+}
+
+/**
+ * The prefix of one pool's resource names: the project name for the pool
+ * named default (exactly the names a single-pool repo of schema v1 used, so
+ * a migrated stack keeps its resources), `project-pool` for any other
+ * (terraform/modules/runner-pool locals.tf builds the same).
+ */
+export function poolResourceName(projectName: string, pool: string): string {
+  return pool === "default" ? projectName : `${projectName}-${pool}`;
+}
+
+/** The names of one pool's group, launch template and hooks, which the instances read from its runtime config. */
+export function poolNames(p: PoolView) {
+  const name = poolResourceName(p.projectName, p.name);
+  return {
+    name,
+    asgName: name,
+    launchTemplateName: name,
+    lifecycleHookName: `${name}-drain`,
+    launchLifecycleHookName: `${name}-launch`,
+  };
 }
