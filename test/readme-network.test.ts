@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { registryOf } from "../src/core/context/docs.js";
+import { poolViews } from "../src/core/pools.js";
 import type { Answers, RenderedFile } from "../src/core/types.js";
 import { exampleAnswers, exampleFiles, fileOf, renderAnswers, validAnswers } from "./support/tools.js";
 
@@ -71,7 +73,13 @@ function check(answers: Answers) {
   expect(runners.some((r) => hosts(r[1]).includes(answers.gitlabUrl.replace(/^https:\/\//, "").split("/")[0]))).toBe(
     true,
   );
-  expect(runners.some((r) => r[0] === "Container registries")).toBe(answers.executor === "docker");
+  // The registries of every docker pool's default image.
+  const images = poolViews(answers)
+    .filter((p) => p.executor === "docker")
+    .map((p) => p.dockerImage);
+  const registries = runners.find((r) => r[0] === "Container registries");
+  expect(Boolean(registries)).toBe(images.length > 0);
+  if (registries) expect(new Set(hosts(registries[1]))).toEqual(new Set(images.map(registryOf)));
   for (const r of runners) {
     if (!r[1].includes(`.${region}.amazonaws.com`)) continue;
     const service = hosts(r[1])[0].split(".")[0];
