@@ -37,7 +37,13 @@ function typeOf(s, key, named) {
       if (s.items.type === "object" && s.items.properties) {
         const name = key[0].toUpperCase() + key.slice(1).replace(/s$/, "");
         named.push(
-          interfaceOf(name, s.items, Object.keys(s.items.properties), (k) => s.items.required?.includes(k), named),
+          interfaceOf(
+            name,
+            s.items,
+            s.items["x-order"] ?? Object.keys(s.items.properties),
+            (k) => s.items.required?.includes(k) || s.items.properties[k].default !== undefined,
+            named,
+          ),
         );
         return `${name}[]`;
       }

@@ -40,8 +40,8 @@ describe("documentation derived from the schema", () => {
   it("README's example error output is what the bin prints for that file", () => {
     const text = readFileSync(join(packageRoot, "examples/answers.yaml"), "utf8")
       .replace(/^vpcId: .*$/m, "vpcId: vpc-XYZ")
-      .replace(/^asgMaxSize: .*$/m, "asgMaxSize: 0")
-      .replace(/^concurrent: .*$/m, "concurrnt: 4");
+      .replace(/^( *)asgMaxSize: .*$/m, "$1asgMaxSize: 0")
+      .replace(/^( *)concurrent: .*$/m, "$1concurrnt: 4");
     const dir = mkdtempSync(join(tmpdir(), "glra-docs-"));
     writeFileSync(join(dir, "bad.yaml"), text);
     const r = spawnSync(

@@ -2,7 +2,13 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { migrateAnswers, migrations, MigrationError, type Migration } from "../src/core/migrations.js";
+import {
+  answersFileToCurrent,
+  migrateAnswers,
+  migrations,
+  MigrationError,
+  type Migration,
+} from "../src/core/migrations.js";
 import { GENERATOR_NAME, STORE_FILE } from "../src/core/render.js";
 import { schemaVersion } from "../src/core/schema.js";
 import { loadStored } from "../src/core/store.js";
@@ -71,7 +77,7 @@ describe("version 0 → 1", () => {
   it("does not change its input, and leaves what it does not know for validation to name", () => {
     const input = { asgMin: 1, schedule: "daily", concurrnt: 3 };
     const copy = structuredClone(input);
-    const out = migrateAnswers(input, 0, 1);
+    const out = migrateAnswers(input, 0);
     expect(input).toEqual(copy);
     const errors = validateAnswers({
       ...out,
@@ -131,5 +137,33 @@ describe("loadStored refuses what it cannot read, clearly", () => {
     copyFileSync(stored(0), join(dir, STORE_FILE));
     loadStored(dir);
     expect(readFileSync(join(dir, STORE_FILE), "utf8")).toBe(readFileSync(stored(0), "utf8"));
+  });
+});
+
+describe("version 1 → 2", () => {
+  const v1 = JSON.parse(readFileSync(stored(1), "utf8"))[GENERATOR_NAME].answers;
+
+  it("moves the pool answers into the single pool default and keeps the shared ones at the top", () => {
+    const out = migrateAnswers(v1, 1, 2);
+    expect(out.pools).toEqual([
+      { name: "default", asgDesiredCapacity: 2, asgMaxSize: 6, asgMinSize: 1, schedules: v1.schedules },
+    ]);
+    expect(Object.keys(out).sort()).toEqual(
+      ["buildSubnetId", "ciRoleArn", "pools", "projectName", "subnetIds", "timeZone", "vpcId"].sort(),
+    );
+  });
+
+  it("keeps the shared tags shared: the pool gets no tags of its own", () => {
+    const out = migrateAnswers({ tags: { Team: "x" }, executor: "shell" }, 1, 2);
+    expect(out).toEqual({ tags: { Team: "x" }, pools: [{ name: "default", executor: "shell" }] });
+  });
+
+  it("reads an answers file without pools but with a pool answer at the top as version 1, and leaves others alone", () => {
+    expect(answersFileToCurrent({ projectName: "p", executor: "shell" })).toEqual({
+      answers: { projectName: "p", pools: [{ name: "default", executor: "shell" }] },
+      migrated: true,
+    });
+    for (const current of [{ projectName: "p" }, { pools: [{ name: "a" }], executor: "shell" }])
+      expect(answersFileToCurrent(current)).toEqual({ answers: current, migrated: false });
   });
 });

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { tfvars } from "../src/core/context/terraform.js";
 import { stableJson } from "../src/core/escape.js";
+import { poolViews } from "../src/core/pools.js";
 import { tagTextProblem, validateAnswers } from "../src/core/validate.js";
 import { exampleAnswers, exampleFiles, fileOf, renderAnswers, validAnswers } from "./support/tools.js";
 import { terraformSources } from "./terraform-support.js";
@@ -24,8 +25,8 @@ const clip = (s: string, n: number) => Array.from(s.normalize("NFC")).slice(0, n
 
 describe("terraform.tfvars.json", () => {
   it.each(exampleFiles)("%s: is the stable JSON of the answers' Terraform values", (example) => {
-    const a = exampleAnswers(example);
-    const contents = fileOf(renderAnswers(a), "terraform/terraform.tfvars.json").contents;
+    const a = poolViews(exampleAnswers(example))[0];
+    const contents = fileOf(renderAnswers(exampleAnswers(example)), "terraform/terraform.tfvars.json").contents;
     expect(contents).toBe(stableJson(tfvars(a)));
     expect(JSON.parse(contents).runner_description).toBe(a.runnerDescription);
     expect(JSON.parse(contents).tags).toEqual(a.tags);
@@ -48,7 +49,7 @@ describe("terraform.tfvars.json", () => {
           { maxKeys: 4 },
         ),
         (description, tags) => {
-          const a = validAnswers({ ...base, runnerDescription: description, tags });
+          const a = validAnswers({ ...base, pools: [{ ...base.pools[0], runnerDescription: description }], tags });
           const files = renderAnswers(a);
           const vars = JSON.parse(fileOf(files, "terraform/terraform.tfvars.json").contents);
           expect(vars.runner_description).toBe(description);
@@ -62,7 +63,10 @@ describe("terraform.tfvars.json", () => {
   });
 
   it("cannot carry a newline in free text: the answers schema rejects it", () => {
-    expect(validateAnswers({ ...base, runnerDescription: "line one\nline two" }).errors.length).toBeGreaterThan(0);
+    const description = "line one\nline two";
+    expect(validateAnswers({ ...base, pools: [{ ...base.pools[0], runnerDescription: description }] }).errors).toEqual([
+      expect.objectContaining({ path: "/pools/0/runnerDescription" }),
+    ]);
     expect(validateAnswers({ ...base, tags: { Team: "a\nb" } }).errors.length).toBeGreaterThan(0);
   });
 });

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { re2Problem, tfVariable, tfVariables } from "../src/core/context/tf-variables.js";
 import { hclString } from "../src/core/escape.js";
-import { answersSchema, type PropertySchema } from "../src/core/schema.js";
+import { poolViews } from "../src/core/pools.js";
+import { answersSchema, fieldSchema, poolSchema, type PropertySchema } from "../src/core/schema.js";
 import { loadTemplates } from "../src/core/templates.js";
 import { answersAjv } from "../src/core/validate.js";
 import { exampleAnswers, exampleFiles } from "./support/tools.js";
@@ -29,7 +30,7 @@ function hclLiteral(v: unknown): string {
   return JSON.stringify(v);
 }
 
-const examples = exampleFiles.map((f) => exampleAnswers(f) as unknown as Record<string, unknown>);
+const examples = exampleFiles.flatMap((f) => poolViews(exampleAnswers(f)) as unknown as Array<Record<string, unknown>>);
 
 /** Values on both sides of each constraint of answer `key` (and the ones the examples use). */
 function samples(key: string, s: PropertySchema): unknown[] {
@@ -55,14 +56,20 @@ function samples(key: string, s: PropertySchema): unknown[] {
 }
 
 const checked = tfVariables().filter((v) => {
-  const decl = answersSchema.properties[v.answer]["x-tfvar"];
+  const decl = fieldSchema(v.answer)!["x-tfvar"];
   return v.validations.length > 0 && !(typeof decl === "object" && (decl.hcl || decl.validation));
 });
 
 describe("variables.tf from the schema", () => {
   it("every x-tfvar answer is a variable with a value in terraform.tfvars.json", () => {
-    const declared = Object.entries(answersSchema.properties).filter(([, s]) => s["x-tfvar"] !== undefined);
-    expect(tfVariables().map((v) => v.answer)).toEqual(declared.map(([k]) => k));
+    const declared = Object.keys({ ...answersSchema.properties, ...poolSchema.properties }).filter(
+      (k) => fieldSchema(k)!["x-tfvar"] !== undefined,
+    );
+    expect(
+      tfVariables()
+        .map((v) => v.answer)
+        .sort(),
+    ).toEqual(declared.sort());
     expect(new Set(tfVariables().map((v) => v.name)).size).toBe(declared.length);
   });
 
@@ -80,7 +87,7 @@ describe("variables.tf from the schema", () => {
   it("each derived validation judges values as the schema does (evaluated by Terraform)", () => {
     const ajv = answersAjv();
     const cases = checked.flatMap((v) => {
-      const s = answersSchema.properties[v.answer];
+      const s = fieldSchema(v.answer)!;
       const valid = ajv.compile(s);
       return samples(v.answer, s).map((value) => ({ v, value, schema: valid(value) }));
     });
@@ -115,12 +122,12 @@ describe("variables.tf from the schema", () => {
     expect(x({ pattern: "^(?!aws:).*$" })).toThrow(/lookaround.*RE2/);
     expect(x({ pattern: "^(a)\\1$" })).toThrow(/backreference.*RE2/);
     expect(x({ format: "uri" } as PropertySchema)).toThrow(/no Terraform check for "format"/);
-    const { hcl: _, ...bare } = answersSchema.properties.runnerDescription["x-tfvar"] as object as Record<
+    const { hcl: _, ...bare } = poolSchema.properties!.runnerDescription["x-tfvar"] as object as Record<
       string,
       unknown
     >;
     expect(() =>
-      tfVariable("runnerDescription", { ...answersSchema.properties.runnerDescription, "x-tfvar": bare }),
+      tfVariable("runnerDescription", { ...poolSchema.properties!.runnerDescription, "x-tfvar": bare }),
     ).toThrow(/\\u escape/);
     expect(re2Problem("^[\\p{L}_.:/=+@-]{1,128}$")).toBeUndefined();
     expect(re2Problem("^a\\.b(c|d)?$")).toBeUndefined();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { cronProblem } from "../src/core/cron.js";
-import { answerKeys, answersSchema, defaultOf } from "../src/core/schema.js";
+import { answerKeys, answersSchema, defaultOf, poolFieldKeys } from "../src/core/schema.js";
 import { formatError, validateAnswers } from "../src/core/validate.js";
 import { exampleAnswers } from "./support/tools.js";
 
@@ -17,6 +17,13 @@ function validAnswers(raw: Record<string, unknown>) {
   return r.answers;
 }
 
+/** The minimal answers, and the shared answers given, with one pool named default of these fields. */
+const withPool = (fields: Record<string, unknown>, shared: Record<string, unknown> = {}) => ({
+  ...minimal,
+  ...shared,
+  pools: [{ name: "default", ...fields }],
+});
+
 function errorsOf(raw: unknown) {
   return validateAnswers(raw).errors;
 }
@@ -25,10 +32,13 @@ describe("validateAnswers", () => {
   it("accepts the minimal answers and fills every default", () => {
     const r = validateAnswers(minimal);
     expect(r.errors).toEqual([]);
-    for (const key of answerKeys) {
+    for (const key of answerKeys.filter((k) => k !== "pools")) {
       const d = defaultOf(key);
       if (d !== undefined) expect((r.answers as unknown as Record<string, unknown>)[key]).toEqual(d);
     }
+    expect(r.answers!.pools).toHaveLength(1);
+    for (const key of poolFieldKeys)
+      expect((r.answers!.pools[0] as unknown as Record<string, unknown>)[key]).toEqual(defaultOf(key) ?? "default");
   });
 
   it("lists every required answer that has no value and no default", () => {
@@ -38,41 +48,44 @@ describe("validateAnswers", () => {
   });
 
   it("reports all errors at once, with path, value and what is allowed", () => {
-    const errs = errorsOf({
-      ...minimal,
-      projectName: "Bad_Name",
-      vpcId: "vpc-1",
-      asgMinSize: 5,
-      asgMaxSize: 2,
-      concurrent: "four",
-    });
+    const errs = errorsOf(
+      withPool({ asgMinSize: 5, asgMaxSize: 2, concurrent: "four" }, { projectName: "Bad_Name", vpcId: "vpc-1" }),
+    );
     const paths = errs.map((e) => e.path);
-    expect(paths).toEqual(expect.arrayContaining(["/projectName", "/vpcId", "/asgDesiredCapacity", "/concurrent"]));
+    expect(paths).toEqual([
+      "/projectName",
+      "/vpcId",
+      "/pools/0/asgDesiredCapacity",
+      "/pools/0/concurrent",
+      "/pools/0/schedules/1",
+    ]);
     const name = errs.find((e) => e.path === "/projectName")!;
     expect(formatError(name)).toBe(
       '/projectName: "Bad_Name" must be 3 to 32 lowercase letters, digits and hyphens, starting with a letter',
     );
-    expect(errs.find((e) => e.path === "/concurrent")!.message).toBe("must be integer, not string");
+    expect(errs.find((e) => e.path === "/pools/0/concurrent")!.message).toBe("must be integer, not string");
   });
 
   it("enforces min ≤ desired ≤ max for the ASG and for every schedule", () => {
-    expect(errorsOf({ ...minimal, asgMinSize: 2, asgDesiredCapacity: 1, asgMaxSize: 3 })[0].path).toBe(
-      "/asgDesiredCapacity",
+    expect(errorsOf(withPool({ asgMinSize: 2, asgDesiredCapacity: 1, asgMaxSize: 3 }))[0].path).toBe(
+      "/pools/0/asgDesiredCapacity",
     );
-    expect(errorsOf({ ...minimal, asgMinSize: 1, asgDesiredCapacity: 2, asgMaxSize: 3 })).toEqual([]);
-    const errs = errorsOf({ ...minimal, schedules: [{ name: "x", recurrence: "0 8 * * *", minSize: 3, maxSize: 1 }] });
-    expect(errs.map((e) => e.path)).toEqual(["/schedules/0"]);
+    expect(errorsOf(withPool({ asgMinSize: 1, asgDesiredCapacity: 2, asgMaxSize: 3 }))).toEqual([]);
+    const errs = errorsOf(withPool({ schedules: [{ name: "x", recurrence: "0 8 * * *", minSize: 3, maxSize: 1 }] }));
+    expect(errs.map((e) => e.path)).toEqual(["/pools/0/schedules/0"]);
   });
 
   it("refuses Spot with the legacy launch configuration, naming both answers", () => {
-    const errs = errorsOf({ ...minimal, useLaunchConfiguration: true, onDemandPercentageAboveBase: 50 });
+    const errs = errorsOf(withPool({ onDemandPercentageAboveBase: 50 }, { useLaunchConfiguration: true }));
     expect(errs.map(formatError)).toEqual([
-      "/onDemandPercentageAboveBase: 50 must be 100 (no Spot) with useLaunchConfiguration: a launch configuration has no mixed-instances policy, so Spot needs the launch template (useLaunchConfiguration: false)",
+      "/pools/0/onDemandPercentageAboveBase: 50 must be 100 (no Spot) with useLaunchConfiguration: a launch configuration has no mixed-instances policy, so Spot needs the launch template (useLaunchConfiguration: false)",
     ]);
     expect(
-      errorsOf({ ...minimal, useLaunchConfiguration: true, onDemandPercentageAboveBase: 100, onDemandBaseCapacity: 2 }),
+      errorsOf(
+        withPool({ onDemandPercentageAboveBase: 100, onDemandBaseCapacity: 2 }, { useLaunchConfiguration: true }),
+      ),
     ).toEqual([]);
-    expect(errorsOf({ ...minimal, onDemandPercentageAboveBase: 0 })).toEqual([]);
+    expect(errorsOf(withPool({ onDemandPercentageAboveBase: 0 }))).toEqual([]);
   });
 
   it("refuses a project name that S3 would refuse in the cache bucket's name, unless the cache is off", () => {
@@ -95,15 +108,16 @@ describe("validateAnswers", () => {
   });
 
   it("suggests the closest answer for an unknown key", () => {
-    const errs = errorsOf({ ...minimal, instanceTyps: ["t3.large"], zzz: 1 });
-    expect(errs.find((e) => e.path === "/instanceTyps")!.message).toContain('Did you mean "instanceTypes"?');
+    const errs = errorsOf({ ...withPool({ instanceTyps: ["t3.large"] }), tmeZone: "UTC", zzz: 1 });
+    expect(errs.find((e) => e.path === "/tmeZone")!.message).toContain('Did you mean "timeZone"?');
+    expect(errs.find((e) => e.path === "/pools/0/instanceTyps")!.message).toContain('Did you mean "instanceTypes"?');
     expect(errs.find((e) => e.path === "/zzz")!.message).not.toContain("Did you mean");
   });
 
   it("rejects token-shaped strings anywhere and points to SSM", () => {
     for (const token of ["glrt-AbCdEfGhIjKlMnOpQrSt", "GR1348941aBcDeFgHiJkLmNoP"]) {
-      const errs = errorsOf({ ...minimal, runnerDescription: `runner ${token}`, tags: { Secret: token } });
-      expect(errs.map((e) => e.path)).toEqual(["/runnerDescription", "/tags/Secret"]);
+      const errs = errorsOf(withPool({ runnerDescription: `runner ${token}` }, { tags: { Secret: token } }));
+      expect(errs.map((e) => e.path)).toEqual(["/pools/0/runnerDescription", "/tags/Secret"]);
       for (const e of errs) {
         expect(e.message).toContain("store the token in SSM and give its parameter name");
         expect(formatError(e)).not.toContain(token);
@@ -114,13 +128,14 @@ describe("validateAnswers", () => {
   it("never repeats a token whole, whichever rule quotes the value", () => {
     const token = "glrt-AbCdEfGhIjKlMnOpQrSt";
     const errs = errorsOf({
-      ...minimal,
-      tokenSsmParameter: token,
+      ...withPool({
+        tokenSsmParameter: token,
+        schedules: [{ name: token, recurrence: "0 8 * * *", minSize: 3, maxSize: 1 }],
+      }),
       [token]: 1,
-      schedules: [{ name: token, recurrence: "0 8 * * *", minSize: 3, maxSize: 1 }],
     });
     expect(errs.map((e) => e.path)).toEqual(
-      expect.arrayContaining(["/tokenSsmParameter", "/schedules/0/name", "/glrt-AbC…"]),
+      expect.arrayContaining(["/pools/0/tokenSsmParameter", "/pools/0/schedules/0/name", "/glrt-AbC…"]),
     );
     expect(errs.filter((e) => formatError(e).includes("must be an SSM parameter path")).length).toBe(1);
     expect(errs.length).toBeGreaterThanOrEqual(5);
@@ -139,12 +154,12 @@ describe("validateAnswers", () => {
   it("with load-driven scaling, never lets the group or a running schedule sit at a minimum of 0", () => {
     const off = { name: "off", recurrence: "30 19 * * MON-FRI", minSize: 0, maxSize: 0, desiredCapacity: 0 };
     const idleDay = { name: "day", recurrence: "30 6 * * MON-FRI", minSize: 0, maxSize: 4, desiredCapacity: 1 };
-    expect(errorsOf({ ...minimal, scalingPolicy: "jobs", asgMinSize: 1, schedules: [off] })).toEqual([]);
+    expect(errorsOf(withPool({ scalingPolicy: "jobs", asgMinSize: 1, schedules: [off] }))).toEqual([]);
     expect(
-      errorsOf({ ...minimal, scalingPolicy: "cpu", asgMinSize: 0, schedules: [off, idleDay] }).map((e) => e.path),
-    ).toEqual(["/asgMinSize", "/schedules/1/minSize"]);
-    expect(errorsOf({ ...minimal, scalingPolicy: "none", asgMinSize: 0, schedules: [off, idleDay] })).toEqual([]);
-    expect(errorsOf({ ...minimal, scalingPolicy: "jobs", asgMinSize: 0 })[0].message).toMatch(
+      errorsOf(withPool({ scalingPolicy: "cpu", asgMinSize: 0, schedules: [off, idleDay] })).map((e) => e.path),
+    ).toEqual(["/pools/0/asgMinSize", "/pools/0/schedules/1/minSize"]);
+    expect(errorsOf(withPool({ scalingPolicy: "none", asgMinSize: 0, schedules: [off, idleDay] }))).toEqual([]);
+    expect(errorsOf(withPool({ scalingPolicy: "jobs", asgMinSize: 0 }))[0].message).toMatch(
       /no metric scales it out again/,
     );
   });
@@ -181,18 +196,20 @@ describe("validateAnswers", () => {
 
   it("matches instance types to the architecture", () => {
     expect(
-      errorsOf({ ...minimal, architecture: "arm64", instanceTypes: ["t4g.large", "m7g.xlarge", "c6gn.large"] }),
+      errorsOf(withPool({ architecture: "arm64", instanceTypes: ["t4g.large", "m7g.xlarge", "c6gn.large"] })),
     ).toEqual([]);
-    expect(errorsOf({ ...minimal, architecture: "arm64", instanceTypes: ["t3.large"] }).map((e) => e.path)).toEqual([
-      "/instanceTypes/0",
+    expect(errorsOf(withPool({ architecture: "arm64", instanceTypes: ["t3.large"] })).map((e) => e.path)).toEqual([
+      "/pools/0/instanceTypes/0",
     ]);
-    expect(errorsOf({ ...minimal, instanceTypes: ["m7g.large"] }).map((e) => e.path)).toEqual(["/instanceTypes/0"]);
+    expect(errorsOf(withPool({ instanceTypes: ["m7g.large"] })).map((e) => e.path)).toEqual([
+      "/pools/0/instanceTypes/0",
+    ]);
   });
 
   it("takes the runner's tags and flags in both registration modes (authentication-token: for the API call that creates the runner)", () => {
-    expect(errorsOf({ ...minimal, runnerTags: ["docker"], runUntagged: true, runnerLocked: false })).toEqual([]);
+    expect(errorsOf(withPool({ runnerTags: ["docker"], runUntagged: true, runnerLocked: false }))).toEqual([]);
     expect(
-      errorsOf({ ...minimal, registrationMode: "registration-token", runnerTags: ["docker"], runUntagged: true }),
+      errorsOf(withPool({ runnerTags: ["docker"], runUntagged: true }, { registrationMode: "registration-token" })),
     ).toEqual([]);
   });
 

@@ -8,21 +8,12 @@ export interface Schedule {
   desiredCapacity?: number;
 }
 
-/** Validated answers, with every default applied (an answer with neither a default nor required is optional). */
-export interface Answers {
-  /** Name and prefix of every AWS resource, the AMI and the CloudWatch namespace. */
-  projectName: string;
-  /** AWS region for the AMI build and the runners. */
-  awsRegion: string;
-  /** VPC that holds the runner subnets. */
-  vpcId: string;
-  /** Private subnets the Auto Scaling Group spreads runners over (one per availability zone is best). */
-  subnetIds: string[];
+export interface Pool {
   /**
-   * Private subnet Packer builds the AMI in; it needs a route to the package mirrors (NAT) and, for
-   * session_manager, to SSM.
+   * Name of the pool, unique among the pools; part of its resource names (pool default keeps the names of a
+   * single-pool repo).
    */
-  buildSubnetId: string;
+  name: string;
   /** CPU architecture of the AMI and the instances (arm64 needs Graviton instance types). */
   architecture: "x86_64" | "arm64";
   /**
@@ -30,8 +21,6 @@ export interface Answers {
    * mixed-instances policy.
    */
   instanceTypes: string[];
-  /** Base OS of the AMI: Amazon Linux 2023 or Ubuntu 24.04 LTS. */
-  baseOs: "al2023" | "ubuntu-24.04";
   /** Size in GiB of the encrypted gp3 root volume (Docker images and build caches live here). */
   rootVolumeSize: number;
   /**
@@ -55,24 +44,11 @@ export interface Answers {
    * its two-minute interruption notice; its running jobs fail with runner_system_failure.
    */
   onDemandPercentageAboveBase: number;
-  /** URL of the GitLab instance the runners register with. */
-  gitlabUrl: string;
-  /**
-   * authentication-token: a runner created in GitLab (glrt-…); its tags and flags are settings in GitLab,
-   * which the README's API call sets from these answers. registration-token: the legacy flow (disabled by
-   * default since GitLab 17.0); the hosts pass tags and flags when they register.
-   */
-  registrationMode: "authentication-token" | "registration-token";
   /**
    * Name of the SSM SecureString parameter that holds the runner token. The token itself never enters the
    * repo or the AMI.
    */
   tokenSsmParameter: string;
-  /**
-   * KMS key (id, ARN or alias) that encrypts the token parameter; the instance role may decrypt with this key
-   * only.
-   */
-  tokenKmsKeyId: string;
   /** Runner name shown in GitLab; each host appends its instance id. */
   runnerDescription: string;
   /**
@@ -101,6 +77,61 @@ export interface Answers {
   /** Jobs one instance runs at once (config.toml concurrent and the runner's limit). */
   concurrent: number;
   /**
+   * Scheduled scaling actions (5-field cron in timeZone). A size left out takes the answered ASG size, so the
+   * default morning action restores asgMinSize/asgMaxSize/asgDesiredCapacity.
+   */
+  schedules: Schedule[];
+  /**
+   * Load-driven scaling between the schedules: jobs tracks busy runner slots against concurrent (published to
+   * CloudWatch from each instance), cpu tracks average CPU, none leaves it to the schedules. Neither can
+   * scale out from zero.
+   */
+  scalingPolicy: "jobs" | "cpu" | "none";
+  /** Target of the tracking policy, in percent of busy job slots (jobs) or CPU (cpu). */
+  scalingTargetValue: number;
+  /**
+   * How long a stopping runner may finish its running jobs before it is stopped (systemd TimeoutStopSec); the
+   * lifecycle-hook heartbeat adds 600 s for unregistering, within the 7200 s Auto Scaling allows.
+   */
+  drainTimeoutSeconds: number;
+  /**
+   * Extra AWS tags on this pool's resources and instances, over the shared tags (on the same key the pool's
+   * value wins).
+   */
+  tags: Record<string, string>;
+}
+
+/** Validated answers, with every default applied (an answer with neither a default nor required is optional). */
+export interface Answers {
+  /** Name and prefix of every AWS resource, the AMI and the CloudWatch namespace. */
+  projectName: string;
+  /** AWS region for the AMI build and the runners. */
+  awsRegion: string;
+  /** VPC that holds the runner subnets. */
+  vpcId: string;
+  /** Private subnets the Auto Scaling Group spreads runners over (one per availability zone is best). */
+  subnetIds: string[];
+  /**
+   * Private subnet Packer builds the AMI in; it needs a route to the package mirrors (NAT) and, for
+   * session_manager, to SSM.
+   */
+  buildSubnetId: string;
+  /** Base OS of the AMI: Amazon Linux 2023 or Ubuntu 24.04 LTS. */
+  baseOs: "al2023" | "ubuntu-24.04";
+  /** URL of the GitLab instance the runners register with. */
+  gitlabUrl: string;
+  /**
+   * authentication-token: a runner created in GitLab (glrt-…); its tags and flags are settings in GitLab,
+   * which the README's API call sets from these answers. registration-token: the legacy flow (disabled by
+   * default since GitLab 17.0); the hosts pass tags and flags when they register.
+   */
+  registrationMode: "authentication-token" | "registration-token";
+  /**
+   * KMS key (id, ARN or alias) that encrypts the token parameter; the instance role may decrypt with this key
+   * only.
+   */
+  tokenKmsKeyId: string;
+  /**
    * A shared job cache in an S3 bucket of this project (encrypted, private, TLS only, expired by a lifecycle
    * rule): every instance reads and writes it with its instance role, so the cache outlives scale-in and the
    * evening shutdown. false: each instance keeps its own /cache, lost with the instance.
@@ -120,23 +151,11 @@ export interface Answers {
   /** IANA time zone the schedules are written in. */
   timeZone: string;
   /**
-   * Scheduled scaling actions (5-field cron in timeZone). A size left out takes the answered ASG size, so the
-   * default morning action restores asgMinSize/asgMaxSize/asgDesiredCapacity.
+   * The runner pools, each its own Auto Scaling Group and GitLab runner (own token, tags and executor), all
+   * from the one AMI pipeline; their fields are listed apart (pool fields). Default: one pool named default,
+   * every field at its default.
    */
-  schedules: Schedule[];
-  /**
-   * Load-driven scaling between the schedules: jobs tracks busy runner slots against concurrent (published to
-   * CloudWatch from each instance), cpu tracks average CPU, none leaves it to the schedules. Neither can
-   * scale out from zero.
-   */
-  scalingPolicy: "jobs" | "cpu" | "none";
-  /** Target of the tracking policy, in percent of busy job slots (jobs) or CPU (cpu). */
-  scalingTargetValue: number;
-  /**
-   * How long a stopping runner may finish its running jobs before it is stopped (systemd TimeoutStopSec); the
-   * lifecycle-hook heartbeat adds 600 s for unregistering, within the 7200 s Auto Scaling allows.
-   */
-  drainTimeoutSeconds: number;
+  pools: Pool[];
   /**
    * How Packer reaches the build instance: through Session Manager (no inbound rule at all) or the private IP
    * from inside the VPC.

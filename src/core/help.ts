@@ -1,4 +1,15 @@
-import { answerKeys, answersSchema, isRequired, type PropertySchema } from "./schema.js";
+import {
+  answerKeys,
+  answersSchema,
+  isRequired,
+  poolFieldKeys,
+  poolFieldSchema,
+  type PropertySchema,
+} from "./schema.js";
+
+/** What the pool fields are and where they are set, for --help and the README. */
+export const POOL_FIELDS_NOTE =
+  "one runner pool, its own Auto Scaling Group and GitLab runner; set them in the answers file (under pools:) or the interview, not as options";
 
 export const CLI_OPTIONS: Array<[string, string]> = [
   [
@@ -40,27 +51,35 @@ export function helpText(version: string): string {
     "",
     "Answers (keys of the answers file):",
   ];
-  for (const key of answerKeys) {
-    const s = answersSchema.properties[key];
+  const describe = (key: string, s: PropertySchema) => {
     lines.push(`  ${key} (${typeName(s)}; ${defaultText(key, s)})`);
     lines.push(`      ${s.description ?? ""}`);
-  }
+  };
+  for (const key of answerKeys) describe(key, answersSchema.properties[key]);
+  lines.push("", `Pool fields (keys of each item of pools: ${POOL_FIELDS_NOTE}):`);
+  for (const key of poolFieldKeys) describe(key, poolFieldSchema(key));
   lines.push("", "Exit status: 0 done, 1 invalid answers or a write/merge problem (conflicts remain), 2 bad usage.");
   return lines.join("\n") + "\n";
 }
 
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
-/** The README's answers reference table, derived from the schema. */
+/** The README's answers reference tables, derived from the schema: the shared answers, then the fields of each pool. */
 export function answersTable(): string {
-  const rows = ["| answer | type | default | description |", "| --- | --- | --- | --- |"];
-  for (const key of answerKeys) {
-    const s = answersSchema.properties[key];
-    rows.push(
-      `| \`${key}\` | ${cell(typeName(s))} | ${cell(defaultText(key, s) === "required" ? "**required**" : "`" + defaultText(key, s) + "`")} | ${cell(s.description ?? "")} |`,
-    );
-  }
-  return rows.join("\n") + "\n";
+  const row = (key: string, s: PropertySchema) =>
+    `| \`${key}\` | ${cell(typeName(s))} | ${cell(defaultText(key, s) === "required" ? "**required**" : "`" + defaultText(key, s) + "`")} | ${cell(s.description ?? "")} |`;
+  return [
+    "| answer | type | default | description |",
+    "| --- | --- | --- | --- |",
+    ...answerKeys.map((key) => row(key, answersSchema.properties[key])),
+    "",
+    `The fields of each item of \`pools\` (${POOL_FIELDS_NOTE}):`,
+    "",
+    "| pool field | type | default | description |",
+    "| --- | --- | --- | --- |",
+    ...poolFieldKeys.map((key) => row(key, poolFieldSchema(key))),
+    "",
+  ].join("\n");
 }
 
 /** One answer as an option's help line (yo --help): type, default, allowed values, explanation. */

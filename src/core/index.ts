@@ -3,4 +3,4 @@ export { pins } from "./pins.js";
 export { validateAnswers, formatError } from "./validate.js";
 export { loadTemplates, defaultTemplatesDir, outputPath } from "./templates.js";
 export { answersSchema, answerKeys, schemaVersion } from "./schema.js";
-export type { Answers, RenderedFile, AnswerError, Schedule } from "./types.js";
+export type { Answers, Pool, RenderedFile, AnswerError, Schedule } from "./types.js";

@@ -51,8 +51,37 @@ function v0ToV1(answers: RawAnswers): RawAnswers {
   return out;
 }
 
+/** The answers of version 1 that version 2 holds per pool (`tags` became a pool's extra tags; the shared ones stay). */
+export const V1_POOL_FIELDS: readonly string[] = [
+  ...["architecture", "instanceTypes", "rootVolumeSize", "asgMinSize", "asgMaxSize", "asgDesiredCapacity"],
+  ...["onDemandBaseCapacity", "onDemandPercentageAboveBase", "tokenSsmParameter", "runnerDescription", "runnerTags"],
+  ...["runUntagged", "runnerLocked", "executor", "dockerImage", "dockerPrivileged", "concurrent", "schedules"],
+  ...["scalingPolicy", "scalingTargetValue", "drainTimeoutSeconds"],
+];
+
+/** Version 1 answers described one runner pool: version 2 holds them as the single pool named "default". */
+function v1ToV2(answers: RawAnswers): RawAnswers {
+  const shared: RawAnswers = {};
+  const pool: RawAnswers = { name: "default" };
+  for (const [k, v] of Object.entries(answers)) (V1_POOL_FIELDS.includes(k) ? pool : shared)[k] = v;
+  return { ...shared, pools: [pool] };
+}
+
+/** Whether answers without a schema version (an answers file) are in the shape of version 1: no pools, a pool field at the top. */
+export function looksLikeV1(answers: RawAnswers): boolean {
+  return !("pools" in answers) && V1_POOL_FIELDS.some((k) => k in answers);
+}
+
+/** An answers file's answers in the current shape: one in the flat shape of version 1 is migrated (see looksLikeV1). */
+export function answersFileToCurrent(answers: RawAnswers): { answers: RawAnswers; migrated: boolean } {
+  return looksLikeV1(answers) ? { answers: migrateAnswers(answers, 1), migrated: true } : { answers, migrated: false };
+}
+
 /** Ordered: migrations[i] goes from version i to i + 1. */
-export const migrations: readonly Migration[] = [{ from: 0, to: 1, migrate: v0ToV1 }];
+export const migrations: readonly Migration[] = [
+  { from: 0, to: 1, migrate: v0ToV1 },
+  { from: 1, to: 2, migrate: v1ToV2 },
+];
 
 export class MigrationError extends Error {}
 

@@ -1,6 +1,8 @@
 import { warnings as terraformWarnings } from "./context/terraform.js";
+import { poolViews } from "./pools.js";
 import { render, STORE_FILE } from "./render.js";
-import { answerKeys, answersSchema, applies, defaultOf, schemaVersion, whenText } from "./schema.js";
+import { answersFileToCurrent } from "./migrations.js";
+import { answerKeys, applies, defaultOf, fieldSchema, poolFieldKeys, schemaVersion, whenText } from "./schema.js";
 import type { Stored } from "./store.js";
 import { loadTemplates } from "./templates.js";
 import type { AnswerError, Answers, RenderedFile } from "./types.js";
@@ -61,16 +63,24 @@ export function problemsText(errors: AnswerError[], where: (path: string) => str
 export function resolveAnswers(src: Sources, options: { partial?: boolean } = {}): Resolution {
   const origins: Record<string, Origin> = {};
   const raw: Record<string, unknown> = {};
+  const notes: string[] = [];
+  const file = isMap(src.file?.answers) ? answersFileToCurrent(src.file.answers) : undefined;
+  const fileAnswers = file?.answers;
+  if (file?.migrated) {
+    notes.push(
+      `${src.file!.name}: its pool answers stand at the top level (the shape of answers-schema version 1), so they were read as the single pool "default" (migration from version 1 to ${schemaVersion}); list them under pools: to silence this note`,
+    );
+  }
   const layers: Array<[Origin, Record<string, unknown> | undefined]> = [
     ["stored", src.stored?.answers],
-    ["file", isMap(src.file?.answers) ? src.file.answers : undefined],
+    ["file", fileAnswers],
     ["option", src.options],
     ["asked", src.asked],
   ];
   for (const [origin, layer] of layers) {
     for (const [k, v] of Object.entries(layer ?? {})) {
       if (v === undefined) continue;
-      raw[k] = v;
+      raw[k] = k === "pools" ? mergePools(raw.pools, v) : v;
       origins[k] = origin;
     }
   }
@@ -83,7 +93,6 @@ export function resolveAnswers(src: Sources, options: { partial?: boolean } = {}
     }
     origins[k] ??= "default";
   }
-  const notes: string[] = [];
   if (src.file && !isMap(src.file.answers)) {
     const { errors } = validateAnswers(src.file.answers);
     return {
@@ -126,9 +135,15 @@ export function resolveAnswers(src: Sources, options: { partial?: boolean } = {}
   const answers = options.partial ? undefined : result.answers;
   if (stored && answers) {
     const fresh = answerKeys.filter((k) => origins[k] === "default" && defaultOf(k) !== undefined);
+    const storedPools = Array.isArray(stored.answers.pools) ? stored.answers.pools.filter(isMap) : [];
+    for (const pool of Array.isArray(raw.pools) ? raw.pools.filter(isMap) : []) {
+      if (!storedPools.some((p) => p.name === pool.name)) continue;
+      for (const k of poolFieldKeys)
+        if (!(k in pool) && defaultOf(k) !== undefined) fresh.push(`${k} (pool ${String(pool.name)})`);
+    }
     if (fresh.length && !src.asked) notes.push(`new answers, defaults applied: ${fresh.join(", ")}`);
   }
-  if (answers) notes.push(...unusedNotes(answers, origins));
+  if (answers) notes.push(...unusedNotes(answers, origins, raw));
   return {
     raw,
     origins,
@@ -136,22 +151,45 @@ export function resolveAnswers(src: Sources, options: { partial?: boolean } = {}
     errors,
     errorText: problemsText(errors, where),
     notes,
-    warnings: answers ? terraformWarnings(answers) : [],
+    warnings: answers ? terraformWarnings(poolViews(answers)[0]) : [],
   };
 }
 
+/**
+ * The pools of a later source over those of an earlier one: the later list
+ * decides which pools there are and their order; a pool named in both keeps
+ * the earlier one's fields the later one leaves out (as answers left out of
+ * an answers file keep their stored values).
+ */
+function mergePools(earlier: unknown, later: unknown): unknown {
+  if (!Array.isArray(earlier) || !Array.isArray(later)) return later;
+  return later.map((p) => {
+    const before = isMap(p) ? earlier.find((e) => isMap(e) && e.name === p.name) : undefined;
+    return isMap(before) ? { ...before, ...p } : p;
+  });
+}
+
 /** Answers with "x-when-policy": "ignore" given a value while their x-when condition is false: kept, not used, and said so. */
-function unusedNotes(answers: Answers, origins: Record<string, Origin>): string[] {
+function unusedNotes(answers: Answers, origins: Record<string, Origin>, raw: Record<string, unknown>): string[] {
   const a = answers as unknown as Record<string, unknown>;
-  return answerKeys
-    .filter(
-      (k) => answersSchema.properties[k]["x-when-policy"] === "ignore" && origins[k] !== "default" && !applies(k, a),
-    )
-    .filter((k) => JSON.stringify(a[k]) !== JSON.stringify(defaultOf(k)))
-    .map((k) => {
-      const { condition, actual } = whenText(k, a);
-      return `${k} is not used: it applies only with ${condition}, and ${actual}`;
-    });
+  const unused = (k: string, view: Record<string, unknown>) =>
+    fieldSchema(k)!["x-when-policy"] === "ignore" &&
+    !applies(k, view) &&
+    JSON.stringify(view[k]) !== JSON.stringify(defaultOf(k));
+  const note = (k: string, view: Record<string, unknown>) => {
+    const { condition, actual } = whenText(k, view);
+    return `${k} is not used: it applies only with ${condition}, and ${actual}`;
+  };
+  const rawPools = Array.isArray(raw.pools) ? raw.pools : [];
+  return [
+    ...answerKeys.filter((k) => origins[k] !== "default" && unused(k, a)).map((k) => note(k, a)),
+    ...answers.pools.flatMap((pool, i) => {
+      const given = isMap(rawPools[i]) ? rawPools[i] : {};
+      const view = { ...a, ...pool } as Record<string, unknown>;
+      const prefix = answers.pools.length > 1 ? `pool ${pool.name}: ` : "";
+      return poolFieldKeys.filter((k) => k in given && unused(k, view)).map((k) => prefix + note(k, view));
+    }),
+  ];
 }
 
 export interface Generation {

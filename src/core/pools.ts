@@ -1,4 +1,4 @@
-import type { Answers } from "./types.js";
+import type { Answers, Pool } from "./types.js";
 
 /**
  * One runner pool's answers together with the shared ones: the flat shape
@@ -6,9 +6,10 @@ import type { Answers } from "./types.js";
  * reads. `name` is the pool's name; `tags` is the shared tags merged with the
  * pool's (the pool's win).
  */
-export type PoolView = Answers & { name: string };
+export type PoolView = Omit<Answers, "pools"> & Pool;
 
 /** The pools of these answers, in answer order, each as a PoolView. */
 export function poolViews(a: Answers): PoolView[] {
-  return [{ ...a, name: "default" }];
+  const { pools, ...shared } = a;
+  return pools.map((p) => ({ ...shared, ...p, tags: { ...shared.tags, ...p.tags } }));
 }

@@ -1,4 +1,4 @@
-import { answersSchema, defaultOf, whenText } from "./schema.js";
+import { answersSchema, defaultOf, fieldSchema, isPoolField, poolFieldKeys, whenText } from "./schema.js";
 import { cronProblem } from "./cron.js";
 import { partitionOf } from "./context/ci-permissions.js";
 import { instanceTypeProblem, listedArch, regionProblem } from "./aws-data.js";
@@ -20,7 +20,11 @@ export type Raw = Record<string, unknown>;
 
 export interface Rule {
   id: string;
-  /** The answers the rule reads (top-level names). */
+  /**
+   * The answers the rule reads. A rule that reads a field of the pools (and not
+   * `pools` itself) runs once per pool, on that pool's fields with the shared
+   * answers beside them (see forPools): it is written as for one pool.
+   */
   reads: readonly string[];
   /** Also judged in the typo-only pass (yo, before the rest is asked): a fact about the answers it reads, alone. */
   alone?: boolean;
@@ -103,13 +107,28 @@ const isMap = (v: unknown): v is Raw => v !== null && typeof v === "object" && !
 const schedulesOf = (a: Raw): Raw[] => (Array.isArray(a.schedules) ? a.schedules : []);
 const tracking = (a: Raw) => a.scalingPolicy === "jobs" || a.scalingPolicy === "cpu";
 
-/** Every answer, the left-out ones with their defaults. */
+/** The fields of one pool, the left-out ones with their defaults. */
+export function poolWithDefaults(pool: Raw): Raw {
+  const out: Raw = {};
+  for (const key of poolFieldKeys) {
+    const value = pool[key] === undefined ? defaultOf(key) : pool[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return { ...pool, ...out };
+}
+
+/**
+ * Every answer, the left-out ones with their defaults, each pool's fields too.
+ * A rule's repair may get one pool's view (shared answers and one pool's
+ * fields side by side, no `pools`): its pool fields are filled as well.
+ */
 export function withDefaults(raw: Raw): Raw {
   const out: Raw = {};
-  for (const key of Object.keys(answersSchema.properties)) {
+  for (const key of [...poolFieldKeys, ...Object.keys(answersSchema.properties)]) {
     const value = raw[key] === undefined ? defaultOf(key) : raw[key];
     if (value !== undefined) out[key] = value;
   }
+  if (Array.isArray(out.pools)) out.pools = out.pools.map((p) => (isMap(p) ? poolWithDefaults(p) : p));
   return { ...raw, ...out };
 }
 
@@ -193,7 +212,7 @@ function holds(when: Record<string, string | boolean | string[]>, a: Raw): boole
  * any, replaces the generic wording.
  */
 function whenRule(key: string): Rule {
-  const s = answersSchema.properties[key];
+  const s = fieldSchema(key)!;
   const when = s["x-when"]!;
   const conditions = Object.keys(when);
   return {
@@ -601,10 +620,63 @@ export const RULES: readonly Rule[] = [
     },
   },
   // Last, so that on a shared path the other rule's message comes first.
-  ...Object.keys(answersSchema.properties)
-    .filter((k) => answersSchema.properties[k]["x-when-policy"] === "error")
+  ...[...Object.keys(answersSchema.properties), ...poolFieldKeys.filter((k) => !(k in answersSchema.properties))]
+    .filter((k) => fieldSchema(k)!["x-when-policy"] === "error")
     .map(whenRule),
 ];
+
+/** Whether the rule runs once per pool: it reads a field only pools have, and not the list of pools. */
+export function perPool(rule: Rule): boolean {
+  return !rule.reads.includes("pools") && rule.reads.some((k) => isPoolField(k) && !(k in answersSchema.properties));
+}
+
+/** One pool's view for the rules: the shared answers and the pool's fields side by side (the pool's own tags left out). */
+function poolView(a: Raw, pool: Raw): Raw {
+  const { pools: _pools, ...shared } = a;
+  const { tags: _tags, ...fields } = pool;
+  return { ...shared, ...fields };
+}
+
+const poolsOf = (a: Raw): Raw[] => (Array.isArray(a.pools) ? a.pools.map((p) => (isMap(p) ? p : {})) : []);
+
+/** A path in a pool's view as a path in the answers: a pool field's under /pools/i. */
+function poolPath(path: string, i: number): string {
+  const key = path.split("/")[1] ?? "";
+  return isPoolField(key) && key !== "tags" ? `/pools/${i}${path}` : path;
+}
+
+/** The problems a rule finds in answers with their defaults (per pool when it reads pool fields). */
+export function checkRule(rule: Rule, a: Raw, earlier: readonly AnswerError[] = []): AnswerError[] {
+  if (!perPool(rule)) return !rule.when || rule.when(a) ? rule.check(a, earlier) : [];
+  return poolsOf(a).flatMap((pool, i) => {
+    const view = poolView(a, pool);
+    if (rule.when && !rule.when(view)) return [];
+    const prefix = `/pools/${i}/`;
+    const seen = earlier
+      .filter((e) => e.path.startsWith(prefix) || !e.path.startsWith("/pools/"))
+      .map((e) => ({ ...e, path: e.path.startsWith(prefix) ? e.path.slice(prefix.length - 1) : e.path }));
+    return rule.check(view, seen).map((e) => ({ ...e, path: poolPath(e.path, i) }));
+  });
+}
+
+/** raw changed by the rule's repair; a per-pool rule's repair runs on each pool that violates it. */
+export function repairRule(rule: Rule, raw: Raw): Raw {
+  if (!perPool(rule)) return rule.repair(raw);
+  if (raw.pools !== undefined && !Array.isArray(raw.pools)) return raw;
+  let shared: Raw = { ...raw };
+  const pools = poolsOf({ pools: raw.pools ?? defaultOf("pools") }).map((given) => {
+    if (!checkRule(rule, { ...withDefaults(shared), pools: [poolWithDefaults(given)] }).length) return given;
+    const fixed = rule.repair(poolView(shared, given));
+    const pool: Raw = given.tags === undefined ? {} : { tags: given.tags };
+    for (const [k, v] of Object.entries(fixed)) {
+      if (k === "pools") continue;
+      if (isPoolField(k) && k !== "tags") pool[k] = v;
+      else shared = { ...shared, [k]: v };
+    }
+    return pool;
+  });
+  return { ...shared, pools };
+}
 
 /**
  * Run the rules on answers the schema accepted (the rejected ones left out),
@@ -614,15 +686,16 @@ export const RULES: readonly Rule[] = [
 export function runRules(a: Raw, out: AnswerError[], options: { alone?: boolean } = {}): void {
   for (const rule of RULES) {
     if (options.alone && !rule.alone) continue;
-    if (rule.when && !rule.when(a)) continue;
-    out.push(...rule.check(a, out));
+    // A shared answer a per-pool rule reads is reported once, not once per pool.
+    for (const e of checkRule(rule, a, out))
+      if (!out.some((x) => x.path === e.path && x.message === e.message)) out.push(e);
   }
 }
 
 /** The rules `raw` (with defaults) violates. */
 export function violated(raw: Raw): Rule[] {
   const a = withDefaults(raw);
-  return RULES.filter((r) => (!r.when || r.when(a)) && r.check(a, []).length > 0);
+  return RULES.filter((r) => checkRule(r, a).length > 0);
 }
 
 /** Raw answers the schema accepts, changed by the repairs until every rule holds (a repair may break an earlier rule: a few rounds). */
@@ -631,7 +704,7 @@ export function repairAll(raw: Raw): Raw {
   for (let round = 0; round < 5; round++) {
     const broken = violated(out);
     if (!broken.length) return out;
-    for (const rule of broken) if (violated(out).includes(rule)) out = rule.repair(out);
+    for (const rule of broken) if (violated(out).includes(rule)) out = repairRule(rule, out);
   }
   throw new Error(
     `rules.ts: the repairs do not converge on ${JSON.stringify(raw)}: ${violated(out)

@@ -17,6 +17,9 @@ export interface PropertySchema {
   properties?: Record<string, PropertySchema>;
   required?: string[];
   additionalProperties?: boolean | PropertySchema;
+  /** Object items (the pools): the order of their fields and the ones the interview asks first. */
+  "x-order"?: string[];
+  "x-essentials"?: string[];
   default?: unknown;
   description?: string;
   "x-prompt"?: string;
@@ -72,13 +75,34 @@ export const schemaVersion: number = answersSchema["x-schema-version"];
 /** Answer names in prompt/documentation order. */
 export const answerKeys: string[] = answersSchema["x-order"];
 
-export function isRequired(key: string): boolean {
-  return answersSchema.required.includes(key);
+/** The schema of one pool (`pools.items`). */
+export const poolSchema: PropertySchema = answersSchema.properties.pools.items!;
+
+/** The fields of each pool, in prompt/documentation order (`name` first). */
+export const poolFieldKeys: string[] = poolSchema["x-order"]!;
+
+/** The schema of one pool field. */
+export function poolFieldSchema(key: string): PropertySchema {
+  return poolSchema.properties![key];
 }
 
-/** Whether an answer applies, given the others (its x-when condition). */
+/** Whether `key` is a field of each pool rather than a shared (top-level) answer; `tags` is both. */
+export function isPoolField(key: string): boolean {
+  return key in poolSchema.properties!;
+}
+
+/** The schema of a top-level answer or, failing that, of a pool field: what a flat (per-pool) view of the answers holds. */
+export function fieldSchema(key: string): PropertySchema | undefined {
+  return answersSchema.properties[key] ?? poolSchema.properties![key];
+}
+
+export function isRequired(key: string): boolean {
+  return answersSchema.required.includes(key) || (key !== "tags" && poolSchema.required!.includes(key));
+}
+
+/** Whether an answer applies, given the others (its x-when condition; a pool field's refers to its own pool's fields). */
 export function applies(key: string, answers: Record<string, unknown>): boolean {
-  const when = answersSchema.properties[key]?.["x-when"];
+  const when = fieldSchema(key)?.["x-when"];
   if (!when) return true;
   return Object.entries(when).every(([k, v]) =>
     Array.isArray(v) ? v.includes(answers[k] as string) : answers[k] === v,
@@ -87,15 +111,15 @@ export function applies(key: string, answers: Record<string, unknown>): boolean 
 
 /** An answer's x-when condition in words ("scalingPolicy jobs or cpu"), and what those answers are in `answers` ("scalingPolicy is none"). */
 export function whenText(key: string, answers: Record<string, unknown>): { condition: string; actual: string } {
-  const when = Object.entries(answersSchema.properties[key]?.["x-when"] ?? {});
+  const when = Object.entries(fieldSchema(key)?.["x-when"] ?? {});
   return {
     condition: when.map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(" or ") : v}`).join(" and "),
     actual: when.map(([k]) => `${k} is ${String(answers[k])}`).join(" and "),
   };
 }
 
-/** A deep copy of each schema default, so callers can't mutate the schema. */
+/** A deep copy of an answer's (or pool field's) schema default, so callers can't mutate the schema. */
 export function defaultOf(key: string): unknown {
-  const d = answersSchema.properties[key]?.default;
+  const d = fieldSchema(key)?.default;
   return d === undefined ? undefined : structuredClone(d);
 }

@@ -1,4 +1,4 @@
-export type { Answers, Schedule } from "./answers.generated.js";
+export type { Answers, Pool, Schedule } from "./answers.generated.js";
 
 export interface RenderedFile {
   /** POSIX path relative to the generated repo's root. */

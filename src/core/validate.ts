@@ -1,8 +1,16 @@
 import { createRequire } from "node:module";
 import type { Ajv, ErrorObject, Options, ValidateFunction } from "ajv";
-import { answerKeys, answersSchema, applies, defaultOf, type PropertySchema } from "./schema.js";
+import {
+  answerKeys,
+  answersSchema,
+  applies,
+  defaultOf,
+  isPoolField,
+  poolFieldKeys,
+  type PropertySchema,
+} from "./schema.js";
 import { loadPrecompiled } from "./precompiled.js";
-import { runRules } from "./rules.js";
+import { poolWithDefaults, runRules } from "./rules.js";
 import type { AnswerError, Answers } from "./types.js";
 
 export { PRECOMPILED_VALIDATOR } from "./precompiled.js";
@@ -106,11 +114,25 @@ function ajvMessage(e: ErrorObject, data: unknown): AnswerError | undefined {
   switch (e.keyword) {
     case "additionalProperties": {
       const extra = (e.params as { additionalProperty: string }).additionalProperty;
-      const known = e.instancePath === "" ? answerKeys : Object.keys(schemaAt(e.instancePath)?.properties ?? {});
-      return {
-        path: pointer([...e.instancePath.split("/").slice(1), extra]),
-        message: `unknown answer "${extra}".${didYouMean(extra, known)}`,
-      };
+      const path = pointer([...e.instancePath.split("/").slice(1), extra]);
+      if (e.instancePath === "") {
+        if (isPoolField(extra))
+          return {
+            path,
+            message: `"${extra}" is a field of each pool: set it in a pool under pools (an answers file without pools may set pool fields at the top level, for the single pool "default")`,
+          };
+        return { path, message: `unknown answer "${extra}".${didYouMean(extra, answerKeys)}` };
+      }
+      if (/^\/pools\/[0-9]+$/.test(e.instancePath)) {
+        if (extra in answersSchema.properties)
+          return {
+            path,
+            message: `"${extra}" is shared by every pool: set it at the top level of the answers, not in a pool`,
+          };
+        return { path, message: `unknown pool field "${extra}".${didYouMean(extra, poolFieldKeys)}` };
+      }
+      const known = Object.keys(schemaAt(e.instancePath)?.properties ?? {});
+      return { path, message: `unknown answer "${extra}".${didYouMean(extra, known)}` };
     }
     case "required": {
       const missing = (e.params as { missingProperty: string }).missingProperty;
@@ -229,10 +251,17 @@ function redactTokens(e: AnswerError): AnswerError {
   };
 }
 
-/** The answers no error names yet: an answer the schema already rejected takes part in no rule, so one mistake is reported once. */
+/** The answers no error names yet: an answer (or a pool's field) the schema already rejected takes part in no rule, so one mistake is reported once. */
 function notRejected(data: Record<string, unknown>, errors: AnswerError[]): Record<string, unknown> {
-  const rejected = new Set(errors.map((e) => e.path.split("/")[1]));
-  return Object.fromEntries(Object.entries(data).filter(([k]) => !rejected.has(k)));
+  const rejected = new Set(errors.map((e) => e.path.split("/").slice(1, 4).join("/")));
+  const out = Object.fromEntries(Object.entries(data).filter(([k]) => !rejected.has(k)));
+  if (Array.isArray(out.pools))
+    out.pools = out.pools.map((p, i) =>
+      p !== null && typeof p === "object" && !rejected.has(`pools/${i}`)
+        ? Object.fromEntries(Object.entries(p).filter(([k]) => !rejected.has(`pools/${i}/${k}`)))
+        : {},
+    );
+  return out;
 }
 
 /**
@@ -275,6 +304,10 @@ export function validateAnswers(raw: unknown, options: { rules?: boolean } = {})
     if (value !== undefined) data[key] = value;
   }
   for (const [k, v] of Object.entries(raw)) if (!(k in data)) data[k] = v;
+  if (Array.isArray(data.pools))
+    data.pools = data.pools.map((p) =>
+      p !== null && typeof p === "object" && !Array.isArray(p) ? poolWithDefaults(p) : p,
+    );
 
   const errors: AnswerError[] = [];
   findTokens(raw, [], errors);
@@ -293,12 +326,22 @@ export function validateAnswers(raw: unknown, options: { rules?: boolean } = {})
   return { answers: data as unknown as Answers, errors };
 }
 
+/** Errors in the order of the answers (x-order), a pool's by pool and then in the order of the pool's fields. */
 function sortErrors(errors: AnswerError[]): AnswerError[] {
-  const rank = (p: string) => {
-    const i = answerKeys.indexOf(p.split("/")[1] ?? "");
-    return i < 0 ? answerKeys.length : i;
+  const rank = (p: string): number[] => {
+    const [, key = "", pool, field = ""] = p.split("/");
+    const i = answerKeys.indexOf(key);
+    const top = i < 0 ? answerKeys.length : i;
+    if (key !== "pools" || pool === undefined) return [top];
+    const f = poolFieldKeys.indexOf(field);
+    return [top, Number(pool), f < 0 ? poolFieldKeys.length : f];
   };
-  return errors.sort((a, b) => rank(a.path) - rank(b.path) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const compare = (x: number[], y: number[]) => {
+    for (let i = 0; i < Math.max(x.length, y.length); i++)
+      if ((x[i] ?? -1) !== (y[i] ?? -1)) return (x[i] ?? -1) - (y[i] ?? -1);
+    return 0;
+  };
+  return errors.sort((a, b) => compare(rank(a.path), rank(b.path)) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 export function formatError(e: AnswerError): string {

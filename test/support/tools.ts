@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { readAnswersFile } from "../../src/core/answers-file.js";
+import { answersFileToCurrent } from "../../src/core/migrations.js";
 import { readPackageJson, packageRoot } from "../../src/core/package-root.js";
 import { render } from "../../src/core/render.js";
 import { loadTemplates } from "../../src/core/templates.js";
@@ -26,13 +27,14 @@ export const exampleFiles: string[] = readdirSync(examplesDir)
   .sort();
 
 export function exampleAnswers(file: string): Answers {
-  const r = validateAnswers(readAnswersFile(join(examplesDir, file)));
+  const r = validateAnswers(answersFileToCurrent(readAnswersFile(join(examplesDir, file))).answers);
   if (!r.answers) throw new Error(`${file}: ${r.errors.map(formatError).join("; ")}`);
   return r.answers;
 }
 
+/** Valid answers from raw ones, which may be in the flat shape of an answers file of schema version 1. */
 export function validAnswers(raw: Record<string, unknown>): Answers {
-  const r = validateAnswers(raw);
+  const r = validateAnswers(answersFileToCurrent(raw).answers);
   if (!r.answers) throw new Error(r.errors.map(formatError).join("; "));
   return r.answers;
 }

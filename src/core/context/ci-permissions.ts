@@ -1,4 +1,4 @@
-import type { Answers } from "../types.js";
+import type { PoolView as Answers } from "../pools.js";
 import { cacheBucketName, namesContext } from "./names.js";
 
 /**

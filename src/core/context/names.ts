@@ -1,13 +1,16 @@
 import type { PoolView } from "../pools.js";
 import type { Answers } from "../types.js";
 
+/** The shared answers: all answers, or one pool's view of them. */
+type Shared = Omit<Answers, "pools">;
+
 /**
  * Names that more than one layer must agree on (AMI tags Terraform looks up,
  * the runtime config file the launch template writes and the hooks read,
  * the lifecycle hook the stop path completes, the metric the publisher sends
  * and the scaling policy tracks).
  */
-export function namesContext(a: Answers) {
+export function namesContext(a: Shared) {
   return {
     asgName: a.projectName,
     launchTemplateName: a.projectName,
@@ -50,7 +53,7 @@ export function namesContext(a: Answers) {
  * apply keeps the instance role's policy known at plan. At most 60 characters
  * (project 32, account 12, region 14), within S3's 63.
  */
-export function cacheBucketName(a: Answers, accountId: string): string {
+export function cacheBucketName(a: Shared, accountId: string): string {
   return `${a.projectName}-${accountId}-${a.awsRegion}`;
 }
 

@@ -1,6 +1,7 @@
 import { hclString } from "../escape.js";
-import { answersSchema, type PropertySchema, type TfVarDeclaration } from "../schema.js";
-import type { Answers, Schedule } from "../types.js";
+import { answersSchema, fieldSchema, poolSchema, type PropertySchema, type TfVarDeclaration } from "../schema.js";
+import type { PoolView as Answers } from "../pools.js";
+import type { Schedule } from "../types.js";
 
 /** One scheduled action as terraform.tfvars.json carries it: every size explicit. */
 export interface TfSchedule {
@@ -189,12 +190,26 @@ export function tfVariable(answer: string, s: PropertySchema): TfVariable {
   return { answer, name: decl.name, description, type: transform?.type ?? tfType(s, where), validations, regexes };
 }
 
+/** The variables' order of schema version 1, whose variables.tf declared the pool fields among the shared answers. */
+const V1_ORDER = [
+  ...["awsRegion", "projectName", "vpcId", "subnetIds", "architecture", "baseOs", "amiId", "instanceTypes"],
+  ...["rootVolumeSize", "asgMinSize", "asgMaxSize", "asgDesiredCapacity", "onDemandBaseCapacity"],
+  ...["onDemandPercentageAboveBase", "gitlabUrl", "registrationMode", "tokenSsmParameter", "tokenKmsKeyId"],
+  ...["runnerDescription", "runnerTags", "runUntagged", "runnerLocked", "executor", "dockerImage"],
+  ...["dockerPrivileged", "concurrent", "cacheS3", "cacheExpirationDays", "cacheKmsKeyArn", "timeZone", "schedules"],
+  ...["scalingPolicy", "scalingTargetValue", "drainTimeoutSeconds", "egressCidrs", "sessionManagerAccess"],
+  ...["permissionsBoundaryArn", "logRetentionDays", "logKmsKeyArn", "diskPruneThresholdPercent", "diskAlarmPercent"],
+  ...["alarmSnsTopicArn", "alarmAtMaxMinutes", "tags"],
+];
+
 let declared: TfVariable[] | undefined;
-/** Every Terraform variable, in the order of the schema's properties: one per answer with x-tfvar. */
+/** Every Terraform variable, one per answer (shared, or a field of the first pool) with x-tfvar. */
 export function tfVariables(): TfVariable[] {
-  return (declared ??= Object.entries(answersSchema.properties)
-    .filter(([, s]) => s["x-tfvar"] !== undefined)
-    .map(([answer, s]) => tfVariable(answer, s)));
+  const rank = (k: string) => (V1_ORDER.includes(k) ? V1_ORDER.indexOf(k) : V1_ORDER.length);
+  return (declared ??= Object.keys({ ...poolSchema.properties, ...answersSchema.properties })
+    .filter((k) => fieldSchema(k)!["x-tfvar"] !== undefined)
+    .sort((x, y) => rank(x) - rank(y))
+    .map((answer) => tfVariable(answer, fieldSchema(answer)!)));
 }
 
 /** The answers Terraform needs, keyed by variable name; emitted as terraform.tfvars.json, so user text never enters HCL. */
@@ -202,7 +217,7 @@ export function tfvars(a: Answers): Record<string, unknown> {
   const values = a as unknown as Record<string, unknown>;
   return Object.fromEntries(
     tfVariables().map((v) => {
-      const transform = declaration(answersSchema.properties[v.answer]["x-tfvar"]!).transform;
+      const transform = declaration(fieldSchema(v.answer)!["x-tfvar"]!).transform;
       return [v.name, transform ? TRANSFORMS[transform].value(a) : values[v.answer]];
     }),
   );
