@@ -15,6 +15,7 @@ import {
   renderAnswers,
   requireTool,
   validAnswers,
+  withPool,
   writeTree,
 } from "./support/tools.js";
 
@@ -214,11 +215,9 @@ describe("packer-build.json across answers", () => {
       it(`${baseOs} ${architecture}: base image filter, login, root device and build type`, () => {
         const t = packerOf(
           validAnswers({
-            ...base,
+            ...withPool(base, { architecture, instanceTypes: [architecture === "arm64" ? "m7g.large" : "t3.large"] }),
             baseOs,
-            architecture,
             buildInstanceType: "",
-            instanceTypes: [architecture === "arm64" ? "m7g.large" : "t3.large"],
           }),
         );
         expect(t.builders).toHaveLength(1);

@@ -9,8 +9,8 @@ import { namesContext, poolNames } from "../src/core/context/names.js";
 import { scheduleSizes } from "../src/core/context/terraform.js";
 import { markdownText } from "../src/core/escape.js";
 import { poolViews } from "../src/core/pools.js";
-import type { Answers } from "../src/core/types.js";
-import { exampleAnswers, exampleFiles, fileOf, renderAnswers, validAnswers } from "./support/tools.js";
+import type { Answers, Schedule } from "../src/core/types.js";
+import { exampleAnswers, exampleFiles, fileOf, renderAnswers, validAnswers, withPool } from "./support/tools.js";
 
 /**
  * markdownlint's defaults, except MD013 (line length): the README's shell
@@ -223,7 +223,7 @@ describe("free text in the README", () => {
 
   // Tag values can hold none of these (IAM's character rule); the runner description can.
   it.each(hostile)("a runner description %j stays text: lint-clean, prettier-stable, no HTML", async (s) => {
-    const answers = validAnswers({ ...exampleAnswers("answers.yaml"), runnerDescription: s });
+    const answers = validAnswers(withPool(exampleAnswers("answers.yaml"), { runnerDescription: s }));
     const text = readmeOf(answers);
     expect(await lintErrors(text)).toEqual([]);
     expect(await prettier.format(text, { parser: "markdown" })).toBe(text);
@@ -270,20 +270,28 @@ describe("cron in words", () => {
 
 describe("weekly instance-hours", () => {
   const base = exampleAnswers("minimal.json");
-  const withSchedules = (schedules: Answers["schedules"], desired = 2) =>
+  const withSchedules = (schedules: Schedule[], desired = 2) =>
     weeklyHours(
-      validAnswers({
-        ...base,
-        scalingPolicy: "none",
-        asgMinSize: 0,
-        asgDesiredCapacity: desired,
-        asgMaxSize: 10,
-        schedules,
-      }),
+      poolViews(
+        validAnswers(
+          withPool(base, {
+            scalingPolicy: "none",
+            asgMinSize: 0,
+            asgDesiredCapacity: desired,
+            asgMaxSize: 10,
+            schedules,
+          }),
+        ),
+      )[0],
     );
 
   it("the default schedules: weekdays 06:30 to 19:30", () => {
-    expect(withSchedules(base.schedules)).toEqual({ alwaysOn: 336, scheduled: 130, saved: 206, notWeekly: [] });
+    expect(withSchedules(base.pools[0].schedules)).toEqual({
+      alwaysOn: 336,
+      scheduled: 130,
+      saved: 206,
+      notWeekly: [],
+    });
   });
 
   it("no schedules: always on", () => {

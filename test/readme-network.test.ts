@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { registryOf } from "../src/core/context/docs.js";
 import { poolViews } from "../src/core/pools.js";
 import type { Answers, RenderedFile } from "../src/core/types.js";
-import { exampleAnswers, exampleFiles, fileOf, renderAnswers, validAnswers } from "./support/tools.js";
+import { exampleAnswers, exampleFiles, fileOf, renderAnswers, validAnswers, withPool } from "./support/tools.js";
 
 /**
  * The README's network prerequisites must list what the generated files call,
@@ -109,14 +109,17 @@ describe("network prerequisites follow the answers", () => {
   const base = exampleAnswers("answers.yaml");
   it.each([
     ["no Session Manager shells", { sessionManagerAccess: false }],
-    ["CPU scaling (no metrics publisher)", { scalingPolicy: "cpu" }],
-    ["no load-driven scaling", { scalingPolicy: "none", asgMinSize: 0, asgDesiredCapacity: 0 }],
-    ["the shell executor", { executor: "shell" }],
+    ["CPU scaling (no metrics publisher)", { pool: { scalingPolicy: "cpu" } }],
+    ["no load-driven scaling", { pool: { scalingPolicy: "none", asgMinSize: 0, asgDesiredCapacity: 0 } }],
+    ["the shell executor", { pool: { executor: "shell" } }],
     ["Packer over the private IP", { sshInterface: "private_ip", buildJobTags: ["vpc"] }],
     ["Ubuntu", { baseOs: "ubuntu-24.04" }],
     [
       "another region and a self-managed GitLab with a port",
       { awsRegion: "us-west-2", gitlabUrl: "https://git.example.com:8443/gitlab/" },
     ],
-  ])("%s", (_what, change) => check(validAnswers({ ...base, ...change })));
+  ])("%s", (_what, change: Record<string, unknown>) => {
+    const { pool = {}, ...shared } = change as { pool?: Record<string, unknown> };
+    check(validAnswers({ ...withPool(base, pool), ...shared }));
+  });
 });

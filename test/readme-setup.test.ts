@@ -16,6 +16,7 @@ import {
   renderAnswers,
   requireTool,
   validAnswers,
+  withPool,
 } from "./support/tools.js";
 
 /**
@@ -276,27 +277,25 @@ describe("secrets stay off command lines with any token the GitLab API could ret
 });
 
 describe("free text in the API call that creates the runner", () => {
-  it.each([exampleAnswers("hostile-strings.yaml").runnerDescription, 'it\'s `id` $(id) ${HOME} \\ "q" 日本 ```'])(
-    "the description %j arrives unchanged",
-    (runnerDescription) => {
-      const answers = validAnswers({
-        ...exampleAnswers("answers.yaml"),
-        runnerDescription,
-        runnerTags: ["null", "a:b/c-d_e.f"],
-      });
-      const text = readmeOf(answers);
-      const run = runBlocks(
-        [...shBlocks(section(text, "## Before you start").split("\n### ")[0]), step1(text, "api")],
-        `${PAT}\n`,
-        RUNNER_TOKEN,
-      );
-      expect(run.status, run.stderr).toBe(0);
-      const c = run.calls.find((x) => x.tool === "curl")!;
-      expect(c.argv).toContain(`description=${runnerDescription}`);
-      expect(c.argv).toContain("tag_list=null,a:b/c-d_e.f");
-      expect(existsSync("/tmp/pwned")).toBe(false);
-    },
-  );
+  it.each([
+    exampleAnswers("hostile-strings.yaml").pools[0].runnerDescription,
+    'it\'s `id` $(id) ${HOME} \\ "q" 日本 ```',
+  ])("the description %j arrives unchanged", (runnerDescription) => {
+    const answers = validAnswers(
+      withPool(exampleAnswers("answers.yaml"), { runnerDescription, runnerTags: ["null", "a:b/c-d_e.f"] }),
+    );
+    const text = readmeOf(answers);
+    const run = runBlocks(
+      [...shBlocks(section(text, "## Before you start").split("\n### ")[0]), step1(text, "api")],
+      `${PAT}\n`,
+      RUNNER_TOKEN,
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const c = run.calls.find((x) => x.tool === "curl")!;
+    expect(c.argv).toContain(`description=${runnerDescription}`);
+    expect(c.argv).toContain("tag_list=null,a:b/c-d_e.f");
+    expect(existsSync("/tmp/pwned")).toBe(false);
+  });
 });
 
 describe("the GitLab URL, end to end: the pipeline's audience is the identity provider's client id and the trust condition", () => {
