@@ -1,4 +1,8 @@
-import type { PoolView as Answers } from "../pools.js";
+import type { PoolView } from "../pools.js";
+import type { Answers } from "../types.js";
+
+/** The shared answers: all answers, or one pool's view of them. */
+type Shared = Omit<Answers, "pools">;
 
 /**
  * Names that more than one layer must agree on (AMI tags Terraform looks up,
@@ -6,7 +10,7 @@ import type { PoolView as Answers } from "../pools.js";
  * the lifecycle hook the stop path completes, the metric the publisher sends
  * and the scaling policy tracks).
  */
-export function namesContext(a: Answers) {
+export function namesContext(a: Shared) {
   return {
     asgName: a.projectName,
     launchTemplateName: a.projectName,
@@ -17,7 +21,6 @@ export function namesContext(a: Answers) {
     launchHeartbeatSeconds: 1200,
     /** The tag key each instance puts on itself, with its runner's system_id as the value. */
     systemIdTagKey: "GitLabRunnerSystemId",
-    amiNamePrefix: `${a.projectName}-${a.baseOs}-${a.architecture}-`,
     /** Tags the Packer build puts on the AMI; Terraform's aws_ami lookup filters on Project, BaseOs and Architecture. */
     amiTagKeys: {
       project: "Project",
@@ -50,6 +53,28 @@ export function namesContext(a: Answers) {
  * apply keeps the instance role's policy known at plan. At most 60 characters
  * (project 32, account 12, region 14), within S3's 63.
  */
-export function cacheBucketName(a: Answers, accountId: string): string {
+export function cacheBucketName(a: Shared, accountId: string): string {
   return `${a.projectName}-${accountId}-${a.awsRegion}`;
+}
+
+/**
+ * The prefix of one pool's resource names: the project name for the pool
+ * named default (exactly the names a single-pool repo of schema v1 used, so
+ * a migrated stack keeps its resources), `project-pool` for any other
+ * (terraform/modules/runner-pool locals.tf builds the same).
+ */
+export function poolResourceName(projectName: string, pool: string): string {
+  return pool === "default" ? projectName : `${projectName}-${pool}`;
+}
+
+/** The names of one pool's group, launch template and hooks, which the instances read from its runtime config. */
+export function poolNames(p: PoolView) {
+  const name = poolResourceName(p.projectName, p.name);
+  return {
+    name,
+    asgName: name,
+    launchTemplateName: name,
+    lifecycleHookName: `${name}-drain`,
+    launchLifecycleHookName: `${name}-launch`,
+  };
 }
