@@ -143,11 +143,7 @@ describe.each(exampleFiles)("README.md of examples/%s", (example) => {
     expect(section).toContain(
       answers.alarmSnsTopicArn ? `notifying \`${answers.alarmSnsTopicArn}\`` : "no notification",
     );
-    const rendered = renderAnswers(answers);
-    const alarmsTf = (
-      rendered.find((f) => f.path === "terraform/modules/runner-pool/alarms.tf") ??
-      fileOf(rendered, "terraform/alarms.tf")
-    ).contents;
+    const alarmsTf = fileOf(renderAnswers(answers), "terraform/modules/runner-pool/alarms.tf").contents;
     const declared = [...alarmsTf.matchAll(/alarm_name\s+= "\$\{local\.name\}-([a-z-]+)"/g)].map((m) => m[1]);
     const planned = pools.flatMap((p) =>
       declared

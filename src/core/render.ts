@@ -59,7 +59,7 @@ export function templateContext(all: Answers, generatorVersion: string) {
     esc: { sh: shellQuote, hcl: hclString, yaml: yamlString, json: stableJson },
     names: namesContext(answers),
     ami: amiContext(all),
-    tf: terraformContext(answers),
+    tf: terraformContext(all),
     ci: ciContext(answers),
     docs: docsContext(all),
     capacity: capacityContext(all),
