@@ -1,5 +1,6 @@
 import { existsSync, readlinkSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { poolViews } from "../../src/core/pools.js";
 import { namesContext } from "../../src/core/context/names.js";
 import { pins as ctxPins } from "../../src/core/pins.js";
 import { runtimeConfig } from "../fixtures/ami/runtime-config.js";
@@ -162,7 +163,8 @@ export function defineBootSuite(suite: Suite): void {
     ({ file }) => {
       let image!: Image;
       bakeAround(suite, file, (baked) => (image = baked));
-      const docker = () => image.answers.executor === "docker";
+      // The image has Docker when some pool uses it; each instance here is the first pool's.
+      const docker = () => poolViews(image.answers).some((p) => p.executor === "docker");
 
       it("provision.sh bakes the image: pinned gitlab-runner, units enabled, no identity, no automatic upgrades", () => {
         const tl = image.provision.timeline;
@@ -224,7 +226,9 @@ export function defineBootSuite(suite: Suite): void {
           expect(
             count(
               tl,
-              new RegExp(`^register ok token=${mode} executor=${image.answers.executor} rotation-disabled=on `),
+              new RegExp(
+                `^register ok token=${mode} executor=${poolViews(image.answers)[0].executor} rotation-disabled=on `,
+              ),
             ),
             show(tl),
           ).toBe(1);
@@ -412,7 +416,7 @@ export function defineBootControls(suite: Suite, file: string): void {
         cap: 60,
         files: broken(/^KillSignal=SIGQUIT$/m, "KillSignal=SIGTERM"),
       });
-      const v = drainViolations(tl, { unregister: true, docker: image.answers.executor === "docker" });
+      const v = drainViolations(tl, { unregister: true, docker: poolViews(image.answers)[0].executor === "docker" });
       expect(v, show(tl)).toContain("gitlab-runner got SIGTERM: the job was aborted");
     });
 
@@ -423,7 +427,7 @@ export function defineBootControls(suite: Suite, file: string): void {
         cap: 60,
         files: broken(/^After=gitlab-runner-aws\.service$/m, "Before=gitlab-runner-aws.service"),
       });
-      const v = drainViolations(tl, { unregister: true, docker: image.answers.executor === "docker" });
+      const v = drainViolations(tl, { unregister: true, docker: poolViews(image.answers)[0].executor === "docker" });
       expect(v, show(tl)).toContain("unregistered before gitlab-runner exited");
     });
   });
