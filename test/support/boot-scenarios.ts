@@ -432,3 +432,44 @@ export function defineBootControls(suite: Suite, file: string): void {
     });
   });
 }
+
+/**
+ * An instance of a pool other than the first, on the image of a several-pool
+ * example: the image and its scripts are every pool's, and the instance gets
+ * only its own pool's runtime configuration (as its launch template writes it).
+ */
+export function defineBootPool(suite: Suite, file: string, poolName: string): void {
+  describe(`under systemd ${SYSTEMD_OF[suite]} (Debian ${suite}): an instance of pool ${poolName} of ${file}`, () => {
+    let image!: Image;
+    bakeAround(suite, file, (baked) => (image = baked));
+
+    it("registers once with its pool's runner, token and launch hook; a termination drains, unregisters and completes its pool's hook", async () => {
+      const pool = poolViews(image.answers).find((p) => p.name === poolName)!;
+      expect(poolViews(image.answers)[0].name).not.toBe(poolName);
+      const config = runtimeConfig(image.answers, pool);
+      const files = { "/var/lib/fake/launch-hook": `${config.launch_lifecycle_hook_name}\n` };
+      await withInstance(image, { config: { ...config, drain_timeout_seconds: 30 }, files }, async (m) => {
+        let tl = await up(m);
+        const mode = image.answers.registrationMode === "authentication-token" ? "authentication" : "registration";
+        const registered = new RegExp(`^register ok token=${mode} executor=${pool.executor} rotation-disabled=on `);
+        expect(count(tl, registered), show(tl)).toBe(1);
+        expect(count(tl, new RegExp(`^aws ssm get-parameter ${esc(pool.tokenSsmParameter)} region=`)), show(tl)).toBe(
+          1,
+        );
+        expect(count(tl, completeRe(config.launch_lifecycle_hook_name)), show(tl)).toBe(1);
+        expect(m.read("/etc/gitlab-runner/config.toml")).toContain(`name = "${pool.runnerDescription} i-`);
+        await runJob(m, 3);
+        m.write("/var/lib/fake/lifecycle-state", "Terminated\n");
+        tl = await m.waitFor("the lifecycle action", has(completeRe(config.lifecycle_hook_name)), 60_000);
+        expect(
+          drainViolations(tl, { unregister: true, complete: config.lifecycle_hook_name, docker: false }),
+          show(tl),
+        ).toEqual([]);
+        expect(
+          tl.filter((e) => /^aws complete-lifecycle-action /.test(e.event)).map((e) => e.event.split(" asg=")[1]),
+          show(tl),
+        ).toEqual([config.asg_name, config.asg_name]);
+      });
+    });
+  });
+}
