@@ -91,7 +91,11 @@ describe("variables.tf from the schema", () => {
           .map((v) => v.name)
           .sort(),
       );
-      expect(Object.keys(vars.pools)).toEqual(poolViews(a).map((p) => p.name));
+      expect(Object.keys(vars.pools).sort()).toEqual(
+        poolViews(a)
+          .map((p) => p.name)
+          .sort(),
+      );
       for (const pool of Object.values(vars.pools) as object[])
         expect(Object.keys(pool).sort()).toEqual(
           poolAttributes()

@@ -53,7 +53,7 @@ export function namesContext(a: Shared) {
  * apply keeps the instance role's policy known at plan. At most 60 characters
  * (project 32, account 12, region 14), within S3's 63.
  */
-export function cacheBucketName(a: { projectName: string; awsRegion: string }, accountId: string): string {
+export function cacheBucketName(a: Shared, accountId: string): string {
   return `${a.projectName}-${accountId}-${a.awsRegion}`;
 }
 
