@@ -34,10 +34,18 @@ function editConcurrent(dir: string): string {
   return mine;
 }
 
+/** The same for a shared answer, which yo takes as an option: `cacheExpirationDays` goes 7 → 8 by hand, 7 → 3 by the option. */
+function editCacheDays(dir: string): string {
+  const mine = read(dir, TFVARS).replace('"cache_expiration_days": 7,', '"cache_expiration_days": 8,');
+  expect(mine).not.toBe(read(dir, TFVARS));
+  writeFileSync(join(dir, TFVARS), mine);
+  return mine;
+}
+
 describe("a conflict the user declines in yo is never lost", () => {
   it("answering n keeps the file and its old base; the next run offers the change again; --check reports it meanwhile", async () => {
     const dir = generated();
-    const mine = editConcurrent(dir);
+    const mine = editCacheDays(dir);
     const baseBefore = JSON.parse(read(dir, BASE_FILE)).files[TFVARS];
 
     const asked: string[] = [];
@@ -48,7 +56,7 @@ describe("a conflict the user declines in yo is never lost", () => {
     await helpers
       .run(generator)
       .cd(dir)
-      .withOptions({ concurrent: "3" } as never)
+      .withOptions({ cacheExpirationDays: "3" } as never)
       .withAnswers({ ok: false }, { callback: record });
     expect(asked).toHaveLength(1);
     expect(asked[0]).toMatch(
@@ -57,7 +65,7 @@ describe("a conflict the user declines in yo is never lost", () => {
     expect(asked[0]).toMatch(/n: keep your file as it is; the change is offered again on the next run/);
     expect(read(dir, TFVARS)).toBe(mine);
     expect(JSON.parse(read(dir, BASE_FILE)).files[TFVARS]).toBe(baseBefore);
-    expect(JSON.parse(read(dir, ".yo-rc.json"))[GENERATOR_NAME].answers.concurrent).toBe(3);
+    expect(JSON.parse(read(dir, ".yo-rc.json"))[GENERATOR_NAME].answers.cacheExpirationDays).toBe(3);
 
     const check = run(["--check", "--out", dir]);
     expect(check.code).toBe(1);
@@ -80,8 +88,8 @@ describe("a conflict the user declines in yo is never lost", () => {
     expect(askedAgain).toEqual(asked);
     const text = read(dir, TFVARS);
     for (const kind of MARKER_KINDS) expect(text).toMatch(new RegExp(`^\\${kind.split("").join("\\")}`, "m"));
-    expect(text).toContain('"concurrent": 5,');
-    expect(text).toContain('"concurrent": 3,');
+    expect(text).toContain('"cache_expiration_days": 8,');
+    expect(text).toContain('"cache_expiration_days": 3,');
   });
 
   it("the bin's --check fails while any one of the four marker kinds is left, and names all four", () => {
