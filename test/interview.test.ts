@@ -155,6 +155,8 @@ describe("the interview", () => {
       expect.stringMatching(/^Add another pool\? \(so far: default;/),
       expect.stringMatching(/^Add another pool\? \(so far: default, arm64-large;/),
     ]);
+    // The second pool is arm64: the instance types offered are Graviton ones.
+    expect(seen.filter((q) => q.name === "instanceTypes").map((q) => q.default)).toEqual(["t3.medium", "t4g.medium"]);
     // The docker questions of the shell pool are not asked.
     expect(names.filter((n) => n === "dockerImage")).toEqual([]);
     const pools = asked!.pools as Array<Record<string, unknown>>;
@@ -236,6 +238,37 @@ describe("the interview", () => {
     expect(seen.find((q) => q.name === "changePool")!.default).toBe("asgMinSize");
     expect((asked!.pools as Array<Record<string, unknown>>)[1].asgMinSize).toBe(1);
     expect(resolveAnswers({ asked: asked! }).errors).toEqual([]);
+  });
+
+  it("a pool's answer typed, then hidden by a change at the summary (executor shell hides dockerPrivileged), is dropped, not refused", async () => {
+    const { io } = scripted({
+      ...required(),
+      poolAdvanced: [true],
+      dockerPrivileged: [true],
+      summary: ["change", "write"],
+      change: ["pool:0"],
+      changePool: ["executor"],
+      executor: ["docker", "shell"],
+    });
+    const asked = await runInterview(io, input());
+    const [pool] = asked!.pools as Array<Record<string, unknown>>;
+    expect(pool.executor).toBe("shell");
+    expect(pool).not.toHaveProperty("dockerPrivileged");
+    expect(resolveAnswers({ asked: asked! }).errors).toEqual([]);
+  });
+
+  it("an interview resumed with a pool half answered asks only that pool's missing questions, with defaults that fit it", async () => {
+    const { io, seen } = scripted({ ...required() });
+    const asked = await runInterview(
+      io,
+      input({ projectName: "resumed", pools: [{ name: "arm", architecture: "arm64" }] }),
+    );
+    const names = seen.map((q) => q.name);
+    expect(names.filter((n) => poolEssentials.includes(n))).toEqual(["instanceTypes"]);
+    // The instance types offered follow the pool's architecture.
+    expect(seen.find((q) => q.name === "instanceTypes")!.default).toBe("t4g.medium");
+    expect(names).toContain("addPool");
+    expect((asked!.pools as Array<Record<string, unknown>>)[0]).toMatchObject({ name: "arm", architecture: "arm64" });
   });
 
   it("regeneration: stored pools are kept without a question; --ask-answered offers each stored pool's values as defaults", async () => {

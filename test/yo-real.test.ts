@@ -118,7 +118,8 @@ describe("yo gitlab-runner-aws interview, for real", () => {
     expect(s.code, s.screen).toBe(0);
     expect(s.questions.filter((q) => q.startsWith(poolPrompt("name")))).toHaveLength(2);
     expect(s.questions.filter((q) => q.startsWith("Add another pool?"))).toHaveLength(2);
-    // The new pool's token parameter is offered as one of its own.
+    // The arm64 pool is offered Graviton instance types, and a token parameter of its own.
+    expect(s.questions.filter((q) => q.startsWith(poolPrompt("instanceTypes")))[1]).toMatch(/\(t4g\.medium\)\s*$/);
     expect(s.questions.find((q) => q.startsWith(poolPrompt("tokenSsmParameter")))).toMatch(
       /\(\/gitlab-runner\/arm64-large\/token\)\s*$/,
     );

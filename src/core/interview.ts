@@ -1,4 +1,5 @@
 import { displayDefault, parseInput, type Question } from "./prompts.js";
+import { awsData, listedArch } from "./aws-data.js";
 import { answerKeys, answersSchema, defaultOf, poolFieldKeys, poolSchema, type PropertySchema } from "./schema.js";
 import type { Origin } from "./pipeline.js";
 import type { AnswerError } from "./types.js";
@@ -49,14 +50,37 @@ const MIN_POOLS = answersSchema.properties[POOLS].minItems ?? 1;
 const MAX_POOLS = answersSchema.properties[POOLS].maxItems ?? Infinity;
 
 /**
- * Answers that must differ between pools, since each pool is its own GitLab
- * runner: a pool whose default is already another pool's gets the default
- * with its name as the folder of the last segment (/gitlab-runner/token for
- * the first pool, /gitlab-runner/arm64-large/token for the next).
+ * Pool answers whose default depends on the pool. The token parameter must
+ * differ between pools, since each pool is its own GitLab runner: a pool whose
+ * default is already an earlier pool's gets the default with its name before
+ * the last segment (/gitlab-runner/token for the first pool,
+ * /gitlab-runner/arm64-large/token for the next). The instance types follow
+ * the pool's architecture: t3.medium becomes t4g.medium for arm64.
  */
-const PER_POOL: Record<string, (def: string, pool: string) => string> = {
-  tokenSsmParameter: (def, pool) => def.replace(/\/[^/]*$/, (last) => `/${pool}${last}`),
+const DERIVED: Record<string, (def: unknown, pool: Pool, earlier: Pool[]) => unknown> = {
+  tokenSsmParameter: (def, pool, earlier) =>
+    typeof def === "string" &&
+    typeof pool.name === "string" &&
+    earlier.some((p) => (p.tokenSsmParameter ?? def) === def)
+      ? def.replace(/\/[^/]*$/, (last) => `/${String(pool.name)}${last}`)
+      : def,
+  instanceTypes: (def, pool) =>
+    Array.isArray(def)
+      ? def.map((t: string) => forArchitecture(t, pool.architecture ?? poolProps.architecture.default))
+      : def,
 };
+
+/** The listed instance type of the same size in the family of the other architecture with the same initial (t3 → t4g). */
+function forArchitecture(type: string, arch: unknown): string {
+  const was = listedArch(type);
+  if (!was || was === arch) return type;
+  const [family, size] = type.split(".");
+  const { families, sizeClasses } = awsData().instanceTypes;
+  const twin = Object.keys(families)
+    .filter((f) => families[f].arch === arch && f[0] === family[0] && sizeClasses[families[f].sizes]?.includes(size))
+    .sort()[0];
+  return twin ? `${twin}.${size}` : type;
+}
 
 /** The scope of a question: the shared answers, or one pool's. */
 interface Scope {
@@ -145,26 +169,18 @@ function freshName(list: Pool[], index: number): string {
 function poolDefault(list: Pool[], index: number, key: string): unknown {
   if (key === "name") return freshName(list, index);
   const d = poolProps[key]?.default;
-  const derive = PER_POOL[key];
-  const name = list[index]?.name;
-  if (
-    derive &&
-    typeof d === "string" &&
-    typeof name === "string" &&
-    list.slice(0, index).some((p) => (p[key] ?? d) === d)
-  )
-    return derive(d, name);
-  return d === undefined ? undefined : structuredClone(d);
+  const def = d === undefined ? undefined : structuredClone(d);
+  return DERIVED[key] && list[index] ? DERIVED[key](def, list[index], list.slice(0, index)) : def;
 }
 
-/** Keep the answers of PER_POOL that a pool leaves to their default at a value no earlier pool has. */
+/** Keep the answers of DERIVED that a pool leaves to their default at the value derived from the pool now. */
 function deriveDefaults(list: Pool[]): void {
   list.forEach((pool, i) => {
     const m = marksOf(pool);
-    for (const key of Object.keys(PER_POOL)) {
+    for (const key of Object.keys(DERIVED)) {
       if (key in pool && !m.derived.has(key)) continue;
       const value = poolDefault(list, i, key);
-      if (value !== poolProps[key].default) {
+      if (JSON.stringify(value) !== JSON.stringify(poolProps[key].default)) {
         pool[key] = value;
         m.derived.add(key);
       } else {
