@@ -601,7 +601,7 @@ export function summaryText(input: InterviewInput): string {
 
 /** The answer a problem text names first: ["vpcId"] or ["pools", 1, "asgMaxSize"]. */
 function firstProblem(problems: string): { key?: string; pool?: number; poolKey?: string } {
-  const m = new RegExp(`^\\s+/([^/:]+)(?:/(\\d+)/([^/:]+))?`, "m").exec(problems);
+  const m = /^\s+\/([^/:]+)(?:\/(\d+)\/([^/:]+))?/m.exec(problems);
   if (!m) return {};
   return m[1] === POOLS && m[2] !== undefined ? { pool: Number(m[2]), poolKey: m[3] } : { key: m[1] };
 }
