@@ -32,11 +32,11 @@ interface Statement {
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 
-/** The types the rendered terraform/*.tf declare. */
+/** The types the rendered terraform/*.tf and its modules declare. */
 function declaredTypes(files: RenderedFile[]): { resources: string[]; data: string[] } {
   const resources = new Set<string>();
   const data = new Set<string>();
-  for (const f of files.filter((x) => /^terraform\/[^/]+\.tf$/.test(x.path))) {
+  for (const f of files.filter((x) => /^terraform\/(modules\/[^/]+\/)?[^/]+\.tf$/.test(x.path))) {
     for (const m of f.contents.matchAll(/^\s*(resource|data)\s+"([^"]+)"/gm))
       (m[1] === "resource" ? resources : data).add(m[2]);
   }
@@ -206,8 +206,11 @@ describe("every type the Terraform templates can declare, whatever the answers",
   });
   it("a type behind an answer no example gives is reported too", () => {
     const templates = new Map(loadTemplates());
-    const asg = templates.get("terraform/asg.tf.ejs")!;
-    templates.set("terraform/asg.tf.ejs", `${asg}<% if (false) { %>\nresource "aws_sns_topic" "x" {}\n<% } %>\n`);
+    const asg = templates.get("terraform/modules/runner-pool/asg.tf.ejs")!;
+    templates.set(
+      "terraform/modules/runner-pool/asg.tf.ejs",
+      `${asg}<% if (false) { %>\nresource "aws_sns_topic" "x" {}\n<% } %>\n`,
+    );
     expect(unknown(templates)).toEqual(["aws_sns_topic"]);
   });
 });

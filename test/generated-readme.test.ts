@@ -74,7 +74,7 @@ describe.each(exampleFiles)("README.md of examples/%s", (example) => {
     expect(section).toContain(
       answers.alarmSnsTopicArn ? `notifying \`${answers.alarmSnsTopicArn}\`` : "no notification",
     );
-    const alarmsTf = fileOf(renderAnswers(answers), "terraform/alarms.tf").contents;
+    const alarmsTf = fileOf(renderAnswers(answers), "terraform/modules/runner-pool/alarms.tf").contents;
     const declared = [...alarmsTf.matchAll(/alarm_name\s+= "\$\{local\.name\}-([a-z-]+)"/g)].map((m) => m[1]);
     const planned = declared.filter((x) => x !== "busy-slots-missing" || answers.scalingPolicy === "jobs");
     const listed = [...section.matchAll(new RegExp(`^\\| \`${answers.projectName}-([a-z-]+)\``, "gm"))].map(

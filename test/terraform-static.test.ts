@@ -8,6 +8,7 @@ import {
   parseTerraform,
   referenceProblems,
   schemaProblems,
+  TERRAFORM_DIRS,
   terraformSources,
   variablesOf,
 } from "./terraform-support.js";
@@ -30,25 +31,35 @@ describe.each(exampleFiles)("terraform/ of %s", (example) => {
 
   it("has the expected files, every .tf parses with HashiCorp's parser", async () => {
     const names = terraformSources(files).map((f) => f.name);
-    expect(names).toEqual(expect.arrayContaining(["versions.tf", "backend.tf", "variables.tf", "outputs.tf"]));
+    expect(names).toEqual(
+      expect.arrayContaining(["versions.tf", "backend.tf", "variables.tf", "outputs.tf", "pools.tf"]),
+    );
+    expect(terraformSources(files, TERRAFORM_DIRS[1]).map((f) => f.name)).toEqual(
+      expect.arrayContaining(["variables.tf", "outputs.tf", "asg.tf", "launch.tf", "iam.tf"]),
+    );
     expect(files.map((f) => f.path)).toContain("terraform/terraform.tfvars.json");
-    for (const f of terraformSources(files)) await expect(parse(f.name, f.src)).resolves.toBeTypeOf("object");
+    for (const dir of TERRAFORM_DIRS)
+      for (const f of terraformSources(files, dir)) await expect(parse(f.name, f.src)).resolves.toBeTypeOf("object");
   });
 
   it("is already in terraform fmt style", async () => {
-    for (const f of terraformSources(files)) {
-      expect(await format(f.src), f.name).toBe(f.src);
-      expect(fmtRewrites(f.src), f.name).toEqual([]);
-    }
+    for (const dir of TERRAFORM_DIRS)
+      for (const f of terraformSources(files, dir)) {
+        expect(await format(f.src), f.name).toBe(f.src);
+        expect(fmtRewrites(f.src), f.name).toEqual([]);
+      }
   });
 
-  it("uses only resource types, arguments and blocks of the AWS provider schema, with every required one", async () => {
-    const cfg = await parseTerraform(files);
-    expect(schemaProblems(cfg, schema)).toEqual([]);
-  });
+  it.each(TERRAFORM_DIRS)(
+    "%s uses only resource types, arguments and blocks of the AWS provider schema, with every required one",
+    async (dir) => {
+      const cfg = await parseTerraform(files, dir);
+      expect(schemaProblems(cfg, schema)).toEqual([]);
+    },
+  );
 
-  it("uses only references that resolve", async () => {
-    const cfg = await parseTerraform(files);
+  it.each(TERRAFORM_DIRS)("%s uses only references that resolve", async (dir) => {
+    const cfg = await parseTerraform(files, dir);
     expect(await referenceProblems(cfg, schema)).toEqual([]);
   });
 
@@ -67,6 +78,8 @@ describe.each(exampleFiles)("terraform/ of %s", (example) => {
 
 describe("the checkers catch what they claim to", () => {
   const files = renderExample("answers.yaml");
+  const dirOf = (name: string) =>
+    name.includes("/") ? `terraform/${name.slice(0, name.lastIndexOf("/"))}` : "terraform";
   const mutate = (name: string, from: string | RegExp, to: string): RenderedFile[] =>
     files.map((f) => {
       if (f.path !== `terraform/${name}`) return f;
@@ -76,33 +89,44 @@ describe("the checkers catch what they claim to", () => {
     });
 
   it.each([
-    ["unknown argument", "launch.tf", "update_default_version = true", "update_default_versions = true"],
-    ["missing required argument", "asg.tf", /\n  scheduled_action_name  = each.key/, ""],
+    [
+      "unknown argument",
+      "modules/runner-pool/launch.tf",
+      "update_default_version = true",
+      "update_default_versions = true",
+    ],
+    ["missing required argument", "modules/runner-pool/asg.tf", /\n  scheduled_action_name  = each.key/, ""],
     [
       "unknown resource type",
       "network.tf",
       'resource "aws_security_group" "runner"',
       'resource "aws_security_groups" "runner"',
     ],
-    ["block written as an argument", "launch.tf", "metadata_options {", "metadata_options = {"],
+    ["block written as an argument", "modules/runner-pool/launch.tf", "metadata_options {", "metadata_options = {"],
     [
       "two single blocks",
-      "asg.tf",
+      "modules/runner-pool/asg.tf",
       '  instance_refresh {\n    strategy = "Rolling"',
       '  instance_refresh {\n    strategy = "Rolling"\n  }\n\n  instance_refresh {\n    strategy = "Rolling"',
     ],
   ] as const)("schema check: %s", async (_what, file, from, to) => {
-    expect(schemaProblems(await parseTerraform(mutate(file, from, to)), schema)).not.toEqual([]);
+    expect(schemaProblems(await parseTerraform(mutate(file, from, to), dirOf(file)), schema)).not.toEqual([]);
   });
 
   it.each([
-    ["undeclared variable", "launch.tf", "var.root_volume_size", "var.root_volume_gib"],
-    ["undeclared local", "asg.tf", "local.lifecycle_hook_name", "local.hook_name"],
-    ["unknown attribute", "outputs.tf", "aws_iam_role.runner.arn", "aws_iam_role.runner.role_arn"],
-    ["undeclared resource", "outputs.tf", "aws_iam_role.runner.arn", "aws_iam_role.runners.arn"],
-    ["each without for_each", "iam.tf", "role        = aws_iam_role.runner.name", "role        = each.value"],
+    ["undeclared variable", "modules/runner-pool/launch.tf", "var.image.id", "var.ami.id"],
+    ["undeclared local", "modules/runner-pool/asg.tf", "local.lifecycle_hook_name", "local.hook_name"],
+    ["unknown attribute", "modules/runner-pool/outputs.tf", "aws_iam_role.runner.arn", "aws_iam_role.runner.role_arn"],
+    ["undeclared resource", "modules/runner-pool/outputs.tf", "aws_iam_role.runner.arn", "aws_iam_role.runners.arn"],
+    [
+      "each without for_each",
+      "modules/runner-pool/iam.tf",
+      "role        = aws_iam_role.runner.name",
+      "role        = each.value",
+    ],
+    ["undeclared variable in the root", "network.tf", "var.vpc_id", "var.vpc"],
   ] as const)("reference check: %s", async (_what, file, from, to) => {
-    expect(await referenceProblems(await parseTerraform(mutate(file, from, to)), schema)).not.toEqual([]);
+    expect(await referenceProblems(await parseTerraform(mutate(file, from, to), dirOf(file)), schema)).not.toEqual([]);
   });
 
   it("fmt check: a misaligned attribute is not in fmt style", async () => {

@@ -100,17 +100,46 @@ export interface TfConfig {
   tfvars: Record<string, any>;
 }
 
-export function terraformSources(files: RenderedFile[]): { name: string; src: string }[] {
+/** The generated Terraform configurations: the root and the runner-pool module. */
+export const TERRAFORM_DIRS = ["terraform", "terraform/modules/runner-pool"] as const;
+export const MODULE_DIR = "terraform/modules/runner-pool";
+
+/** The .tf files of one configuration folder (the root by default), named relative to it. */
+export function terraformSources(files: RenderedFile[], dir: string = "terraform"): { name: string; src: string }[] {
   return files
-    .filter((f) => /^terraform\/[^/]+\.tf$/.test(f.path))
-    .map((f) => ({ name: f.path.slice("terraform/".length), src: f.contents }));
+    .filter((f) => f.path.startsWith(`${dir}/`) && /^[^/]+\.tf$/.test(f.path.slice(dir.length + 1)))
+    .map((f) => ({ name: f.path.slice(dir.length + 1), src: f.contents }));
 }
 
-export async function parseTerraform(files: RenderedFile[]): Promise<TfConfig> {
+/**
+ * One configuration folder parsed, with the values of its variables: the
+ * root's terraform.tfvars.json, or for the module the `tfvars` given (its
+ * inputs as the root passes them).
+ */
+export async function parseTerraform(
+  files: RenderedFile[],
+  dir: string = "terraform",
+  tfvars?: Record<string, any>,
+): Promise<TfConfig> {
   const parsed: TfFile[] = [];
-  for (const { name, src } of terraformSources(files)) parsed.push({ name, src, json: await parse(name, src) });
-  const tfvars = files.find((f) => f.path === "terraform/terraform.tfvars.json");
-  return { files: parsed, tfvars: tfvars ? JSON.parse(tfvars.contents) : {} };
+  for (const { name, src } of terraformSources(files, dir)) parsed.push({ name, src, json: await parse(name, src) });
+  const rootVars = files.find((f) => f.path === "terraform/terraform.tfvars.json");
+  return { files: parsed, tfvars: tfvars ?? (rootVars ? JSON.parse(rootVars.contents) : {}) };
+}
+
+/**
+ * The runner-pool module as the root instantiates it for one pool: its inputs
+ * are pools.tf's module arguments evaluated with that pool as `each`, and
+ * `aws` standing in for what only AWS knows.
+ */
+export async function parsePool(files: RenderedFile[], pool: string, aws: Scope): Promise<TfConfig> {
+  const root = await parseTerraform(files);
+  const [call] = root.files.flatMap((f) => (f.json.module?.pool ?? []) as Body[]);
+  const scope = { ...aws, each: { key: pool, value: root.tfvars.pools[pool] } };
+  const inputs: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(call))
+    if (k !== "source" && k !== "for_each") inputs[k] = await evaluate(root, v, scope);
+  return parseTerraform(files, MODULE_DIR, inputs);
 }
 
 const isObj = (v: unknown): v is Body => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -462,6 +491,16 @@ async function evalAst(cfg: TfConfig, n: Ast, scope: Scope): Promise<unknown> {
         if (v === null || typeof v !== "object" || !(seg in v))
           throw new Error(`cannot evaluate ${n.meta.value}: no ${seg}`);
         v = (v as Record<string, unknown>)[seg];
+      }
+      return v;
+    }
+    case "relativeTraversal": {
+      // e.g. data.aws_ami.runner[each.value.architecture].id: the attributes after an index
+      let v = await evalAst(cfg, n.children[0], scope);
+      for (const { segment } of n.meta.traversal as { segment: string }[]) {
+        if (v === null || typeof v !== "object" || !(segment in v))
+          throw new Error(`cannot evaluate ${n.meta.value}: no ${segment}`);
+        v = (v as Record<string, unknown>)[segment];
       }
       return v;
     }

@@ -5,7 +5,7 @@ import { stableJson } from "../src/core/escape.js";
 import { poolViews } from "../src/core/pools.js";
 import { tagTextProblem, validateAnswers } from "../src/core/validate.js";
 import { exampleAnswers, exampleFiles, fileOf, renderAnswers, validAnswers } from "./support/tools.js";
-import { terraformSources } from "./terraform-support.js";
+import { TERRAFORM_DIRS, terraformSources } from "./terraform-support.js";
 
 const base = exampleAnswers("answers.yaml");
 
@@ -25,10 +25,13 @@ const clip = (s: string, n: number) => Array.from(s.normalize("NFC")).slice(0, n
 
 describe("terraform.tfvars.json", () => {
   it.each(exampleFiles)("%s: is the stable JSON of the answers' Terraform values", (example) => {
-    const a = poolViews(exampleAnswers(example))[0];
-    const contents = fileOf(renderAnswers(exampleAnswers(example)), "terraform/terraform.tfvars.json").contents;
+    const a = exampleAnswers(example);
+    const contents = fileOf(renderAnswers(a), "terraform/terraform.tfvars.json").contents;
     expect(contents).toBe(stableJson(tfvars(a)));
-    expect(JSON.parse(contents).runner_description).toBe(a.runnerDescription);
+    for (const p of poolViews(a)) {
+      expect(JSON.parse(contents).pools[p.name].runner_description).toBe(p.runnerDescription);
+      expect(JSON.parse(contents).pools[p.name].tags).toEqual(p.tags);
+    }
     expect(JSON.parse(contents).tags).toEqual(a.tags);
   });
 
@@ -52,10 +55,11 @@ describe("terraform.tfvars.json", () => {
           const a = validAnswers({ ...base, pools: [{ ...base.pools[0], runnerDescription: description }], tags });
           const files = renderAnswers(a);
           const vars = JSON.parse(fileOf(files, "terraform/terraform.tfvars.json").contents);
-          expect(vars.runner_description).toBe(description);
+          expect(vars.pools[base.pools[0].name].runner_description).toBe(description);
           expect(vars.tags).toEqual(tags);
-          for (const f of terraformSources(files))
-            expect(f.src.includes("⟪") || f.src.includes("ꙮ"), f.name).toBe(false);
+          for (const dir of TERRAFORM_DIRS)
+            for (const f of terraformSources(files, dir))
+              expect(f.src.includes("⟪") || f.src.includes("ꙮ"), f.name).toBe(false);
         },
       ),
       { numRuns: 60 },

@@ -1,12 +1,13 @@
 /**
  * Upgrading a deployed repo: before the hooks moved into the group, the
  * termination hook was a resource of its own (aws_autoscaling_lifecycle_hook.drain).
- * Real Terraform with the provider double applies that layout to a local
- * state, then plans this version's terraform/ against it: the old hook must be
+ * Real Terraform with the provider double applies that layout (the schema-v1
+ * root with the old hook) to a local state, then plans this version's
+ * terraform/ against it: the old hook must be
  * forgotten, never deleted (deleting it would leave the running group without
  * its drain, since Auto Scaling reads initial_lifecycle_hook at creation only).
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +17,16 @@ import { loadSchema } from "./tf-double/lib/schema.mjs";
 // @ts-expect-error plain ESM without types
 import { serve } from "./tf-double/lib/server.mjs";
 import { declaredTypes, terraformBinary } from "./support/terraform-plan.js";
-import { exampleAnswers, renderAnswers, writeTree } from "./support/tools.js";
+import { exampleAnswers, renderAnswers, requireTool, writeTree } from "./support/tools.js";
+import { packageRoot } from "../src/core/package-root.js";
+
+function unpack(name: string): string {
+  requireTool("tar");
+  const dir = mkdtempSync(join(tmpdir(), "glra-v1-"));
+  const r = spawnSync("tar", ["-xzf", join(packageRoot, "test/fixtures/schema-v1", `${name}.tar.gz`), "-C", dir]);
+  if (r.status !== 0) throw new Error(`tar: ${r.stderr}`);
+  return dir;
+}
 
 const OLD_HOOK = `
 resource "aws_autoscaling_lifecycle_hook" "drain" {
@@ -32,24 +42,26 @@ describe("upgrading a group whose termination hook was a resource of its own", (
   it("forgets the old hook resource without deleting it", async () => {
     const a = exampleAnswers("answers.yaml");
     const rendered = join(writeTree(renderAnswers(a)), "terraform");
+    const movedTf = readFileSync(join(rendered, "moved.tf"), "utf8");
+    const removed = /\nremoved \{\n {2}from = aws_autoscaling_lifecycle_hook\.drain\n[\s\S]*?\n\}\n/.exec(movedTf);
+    expect(removed, "moved.tf forgets the old hook with a removed block").not.toBeNull();
+    // The old layout: the schema-v1 root (test/fixtures/schema-v1) with the hook as a resource of its own.
+    const v1 = unpack("answers");
     const work = mkdtempSync(join(tmpdir(), "glra-upgrade-"));
     const wd = join(work, "terraform");
-    cpSync(rendered, wd, { recursive: true });
+    cpSync(join(v1, "terraform"), wd, { recursive: true });
     const asgTf = readFileSync(join(wd, "asg.tf"), "utf8");
-    const removed = /\nremoved \{\n {2}from = aws_autoscaling_lifecycle_hook\.drain\n[\s\S]*?\n\}\n/.exec(asgTf);
-    expect(removed, "asg.tf forgets the old hook with a removed block").not.toBeNull();
-    // The old layout: the hook as a resource of its own.
-    writeFileSync(join(wd, "asg.tf"), asgTf.replace(removed![0], OLD_HOOK));
+    const v1Removed = /\nremoved \{\n {2}from = aws_autoscaling_lifecycle_hook\.drain\n[\s\S]*?\n\}\n/.exec(asgTf);
+    writeFileSync(join(wd, "asg.tf"), asgTf.replace(v1Removed![0], OLD_HOOK));
     writeFileSync(join(wd, "backend_override.tf"), 'terraform {\n  backend "local" {}\n}\n');
     writeFileSync(join(work, "terraformrc"), "");
 
-    const only = declaredTypes(wd);
-    const served = await serve({
-      socket: join(work, "aws.sock"),
-      schema: loadSchema(),
-      only,
-      fixtures: { aws_ami: { architecture: a.architecture } },
-    });
+    const [old, now] = [declaredTypes(wd), declaredTypes(rendered)];
+    const only = {
+      resources: [...new Set([...old.resources, ...now.resources])],
+      data: [...new Set([...old.data, ...now.data])],
+    };
+    const served = await serve({ socket: join(work, "aws.sock"), schema: loadSchema(), only });
     const env = {
       ...process.env,
       TF_IN_AUTOMATION: "1",
@@ -75,8 +87,13 @@ describe("upgrading a group whose termination hook was a resource of its own", (
       await tf("init", "-input=false", "-no-color");
       await tf("apply", "-auto-approve", "-input=false", "-no-color", "-refresh=false");
       expect(await tf("state", "list")).toContain("aws_autoscaling_lifecycle_hook.drain");
+      cpSync(join(wd, "terraform.tfstate"), join(work, "terraform.tfstate"));
       // This version's layout against that state.
-      writeFileSync(join(wd, "asg.tf"), asgTf);
+      rmSync(wd, { recursive: true });
+      cpSync(rendered, wd, { recursive: true });
+      writeFileSync(join(wd, "backend_override.tf"), 'terraform {\n  backend "local" {}\n}\n');
+      cpSync(join(work, "terraform.tfstate"), join(wd, "terraform.tfstate"));
+      await tf("init", "-input=false", "-no-color");
       await tf("plan", "-input=false", "-no-color", "-refresh=false", "-out=plan");
       const plan = JSON.parse(await tf("show", "-json", "plan"));
       const hook = plan.resource_changes.find(
@@ -90,6 +107,7 @@ describe("upgrading a group whose termination hook was a resource of its own", (
     } finally {
       served.server.forceShutdown();
       rmSync(work, { recursive: true, force: true });
+      rmSync(v1, { recursive: true, force: true });
     }
   }, 120_000);
 });

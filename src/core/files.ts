@@ -1,4 +1,5 @@
-import type { PoolView as Answers } from "./pools.js";
+import { poolViews } from "./pools.js";
+import type { Answers } from "./types.js";
 
 /**
  * Which generated files exist for which answers. A template not listed here
@@ -13,8 +14,8 @@ export interface FileCondition {
 }
 
 const jobMetrics: FileCondition = {
-  when: (a) => a.scalingPolicy === "jobs",
-  why: "scalingPolicy jobs: the busy-slots metric is published",
+  when: (a) => poolViews(a).some((p) => p.scalingPolicy === "jobs"),
+  why: "scalingPolicy jobs in some pool: its instances publish the busy-slots metric (metrics_enabled in their runtime config)",
 };
 
 /** Output paths (as in the generated repo) → their condition. */
@@ -22,9 +23,26 @@ export const FILE_CONDITIONS: Readonly<Record<string, FileCondition>> = {
   "files/libexec/publish-metrics.sh": jobMetrics,
   "files/systemd/gitlab-runner-aws-metrics.service": jobMetrics,
   "files/systemd/gitlab-runner-aws-metrics.timer": jobMetrics,
+  "terraform/moved.tf": {
+    when: (a) => poolViews(a).some((p) => p.name === "default"),
+    why: "a pool named default: schema v1 declared its resources in the root, and moved.tf moves them into the module",
+  },
 };
 
 /** Whether the file at this output path exists for these answers. */
 export function fileExists(path: string, answers: Answers): boolean {
   return FILE_CONDITIONS[path]?.when(answers) ?? true;
 }
+
+/**
+ * Generated files whose contents now live at another path (schema v2 moved
+ * one pool's resources into the runner-pool module). A user-edited copy of
+ * the old path is kept, and regeneration says where its contents went: left
+ * as it is, it declares the same resources a second time, which Terraform
+ * refuses to plan.
+ */
+export const MOVED_FILES: Readonly<Record<string, string>> = {
+  "terraform/asg.tf": "terraform/modules/runner-pool/asg.tf",
+  "terraform/launch.tf": "terraform/modules/runner-pool/launch.tf",
+  "terraform/alarms.tf": "terraform/modules/runner-pool/alarms.tf",
+};

@@ -1,5 +1,4 @@
 import { warnings as terraformWarnings } from "./context/terraform.js";
-import { poolViews } from "./pools.js";
 import { render, STORE_FILE } from "./render.js";
 import { answersFileToCurrent } from "./migrations.js";
 import { answerKeys, applies, defaultOf, fieldSchema, poolFieldKeys, schemaVersion, whenText } from "./schema.js";
@@ -151,7 +150,7 @@ export function resolveAnswers(src: Sources, options: { partial?: boolean } = {}
     errors,
     errorText: problemsText(errors, where),
     notes,
-    warnings: answers ? terraformWarnings(poolViews(answers)[0]) : [],
+    warnings: answers ? terraformWarnings(answers) : [],
   };
 }
 

@@ -59,7 +59,7 @@ export function templateContext(all: Answers, generatorVersion: string) {
     esc: { sh: shellQuote, hcl: hclString, yaml: yamlString, json: stableJson },
     names: namesContext(answers),
     ami: amiContext(answers),
-    tf: terraformContext(answers),
+    tf: terraformContext(all),
     ci: ciContext(answers),
     docs: docsContext(answers),
     capacity: capacityContext(answers),
@@ -75,7 +75,7 @@ export function render(answers: Answers, options: RenderOptions): RenderedFile[]
   const ctx = templateContext(answers, options.generatorVersion);
   const files: RenderedFile[] = [];
   for (const path of [...options.templates.keys()].sort()) {
-    if (!fileExists(outputPath(path), ctx.a)) continue;
+    if (!fileExists(outputPath(path), answers)) continue;
     let contents: string;
     try {
       contents = compiled(options.templates, path)(ctx);

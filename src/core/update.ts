@@ -2,6 +2,7 @@ import { lstatSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { diff3Merge } from "node-diff3";
 import { stableJson } from "./escape.js";
+import { MOVED_FILES } from "./files.js";
 import { GENERATOR_NAME, STORE_FILE } from "./render.js";
 import { BASE_FILE, baseFile, readBase, type Base } from "./store.js";
 import type { RenderedFile } from "./types.js";
@@ -202,7 +203,13 @@ export function planRegeneration(
       if (cur.kind === "file" && cur.text === was) {
         removes.push(path);
         outcome(path, "removed", "no longer generated");
-      } else outcome(path, "kept", "no longer generated; kept because you changed it, so it is yours now");
+      } else if (MOVED_FILES[path])
+        outcome(
+          path,
+          "kept",
+          `you changed it, and what it declared is now in ${MOVED_FILES[path]}: carry your change over there and delete this file (until then both declare the same resources and Terraform refuses to plan)`,
+        );
+      else outcome(path, "kept", "no longer generated; kept because you changed it, so it is yours now");
       continue;
     }
 

@@ -1,5 +1,5 @@
 import type { Answers } from "../../src/core/types.js";
-import { exampleAnswers, exampleFiles, validAnswers } from "./tools.js";
+import { exampleAnswers, exampleFiles, validAnswers, withPool } from "./tools.js";
 
 const base = exampleAnswers("answers.yaml");
 
@@ -9,13 +9,14 @@ export const terraformScenarios: [string, Answers][] = [
   [
     "answers.yaml with shell, one instance type (still Spot), cpu, explicit AMI, no Session Manager, the longest drain",
     validAnswers({
-      ...base,
-      executor: "shell",
-      instanceTypes: ["c7i.large"],
-      scalingPolicy: "cpu",
+      ...withPool(base, {
+        executor: "shell",
+        instanceTypes: ["c7i.large"],
+        scalingPolicy: "cpu",
+        drainTimeoutSeconds: 6600,
+      }),
       amiId: "ami-0123456789abcdef0",
       sessionManagerAccess: false,
-      drainTimeoutSeconds: 6600,
     }),
   ],
   [
@@ -28,12 +29,13 @@ export const terraformScenarios: [string, Answers][] = [
   [
     "answers.yaml with a launch configuration (so no Spot), no load-driven scaling, no schedules",
     validAnswers({
-      ...base,
+      ...withPool(base, {
+        instanceTypes: ["t3.large"],
+        onDemandPercentageAboveBase: 100,
+        scalingPolicy: "none",
+        schedules: [],
+      }),
       useLaunchConfiguration: true,
-      instanceTypes: ["t3.large"],
-      onDemandPercentageAboveBase: 100,
-      scalingPolicy: "none",
-      schedules: [],
     }),
   ],
 ];

@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { loadSchema } from "../tf-double/lib/schema.mjs";
 // @ts-expect-error plain ESM without types
 import { serve } from "../tf-double/lib/server.mjs";
+import { poolViews } from "../../src/core/pools.js";
 import type { Answers } from "../../src/core/types.js";
 import { renderAnswers, requireTool, writeTree } from "./tools.js";
 
@@ -88,14 +89,17 @@ export function terraformBinary(): string {
 let schema: unknown;
 const useRegistry = process.env.GLRA_TF_PROVIDER === "registry";
 
-/** The resource and data-source types a configuration declares. */
+/** The resource and data-source types a configuration declares, its local modules' included. */
 export function declaredTypes(dir: string): {
   resources: string[];
   data: string[];
 } {
   const resources = new Set<string>();
   const data = new Set<string>();
-  for (const f of readdirSync(dir).filter((n) => n.endsWith(".tf"))) {
+  const files = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter(
+    (n) => n.endsWith(".tf") && !n.startsWith(".terraform"),
+  );
+  for (const f of files) {
     for (const m of readFileSync(join(dir, f), "utf8").matchAll(/^\s*(resource|data)\s+"([^"]+)"/gm)) {
       (m[1] === "resource" ? resources : data).add(m[2]);
     }
@@ -217,13 +221,13 @@ export function theOne(plan: Plan, type: string): PlannedResource {
 
 /**
  * Renders the answers and plans their terraform/ folder. The double's AMI
- * lookup answers with the answered architecture: an explicit amiId is taken to
- * name an image of that architecture (the plan's postcondition checks the
- * real one at the user's plan).
+ * lookup answers with the architecture its tag filter asks for; an explicit
+ * amiId is taken to name an image of the pools' one architecture (the plan's
+ * postcondition checks the real one at the user's plan).
  */
 export function planAnswers(a: Answers, opts: { validate?: boolean } = {}): Promise<TerraformResult> {
   return planTerraform(join(writeTree(renderAnswers(a)), "terraform"), {
     ...opts,
-    fixtures: { aws_ami: { architecture: a.architecture } },
+    fixtures: a.amiId ? { aws_ami: { architecture: poolViews(a)[0].architecture } } : undefined,
   });
 }

@@ -73,3 +73,8 @@ export function fileOf(files: RenderedFile[], path: string): RenderedFile {
   if (!f) throw new Error(`${path} was not generated (have: ${files.map((x) => x.path).join(", ")})`);
   return f;
 }
+
+/** Raw answers: these with one pool's fields (the first's unless index says otherwise) replaced, for validAnswers. */
+export function withPool(a: Answers, fields: Record<string, unknown>, index = 0): Record<string, unknown> {
+  return { ...a, pools: a.pools.map((p, i) => (i === index ? { ...p, ...fields } : p)) };
+}

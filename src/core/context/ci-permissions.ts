@@ -1,5 +1,6 @@
-import type { PoolView as Answers } from "../pools.js";
-import { cacheBucketName, namesContext } from "./names.js";
+import type { Answers } from "../types.js";
+import { poolViews, type PoolView } from "../pools.js";
+import { cacheBucketName, namesContext, poolNames } from "./names.js";
 
 /**
  * The CI role's permissions as data: what each Terraform resource and data
@@ -13,7 +14,7 @@ import { cacheBucketName, namesContext } from "./names.js";
 export type Scope =
   /** Resource "*" in the answered region only (aws:RequestedRegion): EC2 ids are unknown before creation, and Describe* has no resource-level permissions. */
   | "region"
-  /** This project's Auto Scaling group. */
+  /** This project's Auto Scaling groups, one per pool. */
   | "group"
   /** This project's launch configurations (name_prefix project-). */
   | "launchConfiguration"
@@ -443,7 +444,7 @@ const SIDS: Record<Scope, string> = {
 const REGIONAL: Scope[] = ["region", "group", "launchConfiguration", "logGroup", "alarm"];
 
 /** The resource types declared for these answers, as the templates do (checked against the rendered .tf by a test). */
-export function declaredResourceTypes(a: Answers): string[] {
+export function declaredResourceTypes(a: { useLaunchConfiguration: boolean }): string[] {
   return Object.keys(resourceTypeNeeds).filter((t) =>
     t === "aws_launch_configuration"
       ? a.useLaunchConfiguration
@@ -459,15 +460,19 @@ export function declaredResourceTypes(a: Answers): string[] {
  * and with a permissions boundary no role can be created or given a policy
  * without it.
  */
-export function ciPolicy(a: Answers, accountId: string) {
+export function ciPolicy(a: Answers | PoolView, accountId: string) {
+  const pools = "pools" in a ? poolViews(a) : [a];
   const p = partitionOf(a.awsRegion);
   if (!p) throw new Error(`awsRegion ${a.awsRegion}: the ISO partitions are not supported`);
-  const names = namesContext(a);
+  const names = namesContext(pools[0]);
   const { partition: P, dnsSuffix } = p;
   const R = a.awsRegion;
   const arn: Record<Scope, string[]> = {
     region: ["*"],
-    group: [`arn:${P}:autoscaling:${R}:${accountId}:autoScalingGroup:*:autoScalingGroupName/${names.asgName}`],
+    group: pools.map(
+      (pool) =>
+        `arn:${P}:autoscaling:${R}:${accountId}:autoScalingGroup:*:autoScalingGroupName/${poolNames(pool).asgName}`,
+    ),
     launchConfiguration: [
       `arn:${P}:autoscaling:${R}:${accountId}:launchConfiguration:*:launchConfigurationName/${a.projectName}-*`,
     ],

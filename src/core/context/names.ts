@@ -1,4 +1,5 @@
 import type { PoolView as Answers } from "../pools.js";
+import type { PoolView } from "../pools.js";
 
 /**
  * Names that more than one layer must agree on (AMI tags Terraform looks up,
@@ -50,6 +51,28 @@ export function namesContext(a: Answers) {
  * apply keeps the instance role's policy known at plan. At most 60 characters
  * (project 32, account 12, region 14), within S3's 63.
  */
-export function cacheBucketName(a: Answers, accountId: string): string {
+export function cacheBucketName(a: { projectName: string; awsRegion: string }, accountId: string): string {
   return `${a.projectName}-${accountId}-${a.awsRegion}`;
+}
+
+/**
+ * The prefix of one pool's resource names: the project name for the pool
+ * named default (exactly the names a single-pool repo of schema v1 used, so
+ * a migrated stack keeps its resources), `project-pool` for any other
+ * (terraform/modules/runner-pool locals.tf builds the same).
+ */
+export function poolResourceName(projectName: string, pool: string): string {
+  return pool === "default" ? projectName : `${projectName}-${pool}`;
+}
+
+/** The names of one pool's group, launch template and hooks, which the instances read from its runtime config. */
+export function poolNames(p: PoolView) {
+  const name = poolResourceName(p.projectName, p.name);
+  return {
+    name,
+    asgName: name,
+    launchTemplateName: name,
+    lifecycleHookName: `${name}-drain`,
+    launchLifecycleHookName: `${name}-launch`,
+  };
 }

@@ -1,10 +1,11 @@
-import type { PoolView as Answers } from "../pools.js";
-import { scheduleSizes, tfvars, tfVariables } from "./tf-variables.js";
+import { poolViews, type PoolView } from "../pools.js";
+import type { Answers } from "../types.js";
+import { poolObjectType, scheduleSizes, tfvars, tfVariables } from "./tf-variables.js";
 
 export { scheduleSizes, tfvars };
 
-/** Whether the group may run Spot instances: some capacity above the On-Demand base is not On-Demand. */
-export function usesSpot(a: Answers): boolean {
+/** Whether the pool's group may run Spot instances: some capacity above the On-Demand base is not On-Demand. */
+export function usesSpot(a: PoolView): boolean {
   return a.onDemandPercentageAboveBase < 100;
 }
 
@@ -16,21 +17,69 @@ export function warnings(a: Answers): string[] {
       "useLaunchConfiguration: launch configurations are legacy. AWS accounts created on or after 2024-10-01 cannot create them, and they get no instance types released after 2022; prefer the launch template (useLaunchConfiguration: false).",
     );
   }
-  if (usesSpot(a) && a.instanceTypes.length === 1) {
-    out.push(
-      "onDemandPercentageAboveBase/instanceTypes: Spot with a single instance type has one capacity pool per availability zone, so " +
-        "interruptions and unfilled capacity are more likely; list several similar types (e.g. t3.large, t3a.large, m5.large).",
-    );
-  }
-  const desired = a.schedules.length
-    ? a.schedules.map((s) => scheduleSizes(a, s).desired_capacity)
-    : [a.asgDesiredCapacity];
-  if (desired.every((d) => d === 0)) {
-    out.push(
-      "asgDesiredCapacity/schedules: no schedule (or the initial size) asks for a runner instance, and load-driven scaling cannot scale out from zero, so no runner would ever start.",
-    );
-  }
+  const pools = poolViews(a);
+  pools.forEach((p, i) => {
+    const where = pools.length > 1 || p.name !== "default" ? `pools/${i} (${p.name}) ` : "";
+    if (usesSpot(p) && p.instanceTypes.length === 1) {
+      out.push(
+        `${where}onDemandPercentageAboveBase/instanceTypes: Spot with a single instance type has one capacity pool per availability zone, so ` +
+          "interruptions and unfilled capacity are more likely; list several similar types (e.g. t3.large, t3a.large, m5.large).",
+      );
+    }
+    const desired = p.schedules.length
+      ? p.schedules.map((s) => scheduleSizes(p, s).desired_capacity)
+      : [p.asgDesiredCapacity];
+    if (desired.every((d) => d === 0)) {
+      out.push(
+        `${where}asgDesiredCapacity/schedules: no schedule (or the initial size) asks for a runner instance, and load-driven scaling cannot scale out from zero, so no runner would ever start.`,
+      );
+    }
+  });
   return out;
+}
+
+/** The shared variables the runner-pool module takes as they are (same name and type as the root's). */
+const MODULE_VARIABLES = [
+  "project_name",
+  "aws_region",
+  "subnet_ids",
+  "gitlab_url",
+  "registration_mode",
+  "time_zone",
+  "session_manager_access",
+  "permissions_boundary_arn",
+  "disk_prune_threshold_percent",
+  "disk_alarm_percent",
+  "alarm_sns_topic_arn",
+  "alarm_at_max_minutes",
+];
+
+/** The pool named default's resources in the module, by their schema v1 address in the root (moved.tf). */
+export function movedFromV1(a: Answers): [from: string, to: string][] {
+  const pool = poolViews(a).find((p) => p.name === "default");
+  if (!pool) return [];
+  const to = (address: string) => `module.pool["default"].${address}`;
+  const same = (address: string): [string, string] => [address, to(address)];
+  return [
+    same(a.useLaunchConfiguration ? "aws_launch_configuration.runner" : "aws_launch_template.runner"),
+    [
+      "aws_autoscaling_group.runner",
+      to(`aws_autoscaling_group.${pool.schedules.length ? "runner" : "unscheduled"}[0]`),
+    ],
+    same("aws_autoscaling_schedule.runner"),
+    same("aws_autoscaling_policy.load"),
+    same("aws_iam_role.runner"),
+    same("aws_iam_instance_profile.runner"),
+    same("aws_iam_role_policy.runner_boot"),
+    same("aws_iam_role_policy.runner_cache"),
+    same("aws_iam_role_policy.runner_lifecycle"),
+    same("aws_iam_role_policy.session_manager"),
+    same("aws_cloudwatch_metric_alarm.registration_failures"),
+    same("aws_cloudwatch_metric_alarm.lifecycle_timeouts"),
+    same("aws_cloudwatch_metric_alarm.disk_full"),
+    same("aws_cloudwatch_metric_alarm.at_max_size"),
+    same("aws_cloudwatch_metric_alarm.busy_slots_missing"),
+  ];
 }
 
 /** Values derived from the answers for the templates of this layer (ctx.tf). */
@@ -38,7 +87,10 @@ export function terraformContext(a: Answers) {
   return {
     tfvars: tfvars(a),
     variables: tfVariables(),
+    poolType: poolObjectType(),
+    moduleVariables: MODULE_VARIABLES,
+    moduleVariablesWidth: Math.max(...MODULE_VARIABLES.map((n) => n.length)),
+    movedFromV1: movedFromV1(a),
     useLaunchConfiguration: a.useLaunchConfiguration,
-    spot: usesSpot(a),
   };
 }

@@ -1,7 +1,7 @@
 import { hclString } from "../escape.js";
-import { answersSchema, fieldSchema, poolSchema, type PropertySchema, type TfVarDeclaration } from "../schema.js";
-import type { PoolView as Answers } from "../pools.js";
-import type { Schedule } from "../types.js";
+import { answersSchema, poolFieldSchema, poolSchema, type PropertySchema, type TfVarDeclaration } from "../schema.js";
+import { poolViews, type PoolView } from "../pools.js";
+import type { Answers, Schedule } from "../types.js";
 
 /** One scheduled action as terraform.tfvars.json carries it: every size explicit. */
 export interface TfSchedule {
@@ -11,8 +11,8 @@ export interface TfSchedule {
   desired_capacity: number;
 }
 
-/** A schedule's sizes, with the ones left out taken from the answered ASG sizes. */
-export function scheduleSizes(a: Answers, s: Schedule): TfSchedule {
+/** A schedule's sizes, with the ones left out taken from the pool's answered ASG sizes. */
+export function scheduleSizes(a: PoolView, s: Schedule): TfSchedule {
   return {
     recurrence: s.recurrence,
     min_size: s.minSize ?? a.asgMinSize,
@@ -26,16 +26,9 @@ export function scheduleSizes(a: Answers, s: Schedule): TfSchedule {
  * type and value come from code, its validations from x-tfvar.validation only.
  * Keep this list short.
  */
-const TRANSFORMS: Record<string, { type: string; value: (a: Answers) => unknown }> = {
+const TRANSFORMS: Record<string, { type: string; value: (a: PoolView) => unknown }> = {
   schedules: {
-    type: [
-      "map(object({",
-      "    recurrence       = string",
-      "    min_size         = number",
-      "    max_size         = number",
-      "    desired_capacity = number",
-      "  }))",
-    ].join("\n"),
+    type: "map(object({ recurrence = string, min_size = number, max_size = number, desired_capacity = number }))",
     value: (a) => Object.fromEntries(a.schedules.map((s) => [s.name, scheduleSizes(a, s)])),
   },
 };
@@ -107,7 +100,7 @@ function clauses(s: PropertySchema, ref: string, decl: Named, where: string, reg
     if (NOT_CONSTRAINTS.has(key) || key.startsWith("x-")) continue;
     if (decl.unchecked?.[key]) continue;
     if (decl.hcl?.[key]) {
-      out.push(decl.hcl[key]);
+      out.push(decl.hcl[key].replaceAll(`var.${decl.name}`, ref));
       continue;
     }
     const n = v as number;
@@ -172,53 +165,117 @@ function declaration(x: string | TfVarDeclaration): Named {
   return typeof x === "string" ? { name: x } : (x as Named);
 }
 
-/** The Terraform variable of one answer; throws when the schema has a constraint with no Terraform form. */
-export function tfVariable(answer: string, s: PropertySchema): TfVariable {
+/**
+ * The Terraform variable of one answer; throws when the schema has a constraint
+ * with no Terraform form. `ref` is the value the checks read: the variable, or
+ * a pool's attribute (`p.instance_types`).
+ */
+export function tfVariable(answer: string, s: PropertySchema, ref?: string): TfVariable {
   const decl = declaration(s["x-tfvar"]!);
   const where = `schema/answers.schema.json ${answer}`;
+  ref ??= `var.${decl.name}`;
   const transform = decl.transform === undefined ? undefined : TRANSFORMS[decl.transform];
   if (decl.transform !== undefined && !transform)
     throw new Error(`${where}: x-tfvar.transform ${decl.transform} is not in TRANSFORMS`);
   const regexes: string[] = [];
   const validations = [];
-  const derived = transform ? [] : clauses(s, `var.${decl.name}`, decl, where, regexes);
+  const derived = transform ? [] : clauses(s, ref, decl, where, regexes);
   if (derived.length)
     validations.push({ condition: derived.join(" && "), error_message: errorMessage(s, decl, where) });
-  validations.push(...(decl.validation ?? []));
+  for (const v of decl.validation ?? [])
+    validations.push({ ...v, condition: v.condition.replaceAll(`var.${decl.name}`, ref) });
   const description = decl.description ?? s.description;
   if (!description) throw new Error(`${where}: the Terraform variable needs a description`);
   return { answer, name: decl.name, description, type: transform?.type ?? tfType(s, where), validations, regexes };
 }
 
-/** The variables' order of schema version 1, whose variables.tf declared the pool fields among the shared answers. */
-const V1_ORDER = [
-  ...["awsRegion", "projectName", "vpcId", "subnetIds", "architecture", "baseOs", "amiId", "instanceTypes"],
-  ...["rootVolumeSize", "asgMinSize", "asgMaxSize", "asgDesiredCapacity", "onDemandBaseCapacity"],
-  ...["onDemandPercentageAboveBase", "gitlabUrl", "registrationMode", "tokenSsmParameter", "tokenKmsKeyId"],
-  ...["runnerDescription", "runnerTags", "runUntagged", "runnerLocked", "executor", "dockerImage"],
-  ...["dockerPrivileged", "concurrent", "cacheS3", "cacheExpirationDays", "cacheKmsKeyArn", "timeZone", "schedules"],
-  ...["scalingPolicy", "scalingTargetValue", "drainTimeoutSeconds", "egressCidrs", "sessionManagerAccess"],
-  ...["permissionsBoundaryArn", "logRetentionDays", "logKmsKeyArn", "diskPruneThresholdPercent", "diskAlarmPercent"],
-  ...["alarmSnsTopicArn", "alarmAtMaxMinutes", "tags"],
-];
+/** The loop variables of the pools checks: `for pool, p in var.pools`. */
+const POOL_KEY = "pool";
+const POOL = "p";
+
+/**
+ * The attributes of one pool's object in `var.pools`: one per pool field with
+ * x-tfvar, in the order of the pool schema's properties, each with its checks
+ * reading `p.<attribute>`.
+ */
+export function poolAttributes(): TfVariable[] {
+  return (attributes ??= Object.entries(poolSchema.properties ?? {})
+    .filter(([, s]) => s["x-tfvar"] !== undefined)
+    .map(([answer, s]) => tfVariable(answer, s, `${POOL}.${declaration(s["x-tfvar"]!).name}`)));
+}
+let attributes: TfVariable[] | undefined;
+
+/** The object type of one pool, as `var.pools` and the runner-pool module's `var.pool` declare it. */
+export function poolObjectType(): string {
+  const width = Math.max(...poolAttributes().map((v) => v.name.length));
+  return [
+    "object({",
+    ...poolAttributes().map((v) => `    ${v.name.padEnd(width)} = ${v.type.replaceAll("\n", "\n  ")}`),
+    "  })",
+  ].join("\n");
+}
+
+/**
+ * `var.pools`: the pools keyed by name, each an object of its attributes; every
+ * attribute's checks apply to each pool, and the pool name's pattern to each key.
+ */
+function poolsVariable(): TfVariable {
+  const pools = answersSchema.properties.pools;
+  const name = poolFieldSchema("name");
+  const regexes = poolAttributes().flatMap((v) => v.regexes);
+  const eachPool = (condition: string) => `alltrue([for ${POOL_KEY}, ${POOL} in var.pools : ${condition}])`;
+  const validations = [
+    {
+      condition: [
+        ...(pools.minItems !== undefined ? [`length(var.pools) >= ${pools.minItems}`] : []),
+        ...(pools.maxItems !== undefined ? [`length(var.pools) <= ${pools.maxItems}`] : []),
+        eachPool(regex(name.pattern!, POOL_KEY, "schema/answers.schema.json pools.items.name", regexes)),
+      ].join(" && "),
+      error_message: `pools: ${pools.minItems ?? 0} to ${pools.maxItems} pools, each named ${name["x-allowed"]}.`,
+    },
+    ...poolAttributes().flatMap((v) =>
+      v.validations.map((c) => ({ condition: eachPool(c.condition), error_message: `pools: ${c.error_message}` })),
+    ),
+  ];
+  return {
+    answer: "pools",
+    name: "pools",
+    description: "The runner pools by name: each is one Auto Scaling Group (terraform/modules/runner-pool).",
+    type: `map(${poolObjectType()})`,
+    validations,
+    regexes,
+  };
+}
 
 let declared: TfVariable[] | undefined;
-/** Every Terraform variable, one per answer (shared, or a field of the first pool) with x-tfvar. */
+/** Every Terraform variable, in the order of the schema's properties: one per shared answer with x-tfvar, and `pools`. */
 export function tfVariables(): TfVariable[] {
-  const rank = (k: string) => (V1_ORDER.includes(k) ? V1_ORDER.indexOf(k) : V1_ORDER.length);
-  return (declared ??= Object.keys({ ...poolSchema.properties, ...answersSchema.properties })
-    .filter((k) => fieldSchema(k)!["x-tfvar"] !== undefined)
-    .sort((x, y) => rank(x) - rank(y))
-    .map((answer) => tfVariable(answer, fieldSchema(answer)!)));
+  return (declared ??= Object.entries(answersSchema.properties).flatMap(([answer, s]) =>
+    answer === "pools" ? [poolsVariable()] : s["x-tfvar"] !== undefined ? [tfVariable(answer, s)] : [],
+  ));
+}
+
+function value(answer: string, from: Answers | PoolView, s: PropertySchema): unknown {
+  const transform = declaration(s["x-tfvar"]!).transform;
+  return transform
+    ? TRANSFORMS[transform].value(from as PoolView)
+    : (from as unknown as Record<string, unknown>)[answer];
 }
 
 /** The answers Terraform needs, keyed by variable name; emitted as terraform.tfvars.json, so user text never enters HCL. */
 export function tfvars(a: Answers): Record<string, unknown> {
-  const values = a as unknown as Record<string, unknown>;
+  const pool = poolSchema.properties!;
   return Object.fromEntries(
-    tfVariables().map((v) => {
-      const transform = declaration(fieldSchema(v.answer)!["x-tfvar"]!).transform;
-      return [v.name, transform ? TRANSFORMS[transform].value(a) : values[v.answer]];
-    }),
+    tfVariables().map((v) => [
+      v.name,
+      v.answer === "pools"
+        ? Object.fromEntries(
+            poolViews(a).map((p) => [
+              p.name,
+              Object.fromEntries(poolAttributes().map((at) => [at.name, value(at.answer, p, pool[at.answer])])),
+            ]),
+          )
+        : value(v.answer, a, answersSchema.properties[v.answer]),
+    ]),
   );
 }
