@@ -99,7 +99,7 @@ describe("yo gitlab-runner-aws interview, for real", () => {
     });
   });
 
-  it("a second pool added in the terminal: its own questions and defaults; .yo-rc.json holds both pools", async () => {
+  it("a second pool added in the terminal: its own questions and defaults; .yo-rc.json and terraform.tfvars.json hold both pools", async () => {
     const out = workspace(user);
     const s = await yoSession(out, user, "", [
       ...ESSENTIAL_RULES,
@@ -130,6 +130,18 @@ describe("yo gitlab-runner-aws interview, for real", () => {
       ["arm64-large", "arm64", ["m7g.xlarge", "m6g.xlarge"], "shell"],
     ]);
     expect(pools[1]).toMatchObject({ runnerTags: ["heavy"], tokenSsmParameter: "/gitlab-runner/arm64-large/token" });
+    const tfvars = JSON.parse(readFileSync(join(out, "terraform/terraform.tfvars.json"), "utf8"));
+    expect(Object.keys(tfvars.pools)).toEqual(["arm64-large", "default"]);
+    expect(tfvars.pools["arm64-large"]).toMatchObject({
+      architecture: "arm64",
+      instance_types: ["m7g.xlarge", "m6g.xlarge"],
+      executor: "shell",
+      token_ssm_parameter: "/gitlab-runner/arm64-large/token",
+    });
+    expect(tfvars.pools.default).toMatchObject({
+      instance_types: ["t3.medium"],
+      token_ssm_parameter: "/gitlab-runner/token",
+    });
   });
 
   it("Ctrl-C ends cleanly, keeps the answers given, and the next run continues from them", async () => {
