@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { answerKeys, answersSchema, type PropertySchema } from "../src/core/schema.js";
+import { answerKeys, answersSchema, poolFieldKeys, poolFieldSchema, type PropertySchema } from "../src/core/schema.js";
 import { answersAjv, formatError, PRECOMPILED_VALIDATOR, validateAnswers } from "../src/core/validate.js";
 import { answersArb, fuzzParams, fuzzTimeout } from "./support/arbitraries.js";
 
@@ -78,46 +78,97 @@ const TOKENS = fc.oneof(
   fc.stringMatching(/^AKIA[A-Z0-9]{16}$/),
 );
 
+type Raw = Record<string, unknown>;
+
+/** Where a mutation lands: a shared answer at the top, or a field of the first pool. */
+interface Place {
+  key: string;
+  schema: PropertySchema;
+  path: string;
+  set: (r: Raw, value: unknown) => Raw;
+  get: (r: Raw) => unknown;
+}
+
+/** raw with its first pool changed by f (the default pool when raw gives no pools). */
+const firstPool = (r: Raw, f: (p: Raw) => Raw): Raw => {
+  const [first = { name: "default" }, ...rest] = (r.pools as Raw[] | undefined) ?? [];
+  return { ...r, pools: [f(first), ...rest] };
+};
+
+const places: Place[] = [
+  ...answerKeys.map((key) => ({
+    key,
+    schema: props[key],
+    path: `/${key}`,
+    set: (r: Raw, v: unknown) => ({ ...r, [key]: v }),
+    get: (r: Raw) => r[key],
+  })),
+  ...poolFieldKeys.map((key) => ({
+    key,
+    schema: poolFieldSchema(key),
+    path: `/pools/0/${key}`,
+    set: (r: Raw, v: unknown) => firstPool(r, (p) => ({ ...p, [key]: v })),
+    get: (r: Raw) => ((r.pools as Raw[] | undefined)?.[0] ?? {})[key],
+  })),
+];
+const inPool = (key: string) => places.find((p) => p.path === `/pools/0/${key}`)!;
+
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.constantFrom(...answerKeys).chain((key) =>
-    wrongType(props[key]).map((v) => ({
-      key,
+  fc.constantFrom(...places).chain((place) =>
+    wrongType(place.schema).map((v) => ({
+      key: place.key,
       why: "wrong type",
-      pathPrefix: `/${key}`,
-      apply: (r: Record<string, unknown>) => ({ ...r, [key]: v }),
+      pathPrefix: place.path,
+      apply: (r: Raw) => place.set(r, v),
     })),
   ),
-  fc.constantFrom(...answerKeys.filter((k) => outOfBounds(props[k]))).chain((key) =>
-    outOfBounds(props[key])!.map((v) => ({
-      key,
+  fc.constantFrom(...places.filter((p) => outOfBounds(p.schema))).chain((place) =>
+    outOfBounds(place.schema)!.map((v) => ({
+      key: place.key,
       why: "out of bounds",
-      pathPrefix: `/${key}`,
-      apply: (r: Record<string, unknown>) => ({ ...r, [key]: v }),
+      pathPrefix: place.path,
+      apply: (r: Raw) => place.set(r, v),
     })),
   ),
   fc
-    .constantFrom(
-      ...answerKeys.filter((k) => props[k].type === "array" && props[k].items && outOfBounds(props[k].items!)),
-    )
-    .chain((key) =>
-      outOfBounds(props[key].items!)!.map((v) => ({
-        key,
+    .constantFrom(...places.filter((p) => p.schema.type === "array" && p.schema.items && outOfBounds(p.schema.items!)))
+    .chain((place) =>
+      outOfBounds(place.schema.items!)!.map((v) => ({
+        key: place.key,
         why: "bad item",
-        pathPrefix: `/${key}/0`,
-        apply: (r: Record<string, unknown>) => ({ ...r, [key]: [v] }),
+        pathPrefix: `${place.path}/0`,
+        apply: (r: Raw) => place.set(r, [v]),
       })),
     ),
-  fc.tuple(fc.constantFrom(...answerKeys), fc.constantFrom("x", "s", "_", "Id", "2")).map(([key, suffix]) => ({
-    key: key + suffix,
+  fc.tuple(fc.constantFrom(...places), fc.constantFrom("x", "s", "_", "Id", "2")).map(([place, suffix]) => ({
+    key: place.key + suffix,
     why: "unknown key",
-    pathPrefix: `/${key + suffix}`,
-    apply: (r: Record<string, unknown>) => ({ ...r, [key + suffix]: r[key] ?? 1 }),
+    pathPrefix: place.path + suffix,
+    apply: (r: Raw) =>
+      place.path.startsWith("/pools/")
+        ? firstPool(r, (p) => ({ ...p, [place.key + suffix]: p[place.key] ?? 1 }))
+        : { ...r, [place.key + suffix]: r[place.key] ?? 1 },
   })),
+  fc.constant({
+    key: "pools",
+    why: "a pool name repeated",
+    pathPrefix: "/pools/1/name",
+    apply: (r: Raw) => {
+      const [first = { name: "default" }] = (r.pools as Raw[] | undefined) ?? [];
+      return { ...r, pools: [first, { ...first, tokenSsmParameter: "/another/token" }] };
+    },
+  }),
   TOKENS.map((t) => ({
     key: "runnerDescription",
     why: "token",
-    pathPrefix: "/runnerDescription",
-    apply: (r: Record<string, unknown>) => ({ ...r, runnerDescription: `runner ${t}` }),
+    pathPrefix: "/pools/0/runnerDescription",
+    apply: (r: Raw) => inPool("runnerDescription").set(r, `runner ${t}`),
+  })),
+  TOKENS.map((t) => ({
+    key: "tags",
+    why: "token in a pool's tag",
+    pathPrefix: "/pools/0/tags/Token",
+    apply: (r: Raw) => inPool("tags").set(r, { Token: t }),
   })),
   TOKENS.map((t) => ({
     key: "tags",
@@ -159,20 +210,20 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
     .map((c) => ({
       key: "schedules",
       why: "bad cron",
-      pathPrefix: "/schedules/0/recurrence",
-      apply: (r: Record<string, unknown>) => ({ ...r, schedules: [{ name: "s", recurrence: c }] }),
+      pathPrefix: "/pools/0/schedules/0/recurrence",
+      apply: (r: Raw) => inPool("schedules").set(r, [{ name: "s", recurrence: c }]),
     })),
   fc.constant({
     key: "asgDesiredCapacity",
     why: "desired > max",
-    pathPrefix: "/asgDesiredCapacity",
-    apply: (r: Record<string, unknown>) => ({ ...r, asgMinSize: 1, asgMaxSize: 2, asgDesiredCapacity: 3 }),
+    pathPrefix: "/pools/0/asgDesiredCapacity",
+    apply: (r: Raw) => firstPool(r, (p) => ({ ...p, asgMinSize: 1, asgMaxSize: 2, asgDesiredCapacity: 3 })),
   }),
   fc.constant({
     key: "instanceTypes",
     why: "x86 types on arm64",
-    pathPrefix: "/instanceTypes/0",
-    apply: (r: Record<string, unknown>) => ({ ...r, architecture: "arm64", instanceTypes: ["t3.medium"] }),
+    pathPrefix: "/pools/0/instanceTypes/0",
+    apply: (r: Raw) => firstPool(r, (p) => ({ ...p, architecture: "arm64", instanceTypes: ["t3.medium"] })),
   }),
   fc.constantFrom("300.0.0.0/8", "10.0.0.256/24").map((c) => ({
     key: "egressCidrs",
@@ -246,8 +297,8 @@ describe("fuzz: invalid answers", () => {
         fc.constantFrom("\ud800", "a\udfffb", "\udc00\ud800", "e\u0301", "\uf9f1", "\u212b"),
         (raw, lone) => {
           expectRejected(
-            validateAnswers({ ...raw, runnerDescription: `runner ${lone}` }),
-            "/runnerDescription",
+            validateAnswers(inPool("runnerDescription").set(raw, `runner ${lone}`)),
+            "/pools/0/runnerDescription",
             "lone surrogate",
           );
           expectRejected(validateAnswers({ ...raw, tags: { [`k${lone}`]: "v" } }), "/tags/", "lone surrogate in a key");

@@ -85,6 +85,13 @@ export function resolveAnswers(src: Sources, options: { partial?: boolean } = {}
   }
   // The interview hides a question whose x-when turned false (an answer changed at the summary): what was typed there no longer counts.
   const effective = { ...Object.fromEntries(answerKeys.map((k) => [k, defaultOf(k)])), ...raw };
+  if (origins.pools === "asked" && Array.isArray(raw.pools) && Array.isArray(src.asked?.pools))
+    raw.pools = raw.pools.map((pool) => {
+      const typed = (src.asked!.pools as unknown[]).find((p) => isMap(p) && isMap(pool) && p.name === pool.name);
+      if (!isMap(pool) || !isMap(typed)) return pool;
+      const view = { ...Object.fromEntries(poolFieldKeys.map((k) => [k, defaultOf(k)])), ...pool };
+      return Object.fromEntries(Object.entries(pool).filter(([k]) => !(k in typed) || applies(k, view)));
+    });
   for (const k of answerKeys) {
     if (origins[k] === "asked" && !applies(k, effective)) {
       delete raw[k];

@@ -104,6 +104,7 @@ export function tagTextProblem(text: string): string | undefined {
 const isInt = (x: unknown): x is number => Number.isInteger(x);
 const strings = (x: unknown): string[] => (Array.isArray(x) ? x.filter((v): v is string => typeof v === "string") : []);
 const isMap = (v: unknown): v is Raw => v !== null && typeof v === "object" && !Array.isArray(v);
+const poolsOf = (a: Raw): Raw[] => (Array.isArray(a.pools) ? a.pools.map((p) => (isMap(p) ? p : {})) : []);
 const schedulesOf = (a: Raw): Raw[] => (Array.isArray(a.schedules) ? a.schedules : []);
 const tracking = (a: Raw) => a.scalingPolicy === "jobs" || a.scalingPolicy === "cpu";
 
@@ -117,14 +118,10 @@ export function poolWithDefaults(pool: Raw): Raw {
   return { ...pool, ...out };
 }
 
-/**
- * Every answer, the left-out ones with their defaults, each pool's fields too.
- * A rule's repair may get one pool's view (shared answers and one pool's
- * fields side by side, no `pools`): its pool fields are filled as well.
- */
+/** Every answer, the left-out ones with their defaults, each pool's fields too. */
 export function withDefaults(raw: Raw): Raw {
   const out: Raw = {};
-  for (const key of [...poolFieldKeys, ...Object.keys(answersSchema.properties)]) {
+  for (const key of Object.keys(answersSchema.properties)) {
     const value = raw[key] === undefined ? defaultOf(key) : raw[key];
     if (value !== undefined) out[key] = value;
   }
@@ -155,6 +152,13 @@ function mapSchedules(raw: Raw, bad: (s: Raw, a: Raw) => boolean, fix: (s: Raw, 
 }
 
 const ARCH_DEFAULT_TYPE = { arm64: "t4g.medium", x86_64: "t3.medium" } as const;
+
+/** What is wrong with an instance type of the other architecture than `arch`. */
+function wrongArchitecture(arch: string): string {
+  return arch === "arm64"
+    ? "is not an arm64 (Graviton) instance type; use one such as t4g.medium or m7g.large, or set architecture to x86_64"
+    : "is an arm64 (Graviton) instance type; use an x86_64 type such as t3.medium, or set architecture to arm64";
+}
 const archOf = (t: string) => listedArch(t) ?? (GRAVITON.test(t) ? "arm64" : "x86_64");
 const CIDR_KEYS = ["buildAllowedCidrs", "egressCidrs"] as const;
 const ARN_KEYS = ["ciRoleArn", "permissionsBoundaryArn", "logKmsKeyArn", "alarmSnsTopicArn", "cacheKmsKeyArn"] as const;
@@ -198,6 +202,59 @@ function unlistedNames(a: Raw): Array<[string, string, string]> {
     const problem = instanceTypeProblem(a.buildInstanceType, accepted);
     if (problem) out.push(["/buildInstanceType", a.buildInstanceType, problem]);
   }
+  return out;
+}
+
+/** The tags' keys and values Terraform would refuse, at `at`. */
+function tagProblems(tags: unknown, at: Array<string | number>): AnswerError[] {
+  if (!isMap(tags)) return [];
+  return Object.entries(tags).flatMap(([k, v]) =>
+    (
+      [
+        [k, "key"],
+        [v, "value"],
+      ] as const
+    ).flatMap(([text, what]) => {
+      const problem = typeof text === "string" ? tagTextProblem(text) : undefined;
+      return problem ? [{ path: pointer([...at, k]), value: text, message: `${what} ${problem}` }] : [];
+    }),
+  );
+}
+
+/** The longest name_prefix Terraform takes for an IAM role: IAM's 64 characters less its 26-character unique suffix. */
+const ROLE_NAME_PREFIX_MAX = 38;
+
+/** The longest pool name (other than default) that fits `${projectName}-${name}-` into an IAM role's name_prefix. */
+const poolNameMax = (project: string) => Math.min(20, ROLE_NAME_PREFIX_MAX - 2 - project.length);
+
+/**
+ * The pools with names unique and short enough for their resource names: a
+ * repeated or too long name is cut and numbered (web, web-2, …).
+ */
+function fitPoolNames(raw: Raw): Raw {
+  if (!Array.isArray(raw.pools)) return raw;
+  const max = poolNameMax(String(withDefaults(raw).projectName));
+  const taken = new Set<string>();
+  const pools = raw.pools.map((p) => {
+    if (!isMap(p) || typeof p.name !== "string") return p;
+    let name = p.name === "default" ? p.name : p.name.slice(0, max);
+    for (let k = 2; taken.has(name); k++) name = `${p.name.slice(0, max - 1 - String(k).length)}-${k}`;
+    taken.add(name);
+    return name === p.name ? p : { ...p, name };
+  });
+  return { ...raw, pools };
+}
+
+/** The indexes of the items whose key repeats an earlier item's, with the index of that first one. */
+function repeats(items: Raw[], key: (p: Raw) => unknown): Array<[number, number]> {
+  const first = new Map<unknown, number>();
+  const out: Array<[number, number]> = [];
+  items.forEach((p, i) => {
+    const k = key(p);
+    if (k === undefined) return;
+    if (first.has(k)) out.push([i, first.get(k)!]);
+    else first.set(k, i);
+  });
   return out;
 }
 
@@ -393,23 +450,15 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: "instance-types-architecture",
-    reads: ["architecture", "instanceTypes", "buildInstanceType"],
+    reads: ["architecture", "instanceTypes"],
     when: (a) => a.architecture === "x86_64" || a.architecture === "arm64",
     check: (a, earlier) => {
       const arm = a.architecture === "arm64";
-      const types: Array<[string, string]> = strings(a.instanceTypes).map((t, i) => [t, `/instanceTypes/${i}`]);
-      if (typeof a.buildInstanceType === "string" && a.buildInstanceType !== "")
-        types.push([a.buildInstanceType, "/buildInstanceType"]);
       // An unknown type was reported once, by aws-names-listed.
-      return types
+      return strings(a.instanceTypes)
+        .map((t, i) => [t, `/instanceTypes/${i}`])
         .filter(([t, path]) => !earlier.some((e) => e.path === path) && (archOf(t) === "arm64") !== arm)
-        .map(([t, path]) => ({
-          path,
-          value: t,
-          message: arm
-            ? "is not an arm64 (Graviton) instance type; use one such as t4g.medium or m7g.large, or set architecture to x86_64"
-            : "is an arm64 (Graviton) instance type; use an x86_64 type such as t3.medium, or set architecture to arm64",
-        }));
+        .map(([t, path]) => ({ path, value: t, message: wrongArchitecture(arm ? "arm64" : "x86_64") }));
     },
     repair: (raw) => {
       const a = withDefaults(raw);
@@ -417,9 +466,22 @@ export const RULES: readonly Rule[] = [
       const instanceTypes = [
         ...new Set(strings(a.instanceTypes).map((t) => (archOf(t) === arch ? t : ARCH_DEFAULT_TYPE[arch]))),
       ];
-      const build = String(a.buildInstanceType);
-      return { ...raw, instanceTypes, buildInstanceType: build === "" || archOf(build) === arch ? build : "" };
+      return { ...raw, instanceTypes };
     },
+  },
+  {
+    // One image per architecture the pools use: the build type is the one of its own architecture.
+    id: "build-instance-type-architecture",
+    reads: ["buildInstanceType", "pools"],
+    when: (a) => typeof a.buildInstanceType === "string" && a.buildInstanceType !== "",
+    check: (a, earlier) => {
+      const build = a.buildInstanceType as string;
+      const archs = new Set(poolsOf(a).map((p) => p.architecture));
+      if (archs.has(archOf(build)) || earlier.some((e) => e.path === "/buildInstanceType")) return [];
+      const message = archs.size === 1 ? wrongArchitecture([...archs][0] as string) : undefined;
+      return message ? [{ path: "/buildInstanceType", value: build, message }] : [];
+    },
+    repair: (raw) => ({ ...raw, buildInstanceType: "" }),
   },
   {
     id: "launch-configuration-single-type",
@@ -512,27 +574,21 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: "tags-terraform-text",
-    reads: ["tags"],
-    check: (a) =>
-      isMap(a.tags)
-        ? Object.entries(a.tags).flatMap(([k, v]) =>
-            (
-              [
-                [k, "key"],
-                [v, "value"],
-              ] as const
-            ).flatMap(([text, what]) => {
-              const problem = typeof text === "string" ? tagTextProblem(text) : undefined;
-              return problem ? [{ path: pointer(["tags", k]), value: text, message: `${what} ${problem}` }] : [];
-            }),
-          )
-        : [],
+    reads: ["tags", "pools"],
+    check: (a) => [
+      ...tagProblems(a.tags, ["tags"]),
+      ...poolsOf(a).flatMap((p, i) => tagProblems(p.tags, ["pools", i, "tags"])),
+    ],
     repair: (raw) => {
-      const tags = withDefaults(raw).tags as Record<string, string>;
-      return {
-        ...raw,
-        tags: Object.fromEntries(Object.entries(tags).filter(([k, v]) => !tagTextProblem(k) && !tagTextProblem(v))),
-      };
+      const a = withDefaults(raw);
+      const clean = (tags: unknown) =>
+        Object.fromEntries(
+          Object.entries(isMap(tags) ? tags : {}).filter(([k, v]) => !tagTextProblem(k) && !tagTextProblem(String(v))),
+        );
+      const pools = Array.isArray(raw.pools)
+        ? raw.pools.map((p) => (isMap(p) && p.tags !== undefined ? { ...p, tags: clean(p.tags) } : p))
+        : raw.pools;
+      return { ...raw, tags: clean(a.tags), ...(pools === undefined ? {} : { pools }) };
     },
   },
   {
@@ -619,6 +675,76 @@ export const RULES: readonly Rule[] = [
       return { ...raw, ...Object.fromEntries(arns) };
     },
   },
+  {
+    id: "pool-names-unique",
+    reads: ["pools"],
+    check: (a) =>
+      repeats(poolsOf(a), (p) => p.name).map(([i]) => ({
+        path: `/pools/${i}/name`,
+        value: poolsOf(a)[i].name,
+        message: "must be unique among the pools: each pool's resources are named after it",
+      })),
+    repair: fitPoolNames,
+  },
+  {
+    // Each pool registers its own runner in GitLab: one token, one set of tags.
+    id: "pool-tokens-unique",
+    reads: ["pools"],
+    check: (a) => {
+      const pools = poolsOf(a);
+      return repeats(pools, (p) => p.tokenSsmParameter).map(([i, first]) => ({
+        path: `/pools/${i}/tokenSsmParameter`,
+        value: pools[i].tokenSsmParameter,
+        message: `is also the token parameter of pool ${String(pools[first].name)}: each pool is its own GitLab runner, with its own token and tags; give each pool its own parameter`,
+      }));
+    },
+    repair: (raw) => {
+      const pools = poolsOf(withDefaults(raw));
+      const retoken = new Set(repeats(pools, (p) => p.tokenSsmParameter).map(([i]) => i));
+      return {
+        ...raw,
+        pools: poolsOf(raw).map((p, i) =>
+          retoken.has(i)
+            ? { ...p, tokenSsmParameter: `${String(pools[i].tokenSsmParameter)}-${String(p.name)}-${i}` }
+            : p,
+        ),
+      };
+    },
+  },
+  {
+    id: "ami-id-one-architecture",
+    reads: ["amiId", "pools"],
+    when: (a) => typeof a.amiId === "string" && a.amiId !== "",
+    check: (a) => {
+      const [first, ...rest] = poolsOf(a);
+      return rest.flatMap((p, i) =>
+        p.architecture === first.architecture || typeof p.architecture !== "string"
+          ? []
+          : [
+              {
+                path: `/pools/${i + 1}/architecture`,
+                value: p.architecture,
+                message: `differs from pool ${String(first.name)}'s ${String(first.architecture)}, but amiId names one image, of one architecture, for every pool: give the pools one architecture, or leave amiId empty (each architecture's newest image of this project)`,
+              },
+            ],
+      );
+    },
+    repair: (raw) => ({ ...raw, amiId: "" }),
+  },
+  {
+    id: "pool-resource-names",
+    reads: ["projectName", "pools"],
+    when: (a) => typeof a.projectName === "string",
+    check: (a) =>
+      poolsOf(a).flatMap((p, i) => {
+        if (p.name === "default" || typeof p.name !== "string") return [];
+        const prefix = `${String(a.projectName)}-${p.name}-`;
+        if (prefix.length <= ROLE_NAME_PREFIX_MAX) return [];
+        const message = `makes the name prefix of the pool's IAM role, <projectName>-<name>-, ${prefix.length} characters long, above the ${ROLE_NAME_PREFIX_MAX} IAM allows (64 with the 26-character unique suffix); use at most ${poolNameMax(String(a.projectName))} characters, or a shorter projectName`;
+        return [{ path: `/pools/${i}/name`, value: p.name, message }];
+      }),
+    repair: fitPoolNames,
+  },
   // Last, so that on a shared path the other rule's message comes first.
   ...[...Object.keys(answersSchema.properties), ...poolFieldKeys.filter((k) => !(k in answersSchema.properties))]
     .filter((k) => fieldSchema(k)!["x-when-policy"] === "error")
@@ -636,8 +762,6 @@ function poolView(a: Raw, pool: Raw): Raw {
   const { tags: _tags, ...fields } = pool;
   return { ...shared, ...fields };
 }
-
-const poolsOf = (a: Raw): Raw[] => (Array.isArray(a.pools) ? a.pools.map((p) => (isMap(p) ? p : {})) : []);
 
 /** A path in a pool's view as a path in the answers: a pool field's under /pools/i. */
 function poolPath(path: string, i: number): string {
@@ -659,19 +783,26 @@ export function checkRule(rule: Rule, a: Raw, earlier: readonly AnswerError[] = 
   });
 }
 
-/** raw changed by the rule's repair; a per-pool rule's repair runs on each pool that violates it. */
+/**
+ * raw changed by the rule's repair. A per-pool rule's repair runs on the view
+ * of each pool that violates it (defaults filled in), and what it changes goes
+ * back to that pool or, for a shared answer, to the top.
+ */
 export function repairRule(rule: Rule, raw: Raw): Raw {
   if (!perPool(rule)) return rule.repair(raw);
   if (raw.pools !== undefined && !Array.isArray(raw.pools)) return raw;
   let shared: Raw = { ...raw };
   const pools = poolsOf({ pools: raw.pools ?? defaultOf("pools") }).map((given) => {
-    if (!checkRule(rule, { ...withDefaults(shared), pools: [poolWithDefaults(given)] }).length) return given;
-    const fixed = rule.repair(poolView(shared, given));
-    const pool: Raw = given.tags === undefined ? {} : { tags: given.tags };
-    for (const [k, v] of Object.entries(fixed)) {
-      if (k === "pools") continue;
-      if (isPoolField(k) && k !== "tags") pool[k] = v;
-      else shared = { ...shared, [k]: v };
+    const full = { ...withDefaults(shared), pools: [poolWithDefaults(given)] };
+    if (!checkRule(rule, full).length) return given;
+    const view = poolView(full, poolWithDefaults(given));
+    const fixed = rule.repair(view);
+    const pool: Raw = { ...given };
+    for (const k of new Set([...Object.keys(view), ...Object.keys(fixed)])) {
+      if (k === "pools" || JSON.stringify(fixed[k]) === JSON.stringify(view[k])) continue;
+      const into = isPoolField(k) && k !== "tags" ? pool : (shared = { ...shared });
+      if (k in fixed) into[k] = fixed[k];
+      else delete into[k];
     }
     return pool;
   });
@@ -704,7 +835,7 @@ export function repairAll(raw: Raw): Raw {
   for (let round = 0; round < 5; round++) {
     const broken = violated(out);
     if (!broken.length) return out;
-    for (const rule of broken) if (violated(out).includes(rule)) out = repairRule(rule, out);
+    for (const rule of broken) if (checkRule(rule, withDefaults(out)).length) out = repairRule(rule, out);
   }
   throw new Error(
     `rules.ts: the repairs do not converge on ${JSON.stringify(raw)}: ${violated(out)

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { answersSchema, type PropertySchema } from "../../src/core/schema.js";
+import { answersSchema, poolSchema, type PropertySchema } from "../../src/core/schema.js";
 import { canonicalCidr, GRAVITON, repairAll } from "../../src/core/rules.js";
 
 /**
@@ -86,6 +86,7 @@ export const HOSTILE_FRAGMENTS: readonly string[] = [
 ];
 
 const answers = answersSchema.properties;
+const poolFields = poolSchema.properties!;
 const X86_TYPES = [
   "t3.medium",
   "t3.small",
@@ -124,7 +125,7 @@ export function isFreeText(s: PropertySchema): boolean {
   return (
     s.type === "string" &&
     !s.enum &&
-    s !== answers.schedules.items?.properties?.recurrence &&
+    s !== poolFields.schedules.items?.properties?.recurrence &&
     (re === undefined || HOSTILE_FRAGMENTS.filter((f) => re.test(f)).length >= 5)
   );
 }
@@ -231,7 +232,7 @@ export const timeZoneArb = fc.constantFrom(
 );
 
 function instanceTypeArb(arm: boolean): fc.Arbitrary<string> {
-  const re = regexOf(answers.instanceTypes.items!)!;
+  const re = regexOf(poolFields.instanceTypes.items!)!;
   if (arm) {
     const built = fc
       .tuple(
@@ -250,7 +251,7 @@ function instanceTypeArb(arm: boolean): fc.Arbitrary<string> {
   );
 }
 
-const scheduleProps = answers.schedules.items!.properties!;
+const scheduleProps = poolFields.schedules.items!.properties!;
 const bound = (k: string) => fc.integer({ min: scheduleProps[k].minimum ?? 0, max: scheduleProps[k].maximum ?? 1000 });
 /** Schedules with valid cron (rules.ts repairs any other) and sizes of their own or the ASG's. */
 const schedulesArb = fc.array(
@@ -271,7 +272,7 @@ const schedulesArb = fc.array(
 const typesFor = Object.fromEntries(
   [false, true].map((arm) => {
     const one = instanceTypeArb(arm);
-    const list = fc.uniqueArray(one, { minLength: answers.instanceTypes.minItems ?? 1, maxLength: 4 });
+    const list = fc.uniqueArray(one, { minLength: poolFields.instanceTypes.minItems ?? 1, maxLength: 4 });
     return [String(arm), { list, build: fc.oneof(fc.constant(""), one) }];
   }),
 );
@@ -280,39 +281,70 @@ const fixed: Record<string, fc.Arbitrary<unknown>> = {
   buildAllowedCidrs: fc.uniqueArray(cidrArb(1), { minLength: 1, maxLength: 3 }),
   egressCidrs: fc.uniqueArray(cidrArb(0), { minLength: 1, maxLength: 3 }),
   buildJobTags: fc.uniqueArray(stringArb(answers.buildJobTags.items!), { minLength: 1, maxLength: 3 }),
+  buildInstanceType: fc.oneof(typesFor.false.build, typesFor.true.build),
   schedules: schedulesArb,
 };
 
 /**
- * Raw answers as a user would write them: required answers always present,
- * others sometimes left out (defaults apply), every value one the schema
- * accepts; the cross-field rules may not hold.
+ * Raw fields of an object schema as a user would write them: the required ones
+ * and the enums always present (so the fields that depend on an enum are
+ * generated against it), others sometimes left out (defaults apply), every
+ * value one the schema accepts; the cross-field rules may not hold.
  */
-const valueArbs = Object.fromEntries(Object.entries(answers).map(([k, s]) => [k, fixed[k] ?? schemaArb(s)]));
-export const schemaAnswersArb: fc.Arbitrary<Record<string, unknown>> = fc
-  .record(
-    Object.fromEntries(
-      Object.entries(answers)
-        .filter(([, s]) => s.enum)
-        .map(([k, s]) => [k, fc.constantFrom(...s.enum!)]),
-    ),
-  )
-  .chain((conditions) => {
-    const arm = conditions.architecture === "arm64";
-    const record: Record<string, fc.Arbitrary<unknown>> = {};
-    for (const key of Object.keys(answers)) {
-      if (key === "acceptUnlisted") continue;
-      const types = typesFor[String(arm)];
-      const byArch: Record<string, fc.Arbitrary<unknown>> = {
-        instanceTypes: types.list,
-        buildInstanceType: types.build,
-      };
-      record[key] = key in conditions ? fc.constant(conditions[key]) : (byArch[key] ?? valueArbs[key]);
-    }
-    // Enums are always given, so the answers that depend on them are generated against the right ones.
-    const required = [...answersSchema.required, ...Object.keys(conditions)];
-    return fc.record(record, { requiredKeys: required });
+function fieldsArb(
+  props: Record<string, PropertySchema>,
+  required: readonly string[],
+  pick: (key: string, conditions: Record<string, unknown>) => fc.Arbitrary<unknown> | undefined,
+): fc.Arbitrary<Record<string, unknown>> {
+  const values = Object.fromEntries(Object.entries(props).map(([k, s]) => [k, schemaArb(s)]));
+  return fc
+    .record(
+      Object.fromEntries(
+        Object.entries(props)
+          .filter(([, s]) => s.enum)
+          .map(([k, s]) => [k, fc.constantFrom(...s.enum!)]),
+      ),
+    )
+    .chain((conditions) => {
+      const record: Record<string, fc.Arbitrary<unknown>> = {};
+      for (const key of Object.keys(props)) {
+        if (key === "acceptUnlisted") continue;
+        record[key] = key in conditions ? fc.constant(conditions[key]) : (pick(key, conditions) ?? values[key]);
+      }
+      return fc.record(record, { requiredKeys: [...required, ...Object.keys(conditions)] });
+    });
+}
+
+/** One pool's raw fields; its instance types of its architecture. */
+const poolArb = fieldsArb(poolFields, poolSchema.required ?? [], (key, conditions) =>
+  key === "instanceTypes" ? typesFor[String(conditions.architecture === "arm64")].list : fixed[key],
+);
+
+const defaultToken = poolFields.tokenSsmParameter.default as string;
+/** 1 to 3 pools, a repeated name or token parameter made distinct (each pool is its own runner). */
+const poolsArb = fc.array(poolArb, { minLength: 1, maxLength: 3 }).map((pools) => {
+  const names = new Set<unknown>();
+  const tokens = new Set<unknown>();
+  return pools.map((p, i) => {
+    const name = names.has(p.name) ? `${String(p.name).slice(0, 17)}-${i}` : p.name;
+    const token = p.tokenSsmParameter ?? defaultToken;
+    names.add(name);
+    const out = { ...p, name, ...(tokens.has(token) ? { tokenSsmParameter: `${String(token)}-${i}` } : {}) };
+    tokens.add(out.tokenSsmParameter ?? defaultToken);
+    return out;
   });
+});
+
+/**
+ * Raw answers as a user would write them: required answers always present,
+ * others sometimes left out (defaults apply), 1 to 3 pools, every value one
+ * the schema accepts; the cross-field rules may not hold.
+ */
+export const schemaAnswersArb: fc.Arbitrary<Record<string, unknown>> = fieldsArb(
+  answers,
+  answersSchema.required,
+  (key) => (key === "pools" ? poolsArb : fixed[key]),
+);
 
 /** schemaAnswersArb made to satisfy every cross-field rule by the repairs of src/core/rules.ts: each one passes validateAnswers. */
 export const answersArb: fc.Arbitrary<Record<string, unknown>> = schemaAnswersArb.map(repairAll);
