@@ -14,9 +14,10 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type PoolView, poolViews } from "../src/core/pools.js";
 import type { Answers } from "../src/core/types.js";
 import { runtimeConfig } from "./fixtures/ami/runtime-config.js";
-import { exampleAnswers, renderAnswers, requireTool, writeTree } from "./support/tools.js";
+import { exampleAnswers, renderAnswers, requireTool, withPool, writeTree } from "./support/tools.js";
 
 // The hook scripts run for real (bash, jq) in a temporary root; gitlab-runner,
 // aws, curl (IMDS and the metrics endpoint) and systemctl are stubs on PATH
@@ -191,6 +192,7 @@ class Host {
   constructor(
     readonly tree: string,
     readonly answers: Answers,
+    readonly pool: PoolView = poolViews(answers)[0],
   ) {
     this.token = TOKENS[answers.registrationMode];
     for (const d of [this.root, this.stubs, this.bin]) mkdirSync(d, { recursive: true });
@@ -198,7 +200,7 @@ class Host {
       writeFileSync(join(this.bin, name), STUB_PREAMBLE + body);
       chmodSync(join(this.bin, name), 0o755);
     }
-    this.writeRuntimeConfig(runtimeConfig(answers));
+    this.writeRuntimeConfig(runtimeConfig(answers, pool));
   }
 
   writeRuntimeConfig(config: object) {
@@ -275,18 +277,26 @@ const tomlValues = (text: string) =>
       .map((m) => [m[1], JSON.parse(m[2]) as unknown]),
   );
 
+// The scripts are the same for every pool of an image: an instance of the three-pool image's
+// shell-deploy pool (not the first, not named default) gets only its own runtime config.
 const examples = [
-  { file: "answers.yaml", label: "AL2023/x86_64/docker/authentication token/jobs" },
-  { file: "ubuntu-arm64-shell-legacy.yaml", label: "Ubuntu/arm64/shell/legacy registration token/cpu" },
+  { file: "answers.yaml", pool: "default", label: "AL2023/x86_64/docker/authentication token/jobs" },
+  {
+    file: "ubuntu-arm64-shell-legacy.yaml",
+    pool: "default",
+    label: "Ubuntu/arm64/shell/legacy registration token/cpu",
+  },
+  { file: "three-pools.yaml", pool: "shell-deploy", label: "AL2023/x86_64/shell/authentication token/no scaling" },
 ];
 
-describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
+describe.each(examples)("hook scripts of $file, pool $pool ($label)", ({ file, pool: poolName }) => {
   const answers = exampleAnswers(file);
-  const config = runtimeConfig(answers);
+  const pool = poolViews(answers).find((p) => p.name === poolName)!;
+  const config = runtimeConfig(answers, pool);
   let tree: string;
   const hosts: Host[] = [];
   const host = () => {
-    const h = new Host(tree, answers);
+    const h = new Host(tree, answers, pool);
     hosts.push(h);
     return h;
   };
@@ -311,9 +321,9 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
     const args = calls[0].slice(1);
     expect(args).toContain("--non-interactive");
     expect(flagValue(args, "--url")).toBe(answers.gitlabUrl);
-    expect(flagValue(args, "--name")).toBe(`${answers.runnerDescription} i-0abc123def4567890`);
-    expect(flagValue(args, "--executor")).toBe(answers.executor);
-    expect(flagValue(args, "--docker-image")).toBe(answers.executor === "docker" ? answers.dockerImage : undefined);
+    expect(flagValue(args, "--name")).toBe(`${pool.runnerDescription} i-0abc123def4567890`);
+    expect(flagValue(args, "--executor")).toBe(pool.executor);
+    expect(flagValue(args, "--docker-image")).toBe(pool.executor === "docker" ? pool.dockerImage : undefined);
     expect(args.some((a) => a.startsWith("--token") || a.startsWith("--registration-token"))).toBe(false);
     const env = r.calls.find((c) => c[0] === "env")!;
     if (answers.registrationMode === "authentication-token") {
@@ -322,24 +332,24 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
         expect(args.filter((a) => a === f || a.startsWith(`${f}=`))).toEqual([]);
     } else {
       expect(env.slice(1)).toEqual(["unset", "token"]);
-      expect(flagValue(args, "--tag-list")?.split(",")).toEqual(answers.runnerTags);
-      expect(args).toContain(`--run-untagged=${answers.runUntagged}`);
-      expect(args).toContain(`--locked=${answers.runnerLocked}`);
+      expect(flagValue(args, "--tag-list")?.split(",")).toEqual(pool.runnerTags);
+      expect(args).toContain(`--run-untagged=${pool.runUntagged}`);
+      expect(args).toContain(`--locked=${pool.runnerLocked}`);
     }
 
     // the SSM read went through the instance role: region from IMDSv2, decrypted
     const ssm = r.calls.find((c) => c[0] === "aws" && c[2] === "get-parameter")!;
-    expect(flagValue(ssm, "--name")).toBe(answers.tokenSsmParameter);
+    expect(flagValue(ssm, "--name")).toBe(pool.tokenSsmParameter);
     expect(flagValue(ssm, "--region")).toBe(answers.awsRegion);
     expect(ssm).toContain("--with-decryption");
 
     const globals = tomlValues(readFileSync(join(h.stubs, "config-before-register.toml"), "utf8"));
-    expect(globals.concurrent).toBe(answers.concurrent);
-    expect(globals.listen_address).toBe(answers.scalingPolicy === "jobs" ? "127.0.0.1:9252" : undefined);
+    expect(globals.concurrent).toBe(pool.concurrent);
+    expect(globals.listen_address).toBe(pool.scalingPolicy === "jobs" ? "127.0.0.1:9252" : undefined);
     const template = readFileSync(join(h.stubs, "template.toml"), "utf8");
     expect(template.match(/^\[\[runners\]\]$/gm)).toHaveLength(1);
-    expect(tomlValues(template).limit).toBe(answers.concurrent);
-    expect(tomlValues(template).privileged).toBe(answers.executor === "docker" ? answers.dockerPrivileged : undefined);
+    expect(tomlValues(template).limit).toBe(pool.concurrent);
+    expect(tomlValues(template).privileged).toBe(pool.executor === "docker" ? pool.dockerPrivileged : undefined);
     // the shared cache: S3 with the instance role's credentials, no keys
     const cache = /^  \[runners\.cache\]\n((?: {4}.*\n?)*)/m.exec(template)?.[1];
     if (config.cache_s3_bucket) {
@@ -355,7 +365,7 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
     expect(template).not.toMatch(/AccessKey|SecretKey/);
 
     expect(readFileSync(h.path("/run/systemd/system/gitlab-runner.service.d/60-drain-timeout.conf"), "utf8")).toBe(
-      `[Service]\nTimeoutStopSec=${answers.drainTimeoutSeconds}\n`,
+      `[Service]\nTimeoutStopSec=${pool.drainTimeoutSeconds}\n`,
     );
     expect(r.calls.filter((c) => c[0] === "systemctl")).toEqual([["systemctl", "daemon-reload"]]);
     expect(statSync(h.path("/etc/gitlab-runner/config.toml")).mode & 0o077).toBe(0);
@@ -367,7 +377,7 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
     const r = h.run("register.sh");
     expect(r.status).toBe(0);
     const iptables = r.calls.filter((c) => c[0] === "iptables");
-    if (answers.executor !== "shell") {
+    if (pool.executor !== "shell") {
       expect(iptables).toEqual([]);
       return;
     }
@@ -437,11 +447,11 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
     const h = host();
     h.stub(
       "ssm-error",
-      `An error occurred (ParameterNotFound) when calling the GetParameter operation: Parameter ${answers.tokenSsmParameter} not found.\n`,
+      `An error occurred (ParameterNotFound) when calling the GetParameter operation: Parameter ${pool.tokenSsmParameter} not found.\n`,
     );
     const r = h.run("register.sh");
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain(answers.tokenSsmParameter);
+    expect(r.stderr).toContain(pool.tokenSsmParameter);
     expect(r.stderr).toContain("ParameterNotFound");
     expect(r.calls.filter((c) => c[2] === "get-parameter")).toHaveLength(1);
     expect(registerCalls(r)).toEqual([]);
@@ -676,9 +686,18 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
   });
 
   it("publishes busy job slots as a percentage of concurrent, with job-based scaling only", () => {
-    if (answers.scalingPolicy !== "jobs") {
-      expect(existsSync(join(tree, "files/libexec/publish-metrics.sh"))).toBe(false);
-      expect(existsSync(join(tree, "files/systemd/gitlab-runner-aws-metrics.timer"))).toBe(false);
+    // The image has the publisher when some pool scales on busy slots; an instance of another pool publishes nothing.
+    const imageHasIt = poolViews(answers).some((p) => p.scalingPolicy === "jobs");
+    expect(existsSync(join(tree, "files/libexec/publish-metrics.sh"))).toBe(imageHasIt);
+    expect(existsSync(join(tree, "files/systemd/gitlab-runner-aws-metrics.timer"))).toBe(imageHasIt);
+    if (pool.scalingPolicy !== "jobs") {
+      if (!imageHasIt) return;
+      const h = host();
+      h.stub("active-gitlab-runner.service", "");
+      const r = h.run("publish-metrics.sh");
+      expect(r.status).toBe(0);
+      expect(config.metrics_enabled).toBe(false);
+      expect(r.calls.filter((c) => c[0] === "aws" || c[0] === "curl")).toEqual([]);
       return;
     }
     const h = host();
@@ -702,7 +721,7 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
     expect(flagValue(put, "--metric-name")).toBe(config.metric_name);
     expect(flagValue(put, "--dimensions")).toBe(`${config.metric_dimension}=${config.asg_name}`);
     expect(flagValue(put, "--unit")).toBe("Percent");
-    expect(flagValue(put, "--value")).toBe(String(Math.floor((3 * 100) / answers.concurrent)));
+    expect(flagValue(put, "--value")).toBe(String(Math.floor((3 * 100) / pool.concurrent)));
 
     const off = host();
     off.writeRuntimeConfig({ ...config, metrics_enabled: false });
@@ -767,7 +786,7 @@ describe.each(examples)("hook scripts of $file ($label)", ({ file }) => {
   it("above the threshold removes only what no running job uses, then publishes the usage after pruning", () => {
     const h = host();
     h.stub("disk", `${config.disk_prune_threshold_percent}\n42\n`);
-    if (answers.executor === "docker") {
+    if (pool.executor === "docker") {
       const clear = h.path("/usr/share/gitlab-runner/clear-docker-cache");
       mkdirSync(join(clear, ".."), { recursive: true });
       writeFileSync(clear, `${STUB_PREAMBLE}:\n`);
@@ -814,7 +833,9 @@ describe("hook scripts with hostile answers", () => {
   it("pass free text through as data: the runner name is the description, byte for byte", () => {
     requireTool("jq");
     const description = `Ops "runner" $(touch /tmp/pwned) ; \`id\` 'q' \\ ${"${HOME}"} — Zürich %s`;
-    const answers = { ...exampleAnswers("ubuntu-arm64-shell-legacy.yaml"), runnerDescription: description };
+    const answers = withPool(exampleAnswers("ubuntu-arm64-shell-legacy.yaml"), {
+      runnerDescription: description,
+    }) as unknown as Answers;
     const tree = writeTree(renderAnswers(answers));
     const h = new Host(tree, answers);
     try {

@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { amiNamePrefix, architectures, buildInstanceType, executors } from "../src/core/context/ami.js";
 import { namesContext } from "../src/core/context/names.js";
 import { pins } from "../src/core/pins.js";
+import { poolViews } from "../src/core/pools.js";
 import type { Answers } from "../src/core/types.js";
 import {
   exampleAnswers,
@@ -13,6 +15,7 @@ import {
   renderAnswers,
   requireTool,
   validAnswers,
+  withPool,
   writeTree,
 } from "./support/tools.js";
 
@@ -61,7 +64,7 @@ describe.each(exampleFiles)("packer-build.json of %s", (file) => {
   const a = exampleAnswers(file);
   const files = renderAnswers(a);
   const t = JSON.parse(fileOf(files, "packer-build.json").contents) as Json;
-  const b = t.builders[0];
+  const archs = architectures(a);
 
   it("passes packer validate (1.6.6, offline)", () => {
     requireTool("packer");
@@ -79,7 +82,13 @@ describe.each(exampleFiles)("packer-build.json of %s", (file) => {
     expect(packerValidate(tree, t).status).not.toBe(0);
   });
 
-  it("builds privately from the answered subnet, hardened, from one base AMI", () => {
+  it("has one source per architecture the pools use, named after it", () => {
+    expect(t.builders.map((b: Json) => b.name)).toEqual(archs);
+    expect(new Set(poolViews(a).map((p) => p.architecture))).toEqual(new Set(archs));
+  });
+
+  it.each(archs)("%s: builds privately from the answered subnet, hardened, from one base AMI", (arch) => {
+    const b = t.builders.find((x: Json) => x.name === arch);
     expect(b.type).toBe("amazon-ebs");
     expect(resolve(t, b.region)).toBe(a.awsRegion);
     expect(resolve(t, b.subnet_id)).toBe(a.buildSubnetId);
@@ -92,41 +101,52 @@ describe.each(exampleFiles)("packer-build.json of %s", (file) => {
     expect(b.metadata_options.http_tokens).toBe("required");
     expect(b.source_ami_filter.most_recent).toBe(true);
     expect(b.source_ami_filter.owners).toHaveLength(1);
-    expect(b.source_ami_filter.filters.architecture).toBe(a.architecture);
+    expect(b.source_ami_filter.filters.architecture).toBe(arch);
     const [root] = b.launch_block_device_mappings;
     expect(root).toMatchObject({ volume_type: "gp3", encrypted: true, delete_on_termination: true });
-    expect(Number(resolve(t, root.volume_size))).toBe(a.rootVolumeSize);
+    // The launch templates can only grow the image's volume: the smallest of the pools of this architecture.
+    const sizes = poolViews(a)
+      .filter((p) => p.architecture === arch)
+      .map((p) => p.rootVolumeSize);
+    expect(Number(resolve(t, root.volume_size))).toBe(Math.min(...sizes));
+    for (const size of sizes) expect(size).toBeGreaterThanOrEqual(Number(resolve(t, root.volume_size)));
   });
 
-  it("opens SSH on the temporary security group only for private_ip builds, from the answered CIDRs", () => {
-    // packer-plugin-amazon (schema/pins.json packerAmazonPlugin, 1.8.0) creates the temporary
-    // security group for every build, and adds its one ingress rule (the SSH port from
-    // temporary_security_group_source_cidrs) unless SkipSSHRuleCreation, which is
-    // SSMAgentEnabled(): ssh_interface "session_manager" with iam_instance_profile or
-    // temporary_iam_instance_profile_policy_document set (builder/ebs/builder.go,
-    // builder/common/run_config.go, builder/common/step_security_group.go at v1.8.0).
-    // The CIDRs stay narrow even when unused: without them the plugin would default to 0.0.0.0/0.
-    const sessionManager =
-      resolve(t, b.ssh_interface) === "session_manager" &&
-      (Boolean(b.iam_instance_profile) || b.temporary_iam_instance_profile_policy_document !== undefined);
-    const ownGroup = "security_group_id" in b || "security_group_ids" in b || "security_group_filter" in b;
-    expect(ownGroup).toBe(false);
-    const sshRule = sessionManager ? [] : (b.temporary_security_group_source_cidrs ?? ["0.0.0.0/0"]);
-    expect(sshRule).toEqual(a.sshInterface === "session_manager" ? [] : a.buildAllowedCidrs);
-    expect(pins.packerAmazonPlugin).toMatch(/^1\.8\./);
-  });
+  it.each(archs)(
+    "%s: opens SSH on the temporary security group only for private_ip builds, from the answered CIDRs",
+    (arch) => {
+      const b = t.builders.find((x: Json) => x.name === arch);
+      // packer-plugin-amazon (schema/pins.json packerAmazonPlugin, 1.8.0) creates the temporary
+      // security group for every build, and adds its one ingress rule (the SSH port from
+      // temporary_security_group_source_cidrs) unless SkipSSHRuleCreation, which is
+      // SSMAgentEnabled(): ssh_interface "session_manager" with iam_instance_profile or
+      // temporary_iam_instance_profile_policy_document set (builder/ebs/builder.go,
+      // builder/common/run_config.go, builder/common/step_security_group.go at v1.8.0).
+      // The CIDRs stay narrow even when unused: without them the plugin would default to 0.0.0.0/0.
+      const sessionManager =
+        resolve(t, b.ssh_interface) === "session_manager" &&
+        (Boolean(b.iam_instance_profile) || b.temporary_iam_instance_profile_policy_document !== undefined);
+      const ownGroup = "security_group_id" in b || "security_group_ids" in b || "security_group_filter" in b;
+      expect(ownGroup).toBe(false);
+      const sshRule = sessionManager ? [] : (b.temporary_security_group_source_cidrs ?? ["0.0.0.0/0"]);
+      expect(sshRule).toEqual(a.sshInterface === "session_manager" ? [] : a.buildAllowedCidrs);
+      expect(pins.packerAmazonPlugin).toMatch(/^1\.8\./);
+    },
+  );
 
-  it("names and tags the AMI so Terraform finds the newest one", () => {
+  it.each(archs)("%s: names and tags the AMI so Terraform finds the newest one of its architecture", (arch) => {
+    const b = t.builders.find((x: Json) => x.name === arch);
     const names = namesContext(a);
     expect(b.ami_name).toContain("{{timestamp}}");
-    expect(resolve(t, b.ami_name)).toBe(`${names.amiNamePrefix}{{timestamp}}`);
+    expect(resolve(t, b.ami_name)).toBe(`${a.projectName}-${a.baseOs}-${arch}-{{timestamp}}`);
+    expect(amiNamePrefix(a, arch)).toBe(`${a.projectName}-${a.baseOs}-${arch}-`);
     const tags = Object.fromEntries(
       Object.entries(b.tags as Record<string, string>).map(([k, v]) => [k, resolve(t, v)]),
     );
     const k = names.amiTagKeys;
     expect(tags[k.project]).toBe(a.projectName);
     expect(tags[k.baseOs]).toBe(a.baseOs);
-    expect(tags[k.architecture]).toBe(a.architecture);
+    expect(tags[k.architecture]).toBe(arch);
     expect(tags[k.runnerVersion]).toBe(a.gitlabRunnerVersion);
     expect(tags[k.generatorVersion]).toMatch(/^\d+\.\d+\.\d+/);
     for (const [key, value] of Object.entries(a.tags)) {
@@ -149,12 +169,14 @@ describe.each(exampleFiles)("packer-build.json of %s", (file) => {
     );
     expect(env).toMatchObject({
       GITLAB_RUNNER_VERSION: a.gitlabRunnerVersion,
-      EXECUTOR: a.executor,
+      EXECUTORS: [...new Set(poolViews(a).map((p) => p.executor))].sort().join(" "),
       EXTRA_PACKAGES: a.extraPackages.join(" "),
       BASE_OS: a.baseOs,
-      ARCHITECTURE: a.architecture,
+      // Packer's name of the build that runs it: its architecture
+      ARCHITECTURE: "{{ build_name }}",
       FILES_DIR: upload.destination,
     });
+    expect(env.EXECUTORS).toBe(executors(a).join(" "));
     expect(env.AWS_CLI_VERSION).toMatch(/^2\.\d+\.\d+$/);
     // provision.sh requires exactly the variables Packer passes
     const provision = fileOf(files, "provision.sh").contents;
@@ -193,14 +215,14 @@ describe("packer-build.json across answers", () => {
       it(`${baseOs} ${architecture}: base image filter, login, root device and build type`, () => {
         const t = packerOf(
           validAnswers({
-            ...base,
+            ...withPool(base, { architecture, instanceTypes: [architecture === "arm64" ? "m7g.large" : "t3.large"] }),
             baseOs,
-            architecture,
             buildInstanceType: "",
-            instanceTypes: [architecture === "arm64" ? "m7g.large" : "t3.large"],
           }),
         );
+        expect(t.builders).toHaveLength(1);
         const b = t.builders[0];
+        expect(b.name).toBe(architecture);
         const e = expected[baseOs];
         expect(b.source_ami_filter.owners).toEqual([e.owner]);
         expect(b.source_ami_filter.filters.name).toMatch(e.name[architecture]);
@@ -214,6 +236,11 @@ describe("packer-build.json across answers", () => {
   it("an answered build instance type wins", () => {
     const t = packerOf(validAnswers({ ...base, buildInstanceType: "c7i.large" }));
     expect(resolve(t, t.builders[0].instance_type)).toBe("c7i.large");
+    // It applies to its own architecture; the other one builds on its default type.
+    const answered = (type: string) => ({ ...validAnswers(base), buildInstanceType: type });
+    expect(buildInstanceType(answered("c7i.large"), "arm64")).toBe("t4g.small");
+    expect(buildInstanceType(answered("c7g.large"), "arm64")).toBe("c7g.large");
+    expect(buildInstanceType(answered("c7g.large"), "x86_64")).toBe("t3.small");
   });
 
   it("carries tag values as data, exactly", () => {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { amiPaths } from "../src/core/context/ami.js";
+import { poolViews } from "../src/core/pools.js";
 import type { RenderedFile } from "../src/core/types.js";
 import { exampleAnswers, exampleFiles, fileOf, renderExample, requireTool } from "./support/tools.js";
 
@@ -102,15 +103,21 @@ describe.each(exampleFiles)("systemd units of %s", (file) => {
     expect(list(dropin, "Service", "KillSignal")).toEqual(["SIGQUIT"]);
     // Only the main process gets SIGQUIT: the shell executor's jobs live in the same cgroup.
     expect(list(dropin, "Service", "KillMode")).toEqual(["mixed"]);
-    expect(list(dropin, "Service", "TimeoutStopSec")).toEqual([String(a.drainTimeoutSeconds)]);
+    expect(list(dropin, "Service", "TimeoutStopSec")).toEqual([
+      String(Math.max(...poolViews(a).map((p) => p.drainTimeoutSeconds))),
+    ]);
     expect(list(dropin, "Unit", "Requires")).toContain("gitlab-runner-aws.service");
     // no PropagatesStopTo=: it ignores restarts before systemd 253, and a unit stop must not unregister anyway
     expect(list(dropin, "Unit", "PropagatesStopTo")).toEqual([]);
     // After= makes systemd stop gitlab-runner (drain) before it stops the unit that unregisters
     expect(list(dropin, "Unit", "After")).toContain("gitlab-runner-aws.service");
     // on shutdown Docker must outlive the drain of the docker executor's jobs
-    expect(list(dropin, "Unit", "After").includes("docker.service")).toBe(a.executor === "docker");
-    expect(list(dropin, "Unit", "Wants").includes("docker.service")).toBe(a.executor === "docker");
+    expect(list(dropin, "Unit", "After").includes("docker.service")).toBe(
+      poolViews(a).some((p) => p.executor === "docker"),
+    );
+    expect(list(dropin, "Unit", "Wants").includes("docker.service")).toBe(
+      poolViews(a).some((p) => p.executor === "docker"),
+    );
   });
 
   it("register on start and unregister on stop, after the network and cloud-init's runtime configuration", () => {
@@ -152,7 +159,7 @@ describe.each(exampleFiles)("systemd units of %s", (file) => {
 
   it("schedule the busy-slot publisher every minute only for job-based scaling", () => {
     const timer = files.find((f) => f.path === "files/systemd/gitlab-runner-aws-metrics.timer");
-    expect(timer !== undefined).toBe(a.scalingPolicy === "jobs");
+    expect(timer !== undefined).toBe(poolViews(a).some((p) => p.scalingPolicy === "jobs"));
     if (!timer) return;
     const t = parseUnit(timer.contents);
     expect(list(t, "Timer", "OnUnitActiveSec")).toEqual(["1min"]);

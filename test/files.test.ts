@@ -19,16 +19,19 @@ function valid(raw: Record<string, unknown>): Answers {
 
 const examples = readdirSync("examples").filter((f) => /\.(ya?ml|json)$/.test(f));
 const cases: Array<[string, Answers]> = examples.flatMap((f) => {
-  const raw = exampleAnswers(f) as Record<string, unknown>;
+  const a = exampleAnswers(f);
   return [
-    [f, valid(raw)],
-    // Each example with the other scaling policies, which decide the metrics files.
+    [f, valid(a as unknown as Record<string, unknown>)],
+    // Each example with every pool on each scaling policy, which decide the metrics files.
     ...(["jobs", "cpu", "none"] as const)
-      .filter((p) => p !== raw.scalingPolicy)
-      .map((p): [string, Answers] => {
-        const floor = Math.max(Number(raw.asgMinSize ?? 1), 1);
-        return [`${f} with scalingPolicy ${p}`, valid({ ...raw, scalingPolicy: p, asgMinSize: floor })];
-      }),
+      .filter((p) => a.pools.some((pool) => pool.scalingPolicy !== p))
+      .map((p): [string, Answers] => [
+        `${f} with scalingPolicy ${p}`,
+        valid({
+          ...a,
+          pools: a.pools.map((pool) => ({ ...pool, scalingPolicy: p, asgMinSize: Math.max(pool.asgMinSize, 1) })),
+        }),
+      ]),
   ];
 });
 

@@ -4,11 +4,13 @@ import { micromark } from "micromark";
 import * as prettier from "prettier";
 import { describe, expect, it } from "vitest";
 import { cronToWords, featureCosts, weeklyHours } from "../src/core/context/docs.js";
-import { namesContext } from "../src/core/context/names.js";
+import { poolCost, poolSpot } from "../src/core/context/capacity.js";
+import { namesContext, poolNames } from "../src/core/context/names.js";
 import { scheduleSizes } from "../src/core/context/terraform.js";
 import { markdownText } from "../src/core/escape.js";
-import type { Answers } from "../src/core/types.js";
-import { exampleAnswers, exampleFiles, fileOf, renderAnswers, validAnswers } from "./support/tools.js";
+import { poolViews } from "../src/core/pools.js";
+import type { Answers, Schedule } from "../src/core/types.js";
+import { exampleAnswers, exampleFiles, fileOf, renderAnswers, validAnswers, withPool } from "./support/tools.js";
 
 /**
  * markdownlint's defaults, except MD013 (line length): the README's shell
@@ -36,29 +38,96 @@ describe.each(exampleFiles)("README.md of examples/%s", (example) => {
     expect(await prettier.format(text, { parser: "markdown" })).toBe(text);
   });
 
-  it("tables the schedules with the sizes Terraform gets, in the answered time zone", () => {
+  const pools = poolViews(answers);
+  const schedulesSection = text.split("\n## Schedules\n")[1].split("\n## ")[0];
+  /** The part of the Schedules section about one pool: all of it for a single pool. */
+  const schedulesOf = (name: string) =>
+    pools.length === 1 ? schedulesSection : schedulesSection.split(`\n### Pool \`${name}\`\n`)[1].split("\n### ")[0];
+
+  it.each(pools.map((p) => [p.name, p] as const))(
+    "pool %s: tables the schedules with the sizes Terraform gets, in the answered time zone",
+    (_, pool) => {
+      const lines = schedulesOf(pool.name).split("\n");
+      const at = lines.findIndex((l) => l.startsWith("| Scheduled action"));
+      if (pool.schedules.length === 0) {
+        expect(at).toBe(-1);
+        expect(lines).toContain(
+          `There are no scheduled actions: the group stays at ${pool.asgDesiredCapacity} desired instance${pool.asgDesiredCapacity === 1 ? "" : "s"}.`,
+        );
+        return;
+      }
+      expect(lines[at]).toContain(`When (${markdownText(answers.timeZone)})`);
+      const table = lines.slice(at + 2, lines.indexOf("", at));
+      const rows = table
+        .filter((l) => /^\| `[a-z]/.test(l))
+        .map((l) =>
+          l
+            .split("|")
+            .slice(1, -1)
+            .map((c) => c.trim()),
+        );
+      expect(rows.map((r) => r[0])).toEqual(pool.schedules.map((s) => "`" + s.name + "`"));
+      pool.schedules.forEach((s, i) => {
+        const z = scheduleSizes(pool, s);
+        expect(rows[i].slice(1)).toEqual([
+          cronToWords(s.recurrence),
+          String(z.min_size),
+          String(z.max_size),
+          String(z.desired_capacity),
+        ]);
+      });
+    },
+  );
+
+  it("tables the pools: tags, types, sizes, schedules, executor, weekly hours and the monthly estimate, with a total", () => {
     const lines = text.split("\n");
-    const at = lines.findIndex((l) => l.startsWith("| Scheduled action"));
-    expect(lines[at]).toContain(`When (${markdownText(answers.timeZone)})`);
-    const table = lines.slice(at + 2, lines.indexOf("", at));
-    const rows = table
-      .filter((l) => /^\| `[a-z]/.test(l))
-      .map((l) =>
-        l
-          .split("|")
-          .slice(1, -1)
-          .map((c) => c.trim()),
+    const at = lines.findIndex((l) => l.startsWith("| Pool "));
+    const cells = (l: string) =>
+      l
+        .split("|")
+        .slice(1, -1)
+        .map((c) => c.trim());
+    const header = cells(lines[at]);
+    const rows = lines.slice(at + 2, lines.indexOf("", at)).map(cells);
+    const col = (row: string[], name: string) => row[header.indexOf(name)];
+    expect(rows.slice(0, pools.length).map((r) => r[0])).toEqual(pools.map((p) => "`" + p.name + "`"));
+    let hours = 0;
+    let low = 0;
+    let high = 0;
+    pools.forEach((p, i) => {
+      const row = rows[i];
+      const h = weeklyHours(p).scheduled;
+      const cost = poolCost(p, h);
+      hours += h;
+      low += cost.low ?? 0;
+      high += cost.high ?? 0;
+      expect(col(row, "Instances")).toBe(`${p.instanceTypes.map((t) => "`" + t + "`").join(", ")} (${p.architecture})`);
+      expect([col(row, "Min"), col(row, "Desired"), col(row, "Max")]).toEqual(
+        [p.asgMinSize, p.asgDesiredCapacity, p.asgMaxSize].map(String),
       );
-    expect(rows.map((r) => r[0])).toEqual(answers.schedules.map((s) => "`" + s.name + "`"));
-    answers.schedules.forEach((s, i) => {
-      const z = scheduleSizes(answers, s);
-      expect(rows[i].slice(1)).toEqual([
-        cronToWords(s.recurrence),
-        String(z.min_size),
-        String(z.max_size),
-        String(z.desired_capacity),
-      ]);
+      expect(col(row, "Instance-hours a week")).toBe(String(h));
+      expect(col(row, "Executor")).toMatch(new RegExp(`^${p.executor}`));
+      for (const tag of p.runnerTags) expect(col(row, "Jobs (runner tags)")).toContain("`" + tag + "`");
+      expect(col(row, "Jobs (runner tags)").includes("untagged")).toBe(p.runUntagged || p.runnerTags.length === 0);
+      expect(col(row, "Schedules")).toBe(
+        p.schedules.length ? p.schedules.map((s) => "`" + s.name + "`").join(", ") : "none: always on",
+      );
+      const money = (x: number) => `$${x.toFixed(2)}`;
+      if (cost.low === undefined) expect(col(row, "Per month (estimate)")).toMatch(/^n\/a/);
+      else
+        expect(col(row, "Per month (estimate)")).toBe(
+          cost.low === cost.high ? money(cost.low) : `${money(cost.low)}–${money(cost.high!)}`,
+        );
+      // Spot lowers the estimate by its usual saving on the Spot share only.
+      expect(cost.low === cost.high).toBe(poolSpot(p).share === 0 || cost.low === undefined);
     });
+    if (pools.length > 1) {
+      const total = rows[pools.length];
+      expect(total[0]).toBe("**Total**");
+      expect(col(total, "Instance-hours a week")).toBe(String(Math.round(hours * 10) / 10));
+      expect(col(total, "Per month (estimate)")).toContain(`$${(Math.round(low * 100) / 100).toFixed(2)}`);
+      expect(col(total, "Per month (estimate)")).toContain(`$${(Math.round(high * 100) / 100).toFixed(2)}`);
+    } else expect(rows).toHaveLength(1);
   });
 
   it("documents the logs, disk hygiene, AMI retention and alarms with the answers, and lists every alarm alarms.tf declares", () => {
@@ -76,10 +145,12 @@ describe.each(exampleFiles)("README.md of examples/%s", (example) => {
     );
     const alarmsTf = fileOf(renderAnswers(answers), "terraform/modules/runner-pool/alarms.tf").contents;
     const declared = [...alarmsTf.matchAll(/alarm_name\s+= "\$\{local\.name\}-([a-z-]+)"/g)].map((m) => m[1]);
-    const planned = declared.filter((x) => x !== "busy-slots-missing" || answers.scalingPolicy === "jobs");
-    const listed = [...section.matchAll(new RegExp(`^\\| \`${answers.projectName}-([a-z-]+)\``, "gm"))].map(
-      (m) => m[1],
+    const planned = pools.flatMap((p) =>
+      declared
+        .filter((x) => x !== "busy-slots-missing" || p.scalingPolicy === "jobs")
+        .map((x) => `${poolNames(p).name}-${x}`),
     );
+    const listed = [...section.matchAll(/^\| `([a-z0-9-]+)`/gm)].map((m) => m[1]);
     expect(listed.sort()).toEqual(planned.sort());
     // The runbook's Logs Insights query follows one instance's stream of this group.
     const runbook = text.split("\n### Follow one instance in the logs\n")[1].split("\n### ")[0];
@@ -88,24 +159,36 @@ describe.each(exampleFiles)("README.md of examples/%s", (example) => {
   });
 
   it("prices each new feature per month at these answers", () => {
-    const costs = featureCosts(answers, weeklyHours(answers).scheduled);
+    const hours = Math.round(pools.reduce((t, p) => t + weeklyHours(p).scheduled, 0) * 10) / 10;
+    const costs = featureCosts(answers, hours);
     expect(costs.map((c) => c.feature)).toEqual(["Logs in CloudWatch", "Disk hygiene", "AMI retention", "Alarms"]);
     const section = text.split("\n## Costs\n")[1].split("\n## ")[0];
     for (const c of costs)
       expect(section).toMatch(new RegExp(`^\\| ${c.feature} +\\| ${c.monthly.replace(/[$.]/g, "\\$&")} +\\|`, "m"));
-    expect(costs.find((c) => c.feature === "Alarms")!.monthly).toBe(
-      answers.scalingPolicy === "jobs" ? "$0.70" : "$0.50",
-    );
+    // Five alarm metrics per pool, two more where the pool scales on busy job slots.
+    const metrics = pools.reduce((t, p) => t + 5 + (p.scalingPolicy === "jobs" ? 2 : 0), 0);
+    expect(costs.find((c) => c.feature === "Alarms")!.monthly).toBe(`$${(metrics * 0.1).toFixed(2)}`);
   });
 
-  it("states the weekly instance-hours the schedules save", () => {
-    const h = weeklyHours(answers);
-    expect(text).toContain(`runs ${h.scheduled} instance-hours a week instead of ${h.alwaysOn}`);
-    expect(text).toContain(`save ${h.saved} instance-hours a week`);
+  it("states each pool's weekly instance-hours, and what its schedules save", () => {
+    const costs = text.split("\n## Costs\n")[1].split("\n## ")[0];
+    for (const p of pools) {
+      const h = weeklyHours(p);
+      const line = pools.length === 1 ? costs : costs.split("\n").find((l) => l.startsWith(`- \`${p.name}\`: `))!;
+      if (p.schedules.length) {
+        expect(line).toContain(`runs ${h.scheduled} instance-hours a week instead of ${h.alwaysOn}`);
+        expect(line).toContain(`save ${h.saved} instance-hours a week`);
+      } else expect(line).toContain(`runs ${h.alwaysOn} instance-hours a week at ${p.asgDesiredCapacity} desired`);
+    }
   });
 
   it("takes its commands' values from the answers, leaving only what cannot be known as variables", () => {
-    for (const v of [answers.tokenSsmParameter, answers.tokenKmsKeyId, answers.awsRegion, answers.projectName])
+    for (const v of [
+      ...pools.map((p) => p.tokenSsmParameter),
+      answers.tokenKmsKeyId,
+      answers.awsRegion,
+      answers.projectName,
+    ])
       expect(text).toContain(v);
     const [, partition, , , account] = answers.ciRoleArn.split(":");
     expect(text).toContain(
@@ -116,7 +199,7 @@ describe.each(exampleFiles)("README.md of examples/%s", (example) => {
     expect(text).toMatch(
       answers.registrationMode === "authentication-token" ? /\/api\/v4\/user\/runners/ : /registration token/,
     );
-    expect(text).toContain(`--auto-scaling-group-name ${answers.projectName}`);
+    for (const p of pools) expect(text).toContain(`--auto-scaling-group-name ${poolNames(p).asgName}`);
     expect(text).not.toMatch(/TODO|FIXME|<your|CHANGEME/i);
   });
 });
@@ -136,7 +219,7 @@ describe("free text in the README", () => {
 
   // Tag values can hold none of these (IAM's character rule); the runner description can.
   it.each(hostile)("a runner description %j stays text: lint-clean, prettier-stable, no HTML", async (s) => {
-    const answers = validAnswers({ ...exampleAnswers("answers.yaml"), runnerDescription: s });
+    const answers = validAnswers(withPool(exampleAnswers("answers.yaml"), { runnerDescription: s }));
     const text = readmeOf(answers);
     expect(await lintErrors(text)).toEqual([]);
     expect(await prettier.format(text, { parser: "markdown" })).toBe(text);
@@ -183,20 +266,28 @@ describe("cron in words", () => {
 
 describe("weekly instance-hours", () => {
   const base = exampleAnswers("minimal.json");
-  const withSchedules = (schedules: Answers["schedules"], desired = 2) =>
+  const withSchedules = (schedules: Schedule[], desired = 2) =>
     weeklyHours(
-      validAnswers({
-        ...base,
-        scalingPolicy: "none",
-        asgMinSize: 0,
-        asgDesiredCapacity: desired,
-        asgMaxSize: 10,
-        schedules,
-      }),
+      poolViews(
+        validAnswers(
+          withPool(base, {
+            scalingPolicy: "none",
+            asgMinSize: 0,
+            asgDesiredCapacity: desired,
+            asgMaxSize: 10,
+            schedules,
+          }),
+        ),
+      )[0],
     );
 
   it("the default schedules: weekdays 06:30 to 19:30", () => {
-    expect(withSchedules(base.schedules)).toEqual({ alwaysOn: 336, scheduled: 130, saved: 206, notWeekly: [] });
+    expect(withSchedules(base.pools[0].schedules)).toEqual({
+      alwaysOn: 336,
+      scheduled: 130,
+      saved: 206,
+      notWeekly: [],
+    });
   });
 
   it("no schedules: always on", () => {

@@ -9,16 +9,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import YAML from "yaml";
 import { describe, expect, it } from "vitest";
-import { namesContext } from "../src/core/context/names.js";
+import { namesContext, poolNames } from "../src/core/context/names.js";
+import { poolViews } from "../src/core/pools.js";
 import { exampleAnswers, fileOf, renderAnswers, requireTool, validAnswers } from "./support/tools.js";
 
 interface Account {
   /** AMI id → creation date; each has one snapshot, snap-<id without ami->. */
   images: Record<string, string>;
+  /** AMI id → its Architecture tag (none: untagged). */
+  architectures?: Record<string, string>;
   /** Launch templates by name: id and the AMI of each version (numbers, $Default, $Latest). */
   templates?: Record<string, { id: string; versions: Record<string, string> }>;
   /** The group as describe-auto-scaling-groups returns it; absent: no group yet. */
   group?: Record<string, unknown>;
+  /** Several pools' groups by name (describe-auto-scaling-groups returns those asked for). */
+  groups?: Record<string, Record<string, unknown>>;
   configurations?: Record<string, string>;
   /** The AMIs of the group's instances. */
   instances?: string[];
@@ -40,7 +45,7 @@ const print = (o) => process.stdout.write(JSON.stringify(o) + "\\n");
 if (acct.denied === op) fail("AccessDenied", "not authorized");
 switch (op) {
   case "ec2 describe-images":
-    print({ Images: Object.entries(acct.images).map(([id, date]) => ({ ImageId: id, CreationDate: date, BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: { SnapshotId: "snap-" + id.slice(4) } }] })) });
+    print({ Images: Object.entries(acct.images).map(([id, date]) => ({ ImageId: id, CreationDate: date, Tags: acct.architectures?.[id] ? [{ Key: "Name", Value: "x" }, { Key: process.env.STUB_ARCH_TAG, Value: acct.architectures[id] }] : [], BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: { SnapshotId: "snap-" + id.slice(4) } }] })) });
     break;
   case "ec2 describe-launch-template-versions": {
     const templates = Object.entries(acct.templates ?? {});
@@ -50,7 +55,7 @@ switch (op) {
     break;
   }
   case "autoscaling describe-auto-scaling-groups":
-    print({ AutoScalingGroups: acct.group ? [acct.group] : [] });
+    print({ AutoScalingGroups: acct.groups ? list("--auto-scaling-group-names").filter((n) => acct.groups[n]).map((n) => acct.groups[n]) : acct.group ? [acct.group] : [] });
     break;
   case "autoscaling describe-launch-configurations":
     print({ LaunchConfigurations: list("--launch-configuration-names").map((n) => ({ LaunchConfigurationName: n, ImageId: acct.configurations[n] })) });
@@ -89,6 +94,7 @@ function run(account: Account, a = answers, env: Record<string, string> = {}) {
       AMI_RETENTION_COUNT: String(a.amiRetentionCount),
       STUB_ACCOUNT: join(dir, "account.json"),
       STUB_LOG: join(dir, "calls"),
+      STUB_ARCH_TAG: names.amiTagKeys.architecture,
       ...env,
     },
   });
@@ -131,7 +137,7 @@ describe("ci/prune-amis.sh", () => {
       // ... and one instance still runs the third oldest.
       instances: [ami(3), ami(8)],
     });
-    expect(r.stderr).toMatch(/kept the newest 3 AMIs and any in use; deregistered 2/);
+    expect(r.stderr).toMatch(/kept the newest 3 AMIs \(at most 3 per architecture\) and any in use; deregistered 2/);
     expect(r.status).toBe(0);
     expect(r.deregistered.sort()).toEqual([ami(2), ami(5)]);
     expect(r.deletedSnapshots.sort()).toEqual([snap(2), snap(5)]);
@@ -148,6 +154,17 @@ describe("ci/prune-amis.sh", () => {
         `Name=tag:${names.amiTagKeys.project},Values=${answers.projectName}`,
       ]),
     );
+  });
+
+  it("counts the newest per architecture: one build of two architectures does not push out the other's images", () => {
+    // Odd AMIs are x86_64, even ones arm64: the newest three of each stay.
+    const architectures = Object.fromEntries(
+      Object.keys(images).map((id) => [id, Number(id.slice(-1)) % 2 ? "x86_64" : "arm64"]),
+    );
+    const r = run({ images, architectures });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.deregistered.sort()).toEqual([ami(1), ami(2)]);
+    expect(r.stderr).toMatch(/keeping ami-0+3 \(.*, x86_64\): one of the newest 3 of x86_64/);
   });
 
   it("keeps the AMI of a mixed instances policy's template version and of a legacy launch configuration", () => {
@@ -208,6 +225,55 @@ describe("ci/prune-amis.sh", () => {
     const zero = run({ images }, answers, { AMI_RETENTION_COUNT: "0" });
     expect(zero.status).not.toBe(0);
     expect(zero.deregistered).toEqual([]);
+  });
+});
+
+describe("ci/prune-amis.sh with several pools", () => {
+  const three = exampleAnswers("three-pools.yaml");
+  const groups = poolViews(three).map(poolNames);
+
+  it("keeps what any pool's launch template, group or instances use, and the newest of each architecture", () => {
+    // Odd AMIs x86_64, even ones arm64; each pool launches an old one of its architecture.
+    const architectures = Object.fromEntries(
+      Object.keys(images).map((id) => [id, Number(id.slice(-1)) % 2 ? "x86_64" : "arm64"]),
+    );
+    const [small, large, deploy] = groups;
+    const r = run(
+      {
+        images,
+        architectures,
+        templates: {
+          [small.launchTemplateName]: { id: "lt-0small", versions: { $Default: ami(1), $Latest: ami(7) } },
+          [large.launchTemplateName]: { id: "lt-0large", versions: { $Default: ami(8), $Latest: ami(8), "3": ami(2) } },
+          [deploy.launchTemplateName]: { id: "lt-0deploy", versions: { $Default: ami(7), $Latest: ami(7) } },
+        },
+        groups: {
+          [small.asgName]: { LaunchTemplate: { LaunchTemplateId: "lt-0small", Version: "$Default" } },
+          [large.asgName]: {
+            MixedInstancesPolicy: {
+              LaunchTemplate: { LaunchTemplateSpecification: { LaunchTemplateId: "lt-0large", Version: "3" } },
+            },
+          },
+          [deploy.asgName]: { LaunchTemplate: { LaunchTemplateId: "lt-0deploy", Version: "$Latest" } },
+        },
+      },
+      three,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    // Newest three of each: x86_64 7, 5, 3; arm64 8, 6, 4. In use: 1 (small's default), 2 (large's group).
+    expect(r.deregistered).toEqual([]);
+    const asked = r.calls.find((c) => c[1] === "describe-auto-scaling-groups")!;
+    for (const g of groups) expect(asked).toContain(g.asgName);
+    const templatesRead = r.calls
+      .filter((c) => c[1] === "describe-launch-template-versions" && c.includes("--launch-template-name"))
+      .map((c) => c[c.indexOf("--launch-template-name") + 1]);
+    expect(templatesRead.sort()).toEqual(groups.map((g) => g.launchTemplateName).sort());
+    const instances = r.calls.find((c) => c[1] === "describe-instances")!;
+    expect(instances).toContain(`Name=tag:aws:autoscaling:groupName,Values=${groups.map((g) => g.asgName).join(",")}`);
+
+    // Without the pools' use, the two old ones go.
+    const unused = run({ images, architectures }, three);
+    expect(unused.deregistered.sort()).toEqual([ami(1), ami(2)]);
   });
 });
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { registryOf } from "../src/core/context/docs.js";
+import { poolViews } from "../src/core/pools.js";
 import type { Answers, RenderedFile } from "../src/core/types.js";
-import { exampleAnswers, exampleFiles, fileOf, renderAnswers, validAnswers } from "./support/tools.js";
+import { exampleAnswers, exampleFiles, fileOf, renderAnswers, validAnswers, withPool } from "./support/tools.js";
 
 /**
  * The README's network prerequisites must list what the generated files call,
@@ -71,7 +73,13 @@ function check(answers: Answers) {
   expect(runners.some((r) => hosts(r[1]).includes(answers.gitlabUrl.replace(/^https:\/\//, "").split("/")[0]))).toBe(
     true,
   );
-  expect(runners.some((r) => r[0] === "Container registries")).toBe(answers.executor === "docker");
+  // The registries of every docker pool's default image.
+  const images = poolViews(answers)
+    .filter((p) => p.executor === "docker")
+    .map((p) => p.dockerImage);
+  const registries = runners.find((r) => r[0] === "Container registries");
+  expect(Boolean(registries)).toBe(images.length > 0);
+  if (registries) expect(new Set(hosts(registries[1]))).toEqual(new Set(images.map(registryOf)));
   for (const r of runners) {
     if (!r[1].includes(`.${region}.amazonaws.com`)) continue;
     const service = hosts(r[1])[0].split(".")[0];
@@ -101,14 +109,17 @@ describe("network prerequisites follow the answers", () => {
   const base = exampleAnswers("answers.yaml");
   it.each([
     ["no Session Manager shells", { sessionManagerAccess: false }],
-    ["CPU scaling (no metrics publisher)", { scalingPolicy: "cpu" }],
-    ["no load-driven scaling", { scalingPolicy: "none", asgMinSize: 0, asgDesiredCapacity: 0 }],
-    ["the shell executor", { executor: "shell" }],
+    ["CPU scaling (no metrics publisher)", { pool: { scalingPolicy: "cpu" } }],
+    ["no load-driven scaling", { pool: { scalingPolicy: "none", asgMinSize: 0, asgDesiredCapacity: 0 } }],
+    ["the shell executor", { pool: { executor: "shell" } }],
     ["Packer over the private IP", { sshInterface: "private_ip", buildJobTags: ["vpc"] }],
     ["Ubuntu", { baseOs: "ubuntu-24.04" }],
     [
       "another region and a self-managed GitLab with a port",
       { awsRegion: "us-west-2", gitlabUrl: "https://git.example.com:8443/gitlab/" },
     ],
-  ])("%s", (_what, change) => check(validAnswers({ ...base, ...change })));
+  ])("%s", (_what, change: Record<string, unknown>) => {
+    const { pool = {}, ...shared } = change as { pool?: Record<string, unknown> };
+    check(validAnswers({ ...withPool(base, pool), ...shared }));
+  });
 });

@@ -5,10 +5,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { partitionOf } from "../src/core/context/ci-permissions.js";
-import { namesContext } from "../src/core/context/names.js";
+import { poolNames } from "../src/core/context/names.js";
 import { scheduleSizes } from "../src/core/context/terraform.js";
+import { poolViews } from "../src/core/pools.js";
 import type { Answers } from "../src/core/types.js";
-import { planAnswers, theOne } from "./support/terraform-plan.js";
+import { ofType, planAnswers } from "./support/terraform-plan.js";
 import { exampleAnswers, exampleFiles, fileOf, renderAnswers, validAnswers } from "./support/tools.js";
 
 const readmeOf = (a: Answers) => fileOf(renderAnswers(a), "README.md").contents;
@@ -48,7 +49,18 @@ const flag = (cmd: string[], name: string) => cmd[cmd.indexOf(name) + 1];
 describe.each(exampleFiles)("README.md of examples/%s, day 2", (example) => {
   const a = exampleAnswers(example);
   const text = readmeOf(a);
-  const names = namesContext(a);
+  const pools = poolViews(a);
+  const several = pools.length > 1;
+  /** The group the runbook's generic commands act on: the pool's own, or the ASG_NAME the runbook sets first. */
+  const runbookGroup = several ? '"$ASG_NAME"' : poolNames(pools[0]).asgName;
+
+  it("with several pools, has the runbook set ASG_NAME to one pool's group first", () => {
+    const runbook = section(text, "## Runbook");
+    const set = /^ASG_NAME=(\S+)/m.exec(runbook);
+    if (!several) return expect(set).toBeNull();
+    expect(pools.map((p) => poolNames(p).asgName)).toContain(set![1]);
+    for (const p of pools) expect(runbook).toContain("`" + poolNames(p).asgName + "` for `" + p.name + "`");
+  });
 
   it("rotates the token launch-before-terminate: a refresh at 100-200 % that also replaces protected hosts and skips nothing", () => {
     const rotate = section(text, "### Rotate the runner token");
@@ -56,7 +68,7 @@ describe.each(exampleFiles)("README.md of examples/%s, day 2", (example) => {
       .flatMap((f) => commands(f.body))
       .filter((c) => c.slice(0, 3).join(" ") === "aws autoscaling start-instance-refresh");
     expect(refresh).toHaveLength(1);
-    expect(flag(refresh[0], "--auto-scaling-group-name")).toBe(names.asgName);
+    expect(flag(refresh[0], "--auto-scaling-group-name")).toBe(runbookGroup);
     expect(flag(refresh[0], "--region")).toBe(a.awsRegion);
     expect(JSON.parse(flag(refresh[0], "--preferences"))).toMatchObject({
       MinHealthyPercentage: 100,
@@ -80,14 +92,16 @@ describe.each(exampleFiles)("README.md of examples/%s, day 2", (example) => {
 
   it("says how to reach the schedule's size after a first apply outside working hours: one command per action, with its sizes", () => {
     const after = section(text, "### After the first apply");
-    if (!a.schedules.length) return expect(after).toBe("");
+    const scheduled = pools.filter((p) => p.schedules.length);
+    if (!scheduled.length) return expect(after).toBe("");
     const cmds = fences(after).flatMap((f) => commands(f.body));
-    expect(cmds).toHaveLength(a.schedules.length);
-    a.schedules.forEach((s, i) => {
-      const z = scheduleSizes(a, s);
+    const expected = scheduled.flatMap((p) => p.schedules.map((s) => ({ p, s })));
+    expect(cmds).toHaveLength(expected.length);
+    expected.forEach(({ p, s }, i) => {
+      const z = scheduleSizes(p, s);
       const c = cmds[i];
       expect(c.slice(0, 3)).toEqual(["aws", "autoscaling", "update-auto-scaling-group"]);
-      expect([flag(c, "--auto-scaling-group-name"), flag(c, "--region")]).toEqual([names.asgName, a.awsRegion]);
+      expect([flag(c, "--auto-scaling-group-name"), flag(c, "--region")]).toEqual([poolNames(p).asgName, a.awsRegion]);
       expect([flag(c, "--min-size"), flag(c, "--max-size"), flag(c, "--desired-capacity")].map(Number)).toEqual([
         z.min_size,
         z.max_size,
@@ -134,7 +148,7 @@ describe.each(exampleFiles)("README.md of examples/%s, day 2", (example) => {
     expect(pattern.test(`arn:${p.partition}:iam::${account}:role/other-${a.projectName}`)).toBe(false);
   });
 
-  it("sets both hooks on an existing group exactly as the group declares them", async () => {
+  it("sets both hooks on every existing group exactly as the group declares them", async () => {
     const cmds = fences(section(text, "### Lifecycle hooks of an existing group")).flatMap((f) => commands(f.body));
     const hooks = cmds.map((c) => ({
       cmd: c.slice(0, 3).join(" "),
@@ -147,16 +161,18 @@ describe.each(exampleFiles)("README.md of examples/%s, day 2", (example) => {
     }));
     // What Terraform declares in the group (the plan-level properties check the same values in the plan).
     const { plan } = await planAnswers(a, { validate: false });
-    const declared = theOne(plan, "aws_autoscaling_group").values.initial_lifecycle_hook.map(
-      (h: Record<string, unknown>) => ({
+    const groups = ofType(plan, "aws_autoscaling_group");
+    expect(groups.map((g) => g.values.name).sort()).toEqual(pools.map((p) => poolNames(p).asgName).sort());
+    const declared = groups.flatMap((g) =>
+      (g.values.initial_lifecycle_hook as Record<string, unknown>[]).map((h) => ({
         cmd: "aws autoscaling put-lifecycle-hook",
         region: a.awsRegion,
-        group: names.asgName,
+        group: g.values.name,
         name: h.name,
         lifecycle_transition: h.lifecycle_transition,
         heartbeat_timeout: h.heartbeat_timeout,
         default_result: h.default_result,
-      }),
+      })),
     );
     expect(hooks).toEqual(expect.arrayContaining(declared));
     expect(hooks).toHaveLength(declared.length);
@@ -164,7 +180,7 @@ describe.each(exampleFiles)("README.md of examples/%s, day 2", (example) => {
 
   it("explains the launch gate and what happens to a refresh with an image that cannot register", () => {
     const gate = section(text, "### When a new image cannot register");
-    expect(gate).toContain("`" + names.launchLifecycleHookName + "`");
+    for (const p of pools) expect(gate).toContain("`" + poolNames(p).launchLifecycleHookName + "`");
     // The group keeps the new image after a failed refresh (no usable rollback): the way back is the previous AMI.
     const cmds = fences(gate)
       .flatMap((f) => commands(f.body))

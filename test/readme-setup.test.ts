@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { packageRoot } from "../src/core/package-root.js";
+import { poolViews } from "../src/core/pools.js";
 import type { Answers } from "../src/core/types.js";
 import { pins } from "../src/core/pins.js";
 import {
@@ -15,6 +16,7 @@ import {
   renderAnswers,
   requireTool,
   validAnswers,
+  withPool,
 } from "./support/tools.js";
 
 /**
@@ -74,7 +76,11 @@ function runBlocks(blocks: string[], stdin: string, apiToken = ""): Run {
     writeFileSync(join(bin, tool), STUB);
     chmodSync(join(bin, tool), 0o755);
   }
-  const script = ["set -u", ...blocks, 'echo "RUNNER_TOKEN:${RUNNER_TOKEN-unset}"'].join("\n");
+  const script = [
+    "set -u",
+    ...blocks,
+    'for v in "${!RUNNER_TOKEN@}"; do echo "set: $v"; done; echo "RUNNER_TOKEN:${RUNNER_TOKEN-unset}"',
+  ].join("\n");
   writeFileSync(join(dir, "setup.sh"), script);
   const r = spawnSync(
     strace,
@@ -121,22 +127,36 @@ const flag = (argv: string[], name: string) => {
 
 const readmeOf = (a: Answers) => fileOf(renderAnswers(a), "README.md").contents;
 
-/** Step 1's block for the chosen path: the UI (read the token) or the API (read a personal access token, curl creates the runner). */
-function step1(text: string, path: "ui" | "api"): string {
-  const blocks = shBlocks(section(text, "### 1. Create the runner in GitLab"));
-  const api = blocks.find((b) => b.includes("/api/v4/user/runners"));
-  const ui = blocks.find((b) => !b.includes("/api/v4/user/runners"));
+/** Step 1's heading: one runner, or one per pool. */
+const step1Heading = (text: string) =>
+  text.includes("\n### 1. Create the runners in GitLab\n")
+    ? "### 1. Create the runners in GitLab"
+    : "### 1. Create the runner in GitLab";
+const step2Heading = (text: string) =>
+  text.includes("\n### 2. Store the tokens in SSM\n")
+    ? "### 2. Store the tokens in SSM"
+    : "### 2. Store the token in SSM";
+
+/** Step 1's blocks for the chosen path, one per pool: the UI (read the token) or the API (read a personal access token once, curl creates the runner). */
+function step1Blocks(text: string, path: "ui" | "api"): string[] {
+  const blocks = shBlocks(section(text, step1Heading(text)));
+  const api = blocks.filter((b) => b.includes("/api/v4/user/runners"));
+  const ui = blocks.filter((b) => !b.includes("/api/v4/user/runners"));
   const b = path === "api" ? api : ui;
-  if (!b) throw new Error(`step 1 has no ${path} block`);
+  if (!b.length) throw new Error(`step 1 has no ${path} block`);
   return b;
+}
+
+function step1(text: string, path: "ui" | "api"): string {
+  return step1Blocks(text, path).join("\n");
 }
 
 /** Every block of the first-time setup, in the order written, step 1 on the chosen path. */
 function setupScript(text: string, path: "ui" | "api"): string[] {
   return [
     ...shBlocks(section(text, "## Before you start").split("\n### ")[0]),
-    step1(text, path),
-    ...shBlocks(section(text, "### 2. Store the token in SSM")),
+    ...step1Blocks(text, path),
+    ...shBlocks(section(text, step2Heading(text))),
     ...shBlocks(section(text, "### 3. Create the OIDC role for the pipeline")),
     ...shBlocks(section(text, "### 4. CI/CD variables")),
     ...shBlocks(section(text, "### 5. Pipeline schedules")),
@@ -151,14 +171,18 @@ describe.each(exampleFiles)("first-time setup of examples/%s, run in the order w
   const answers = exampleAnswers(example);
   const text = readmeOf(answers);
   const paths: Array<"ui" | "api"> = answers.registrationMode === "authentication-token" ? ["ui", "api"] : ["ui"];
+  const pools = poolViews(answers);
 
   describe.each(paths)("step 1 through the %s", (path) => {
-    const run = runBlocks(setupScript(text, path), path === "api" ? `${PAT}\n` : `${RUNNER_TOKEN}\n`, RUNNER_TOKEN);
+    // The UI path reads one token per pool; the API path reads the personal access token once.
+    const stdin = path === "api" ? `${PAT}\n` : `${RUNNER_TOKEN}\n`.repeat(pools.length);
+    const run = runBlocks(setupScript(text, path), stdin, RUNNER_TOKEN);
 
-    it("runs to the end under set -u: every variable a step uses is set by then", () => {
+    it("runs to the end under set -u: every variable a step uses is set by then, and no token is left in the shell", () => {
       expect(run.stderr).not.toMatch(/unbound variable|parameter null or not set|command not found/);
       expect(run.status, run.stderr).toBe(0);
       expect(run.stdout).toContain("RUNNER_TOKEN:unset");
+      expect(run.stdout).not.toContain("set: RUNNER_TOKEN");
     });
 
     it("never puts the runner token or the personal access token on a command line (argv of every process)", () => {
@@ -170,40 +194,44 @@ describe.each(exampleFiles)("first-time setup of examples/%s, run in the order w
       for (const c of run.calls) expect(c.argv.join(" "), c.tool).not.toMatch(/glrt-|glpat-/);
     });
 
-    it("hands the token to put-parameter in a 0600 file that is gone afterwards", () => {
+    it("hands each pool's token to put-parameter, into its own parameter, in a 0600 file that is gone afterwards", () => {
       const put = run.calls.filter((c) => c.tool === "aws" && c.argv.slice(0, 2).join(" ") === "ssm put-parameter");
-      expect(put).toHaveLength(1);
-      const [c] = put;
-      expect(flag(c.argv, "--value")).toBeUndefined();
-      expect(flag(c.argv, "--region")).toBe(answers.awsRegion);
-      expect(flag(c.argv, "--cli-input-json")).toMatch(/^file:\/\//);
-      expect(c.modes).toEqual(["600"]);
-      expect(JSON.parse(c.files)).toEqual({
-        Name: answers.tokenSsmParameter,
-        Type: "SecureString",
-        KeyId: answers.tokenKmsKeyId,
-        Overwrite: true,
-        Value: RUNNER_TOKEN,
+      expect(put).toHaveLength(pools.length);
+      put.forEach((c, i) => {
+        expect(flag(c.argv, "--value")).toBeUndefined();
+        expect(flag(c.argv, "--region")).toBe(answers.awsRegion);
+        expect(flag(c.argv, "--cli-input-json")).toMatch(/^file:\/\//);
+        expect(c.modes).toEqual(["600"]);
+        expect(JSON.parse(c.files)).toEqual({
+          Name: pools[i].tokenSsmParameter,
+          Type: "SecureString",
+          KeyId: answers.tokenKmsKeyId,
+          Overwrite: true,
+          Value: RUNNER_TOKEN,
+        });
+        expect(existsSync(c.paths[0])).toBe(false);
       });
-      expect(existsSync(c.paths[0])).toBe(false);
       expect(readdirSync(run.tmp)).toEqual([]);
     });
 
     if (path === "api") {
-      it("creates the runner with the answers' settings; curl gets the personal access token on standard input", () => {
-        const [c, ...more] = run.calls.filter((x) => x.tool === "curl");
-        expect(more).toEqual([]);
-        expect(c.argv).toContain(`${answers.gitlabUrl}/api/v4/user/runners`);
-        expect(flag(c.argv, "--config")).toBe("-");
-        expect(c.stdin).toBe(`header = "PRIVATE-TOKEN: ${PAT}"\n`);
-        const data = c.argv.flatMap((a, i) => (["--data", "--data-urlencode"].includes(c.argv[i - 1]) ? [a] : []));
-        const field = (k: string) => data.find((d) => d.startsWith(k + "="))?.slice(k.length + 1);
-        expect(field("description")).toBe(answers.runnerDescription);
-        expect(field("tag_list")?.split(",") ?? []).toEqual(answers.runnerTags);
-        expect(field("run_untagged")).toBe(String(answers.runnerTags.length ? answers.runUntagged : true));
-        expect(field("locked")).toBe(String(answers.runnerLocked));
-        expect(field("runner_type")).toBe("project_type");
-        expect(field("project_id")).toBe("12345");
+      it("creates one runner per pool with its settings; curl gets the personal access token on standard input", () => {
+        const created = run.calls.filter((x) => x.tool === "curl");
+        expect(created).toHaveLength(pools.length);
+        created.forEach((c, i) => {
+          const pool = pools[i];
+          expect(c.argv).toContain(`${answers.gitlabUrl}/api/v4/user/runners`);
+          expect(flag(c.argv, "--config")).toBe("-");
+          expect(c.stdin).toBe(`header = "PRIVATE-TOKEN: ${PAT}"\n`);
+          const data = c.argv.flatMap((a, j) => (["--data", "--data-urlencode"].includes(c.argv[j - 1]) ? [a] : []));
+          const field = (k: string) => data.find((d) => d.startsWith(k + "="))?.slice(k.length + 1);
+          expect(field("description")).toBe(pool.runnerDescription);
+          expect(field("tag_list")?.split(",") ?? []).toEqual(pool.runnerTags);
+          expect(field("run_untagged")).toBe(String(pool.runnerTags.length ? pool.runUntagged : true));
+          expect(field("locked")).toBe(String(pool.runnerLocked));
+          expect(field("runner_type")).toBe("project_type");
+          expect(field("project_id")).toBe("12345");
+        });
       });
     }
 
@@ -249,27 +277,25 @@ describe("secrets stay off command lines with any token the GitLab API could ret
 });
 
 describe("free text in the API call that creates the runner", () => {
-  it.each([exampleAnswers("hostile-strings.yaml").runnerDescription, 'it\'s `id` $(id) ${HOME} \\ "q" 日本 ```'])(
-    "the description %j arrives unchanged",
-    (runnerDescription) => {
-      const answers = validAnswers({
-        ...exampleAnswers("answers.yaml"),
-        runnerDescription,
-        runnerTags: ["null", "a:b/c-d_e.f"],
-      });
-      const text = readmeOf(answers);
-      const run = runBlocks(
-        [...shBlocks(section(text, "## Before you start").split("\n### ")[0]), step1(text, "api")],
-        `${PAT}\n`,
-        RUNNER_TOKEN,
-      );
-      expect(run.status, run.stderr).toBe(0);
-      const c = run.calls.find((x) => x.tool === "curl")!;
-      expect(c.argv).toContain(`description=${runnerDescription}`);
-      expect(c.argv).toContain("tag_list=null,a:b/c-d_e.f");
-      expect(existsSync("/tmp/pwned")).toBe(false);
-    },
-  );
+  it.each([
+    exampleAnswers("hostile-strings.yaml").pools[0].runnerDescription,
+    'it\'s `id` $(id) ${HOME} \\ "q" 日本 ```',
+  ])("the description %j arrives unchanged", (runnerDescription) => {
+    const answers = validAnswers(
+      withPool(exampleAnswers("answers.yaml"), { runnerDescription, runnerTags: ["null", "a:b/c-d_e.f"] }),
+    );
+    const text = readmeOf(answers);
+    const run = runBlocks(
+      [...shBlocks(section(text, "## Before you start").split("\n### ")[0]), step1(text, "api")],
+      `${PAT}\n`,
+      RUNNER_TOKEN,
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const c = run.calls.find((x) => x.tool === "curl")!;
+    expect(c.argv).toContain(`description=${runnerDescription}`);
+    expect(c.argv).toContain("tag_list=null,a:b/c-d_e.f");
+    expect(existsSync("/tmp/pwned")).toBe(false);
+  });
 });
 
 describe("the GitLab URL, end to end: the pipeline's audience is the identity provider's client id and the trust condition", () => {

@@ -58,11 +58,11 @@ export function templateContext(all: Answers, generatorVersion: string) {
     schemaVersion,
     esc: { sh: shellQuote, hcl: hclString, yaml: yamlString, json: stableJson },
     names: namesContext(answers),
-    ami: amiContext(answers),
+    ami: amiContext(all),
     tf: terraformContext(all),
     ci: ciContext(answers),
-    docs: docsContext(answers),
-    capacity: capacityContext(answers),
+    docs: docsContext(all),
+    capacity: capacityContext(all),
   };
 }
 

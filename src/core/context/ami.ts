@@ -1,5 +1,8 @@
-import type { PoolView as Answers } from "../pools.js";
-import { namesContext } from "./names.js";
+import { listedArch } from "../aws-data.js";
+import { type PoolView, poolViews } from "../pools.js";
+import { GRAVITON } from "../rules.js";
+import type { Answers } from "../types.js";
+import { namesContext, poolNames } from "./names.js";
 
 /** Where the AMI layer puts things on the image; shared by provision.sh and the units. */
 export const amiPaths = {
@@ -11,7 +14,7 @@ export const amiPaths = {
 
 interface OsFacts {
   owner: string;
-  namePattern: Record<Answers["architecture"], string>;
+  namePattern: Record<PoolView["architecture"], string>;
   sshUsername: string;
   rootDevice: string;
 }
@@ -34,7 +37,7 @@ const baseOsFacts: Record<Answers["baseOs"], OsFacts> = {
   },
 };
 
-const defaultBuildInstanceType: Record<Answers["architecture"], string> = { x86_64: "t3.small", arm64: "t4g.small" };
+const defaultBuildInstanceType: Record<PoolView["architecture"], string> = { x86_64: "t3.small", arm64: "t4g.small" };
 
 /** What the temporary instance profile of a session_manager build may do: only talk to Session Manager. */
 const sessionManagerPolicy = {
@@ -73,84 +76,131 @@ function awsCliVersion(awsCliImage: string): string {
   return m[1];
 }
 
-/** The whole packer-build.json as data: answers reach it as Packer variables or JSON values. */
+type Architecture = PoolView["architecture"];
+
+/** The architectures the pools run on, in the order of the pools: one image each. */
+export function architectures(a: Answers): Architecture[] {
+  return [...new Set(poolViews(a).map((p) => p.architecture))];
+}
+
+/** The executors the pools use, sorted: the image has what each needs (Docker for docker). */
+export function executors(a: Answers): PoolView["executor"][] {
+  return [...new Set(poolViews(a).map((p) => p.executor))].sort();
+}
+
+/** The image of one architecture is named `project-os-arch-<timestamp>`: unique per build and architecture. */
+export const amiNamePrefix = (a: Answers, arch: Architecture) => `${a.projectName}-${a.baseOs}-${arch}-`;
+
+/** The build instance of one architecture: buildInstanceType where it is of that architecture, else the default. */
+export function buildInstanceType(a: Answers, arch: Architecture): string {
+  const t = a.buildInstanceType;
+  const typeArch = t && (listedArch(t) ?? (GRAVITON.test(t) ? "arm64" : "x86_64"));
+  return t && typeArch === arch ? t : defaultBuildInstanceType[arch];
+}
+
+/**
+ * The image's root volume for one architecture: the smallest rootVolumeSize of
+ * the pools that launch it (a launch template can grow a snapshot's volume,
+ * never shrink it).
+ */
+export function imageVolumeSize(a: Answers, arch: Architecture): number {
+  return Math.min(
+    ...poolViews(a)
+      .filter((p) => p.architecture === arch)
+      .map((p) => p.rootVolumeSize),
+  );
+}
+
+/**
+ * The whole packer-build.json as data: answers reach it as Packer variables or
+ * JSON values. One amazon-ebs source per architecture, named after it, so one
+ * `packer build` bakes every image the pools launch; provision.sh learns its
+ * architecture from the build's name.
+ */
 function packerTemplate(a: Answers, generatorVersion: string, awsCliImage: string, cloudwatchAgentVersion: string) {
   const names = namesContext(a);
   const os = baseOsFacts[a.baseOs];
   const userTags = Object.fromEntries(Object.entries(a.tags).map(([k, v]) => [k, packerLiteral(v, `tags.${k}`)]));
   const keys = names.amiTagKeys;
-  const amiName = `${user("ami_name_prefix")}{{timestamp}}`;
-  const amiTags = {
-    ...userTags,
-    Name: amiName,
-    [keys.project]: user("project_name"),
-    [keys.baseOs]: user("base_os"),
-    [keys.architecture]: user("architecture"),
-    [keys.runnerVersion]: user("gitlab_runner_version"),
-    [keys.generatorVersion]: user("generator_version"),
-    SourceAmi: "{{ .SourceAMI }}",
-  };
   const buildTags = { ...userTags, Name: `${user("project_name")}-packer-build`, [keys.project]: user("project_name") };
-  const builder = {
-    type: "amazon-ebs",
-    region: user("aws_region"),
-    instance_type: user("instance_type"),
-    source_ami_filter: {
-      owners: [os.owner],
-      most_recent: true,
-      filters: {
-        name: os.namePattern[a.architecture],
-        architecture: a.architecture,
-        "virtualization-type": "hvm",
-        "root-device-type": "ebs",
+  const builder = (arch: Architecture) => {
+    const amiName = `${user("ami_name_prefix_" + arch)}{{timestamp}}`;
+    const amiTags = {
+      ...userTags,
+      Name: amiName,
+      [keys.project]: user("project_name"),
+      [keys.baseOs]: user("base_os"),
+      [keys.architecture]: arch,
+      [keys.runnerVersion]: user("gitlab_runner_version"),
+      [keys.generatorVersion]: user("generator_version"),
+      SourceAmi: "{{ .SourceAMI }}",
+    };
+    return {
+      name: arch,
+      type: "amazon-ebs",
+      region: user("aws_region"),
+      instance_type: user("instance_type_" + arch),
+      source_ami_filter: {
+        owners: [os.owner],
+        most_recent: true,
+        filters: {
+          name: os.namePattern[arch],
+          architecture: arch,
+          "virtualization-type": "hvm",
+          "root-device-type": "ebs",
+        },
       },
-    },
-    communicator: "ssh",
-    ssh_username: os.sshUsername,
-    ssh_interface: user("ssh_interface"),
-    subnet_id: user("subnet_id"),
-    associate_public_ip_address: false,
-    temporary_security_group_source_cidrs: a.buildAllowedCidrs,
-    ...(a.sshInterface === "session_manager"
-      ? { temporary_iam_instance_profile_policy_document: sessionManagerPolicy }
-      : {}),
-    imds_support: "v2.0",
-    metadata_options: { http_endpoint: "enabled", http_tokens: "required", http_put_response_hop_limit: 1 },
-    launch_block_device_mappings: [
-      {
-        device_name: os.rootDevice,
-        volume_type: "gp3",
-        volume_size: user("root_volume_size"),
-        encrypted: true,
-        delete_on_termination: true,
-      },
-    ],
-    ami_name: amiName,
-    ami_description: `GitLab Runner ${user("gitlab_runner_version")} for ${user("project_name")} (${user("base_os")}, ${user("architecture")})`,
-    tags: amiTags,
-    snapshot_tags: amiTags,
-    run_tags: buildTags,
-    run_volume_tags: buildTags,
+      communicator: "ssh",
+      ssh_username: os.sshUsername,
+      ssh_interface: user("ssh_interface"),
+      subnet_id: user("subnet_id"),
+      associate_public_ip_address: false,
+      temporary_security_group_source_cidrs: a.buildAllowedCidrs,
+      ...(a.sshInterface === "session_manager"
+        ? { temporary_iam_instance_profile_policy_document: sessionManagerPolicy }
+        : {}),
+      imds_support: "v2.0",
+      metadata_options: { http_endpoint: "enabled", http_tokens: "required", http_put_response_hop_limit: 1 },
+      launch_block_device_mappings: [
+        {
+          device_name: os.rootDevice,
+          volume_type: "gp3",
+          volume_size: user("root_volume_size_" + arch),
+          encrypted: true,
+          delete_on_termination: true,
+        },
+      ],
+      ami_name: amiName,
+      ami_description: `GitLab Runner ${user("gitlab_runner_version")} for ${user("project_name")} (${user("base_os")}, ${arch})`,
+      tags: amiTags,
+      snapshot_tags: amiTags,
+      run_tags: buildTags,
+      run_volume_tags: buildTags,
+    };
   };
+  const archs = architectures(a);
   return {
     variables: {
       aws_region: a.awsRegion,
       subnet_id: a.buildSubnetId,
-      instance_type: a.buildInstanceType || defaultBuildInstanceType[a.architecture],
       ssh_interface: a.sshInterface,
-      root_volume_size: String(a.rootVolumeSize),
-      ami_name_prefix: names.amiNamePrefix,
+      ...Object.fromEntries(
+        archs.flatMap((arch) => [
+          ["ami_name_prefix_" + arch, amiNamePrefix(a, arch)],
+          ["instance_type_" + arch, buildInstanceType(a, arch)],
+          ["root_volume_size_" + arch, String(imageVolumeSize(a, arch))],
+        ]),
+      ),
       project_name: a.projectName,
       base_os: a.baseOs,
-      architecture: a.architecture,
       gitlab_runner_version: a.gitlabRunnerVersion,
       generator_version: generatorVersion,
-      executor: a.executor,
+      executors: executors(a).join(" "),
       extra_packages: a.extraPackages.join(" "),
       aws_cli_version: awsCliVersion(awsCliImage),
       cloudwatch_agent_version: cloudwatchAgentVersion,
     },
-    builders: [builder],
+    builders: archs.map(builder),
     provisioners: [
       { type: "shell", inline: [`mkdir -p ${amiPaths.uploadDir}`] },
       { type: "file", source: "files/", destination: amiPaths.uploadDir },
@@ -160,12 +210,12 @@ function packerTemplate(a: Answers, generatorVersion: string, awsCliImage: strin
         execute_command: "chmod +x '{{ .Path }}'; sudo env {{ .Vars }} '{{ .Path }}'",
         environment_vars: [
           `GITLAB_RUNNER_VERSION=${user("gitlab_runner_version")}`,
-          `EXECUTOR=${user("executor")}`,
+          `EXECUTORS=${user("executors")}`,
           `EXTRA_PACKAGES=${user("extra_packages")}`,
           `AWS_CLI_VERSION=${user("aws_cli_version")}`,
           `CLOUDWATCH_AGENT_VERSION=${user("cloudwatch_agent_version")}`,
           `BASE_OS=${user("base_os")}`,
-          `ARCHITECTURE=${user("architecture")}`,
+          "ARCHITECTURE={{ build_name }}",
           `FILES_DIR=${amiPaths.uploadDir}`,
         ],
       },
@@ -188,6 +238,11 @@ export function amiContext(a: Answers) {
       packerTemplate(a, generatorVersion, awsCliImage, cloudwatchAgentVersion),
     /** AWS's key that signs the CloudWatch agent packages (AWS docs, "Verifying the signature of the CloudWatch agent package"). */
     cloudwatchAgentKeyFingerprint: "937616F3450B7D806CBD9725D58167303B789C72",
-    drainTimeoutSeconds: a.drainTimeoutSeconds,
+    /** The drain the baked drop-in allows before register.sh sets the pool's own: the longest any pool has. */
+    drainTimeoutSeconds: Math.max(...poolViews(a).map((p) => p.drainTimeoutSeconds)),
+    /** Each pool's group and launch template (prune-amis.sh keeps the AMIs they use). */
+    pools: poolViews(a).map(poolNames),
+    /** The image has Docker: some pool uses the docker executor. */
+    docker: executors(a).includes("docker"),
   };
 }

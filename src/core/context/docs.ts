@@ -1,7 +1,9 @@
 import { markdownText } from "../escape.js";
-import type { PoolView as Answers } from "../pools.js";
-import type { Schedule } from "../types.js";
+import { type PoolView, poolViews } from "../pools.js";
+import type { Answers, Schedule } from "../types.js";
+import { poolCost, poolSpot } from "./capacity.js";
 import { ciPolicy, partitionOf } from "./ci-permissions.js";
+import { poolNames } from "./names.js";
 import { scheduleSizes } from "./tf-variables.js";
 
 const DAY_NAMES = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
@@ -115,7 +117,7 @@ export interface WeeklyHours {
  * two actions the group runs the desired capacity the earlier one set; the
  * week wraps around, so the last action of the week holds until the first.
  */
-export function weeklyHours(a: Answers): WeeklyHours {
+export function weeklyHours(a: PoolView): WeeklyHours {
   const alwaysOn = a.asgDesiredCapacity * 7 * 24;
   const notWeekly = a.schedules.filter((s) => parseCron(s.recurrence).notWeekly).map((s) => s.name);
   const events = a.schedules
@@ -142,7 +144,7 @@ export interface ScheduleRow {
   desiredCapacity: number;
 }
 
-export function scheduleRows(a: Answers): ScheduleRow[] {
+export function scheduleRows(a: PoolView): ScheduleRow[] {
   return a.schedules.map((s: Schedule) => {
     const z = scheduleSizes(a, s);
     return {
@@ -205,6 +207,9 @@ export function networkNeeds(a: Answers): { runners: NetworkNeed[]; build: Netwo
         ? "iam.us-gov.amazonaws.com"
         : `iam.${p.iamRegion}.${p.dnsSuffix}`;
   const gitlabHost = hostOf(a.gitlabUrl);
+  const pools = poolViews(a);
+  const jobsScaling = pools.some((q) => q.scalingPolicy === "jobs");
+  const dockerPools = pools.filter((q) => q.executor === "docker");
   const runners: NetworkNeed[] = [
     {
       service: "GitLab",
@@ -253,7 +258,7 @@ export function networkNeeds(a: Answers): { runners: NetworkNeed[]; build: Netwo
     endpoint: vpce("monitoring"),
     why:
       "publish registration failures, timed-out lifecycle actions and disk usage for the alarms" +
-      (a.scalingPolicy === "jobs" ? ", and the busy-slots metric (scalingPolicy jobs)" : ""),
+      (jobsScaling ? ", and the busy-slots metric (scalingPolicy jobs)" : ""),
   });
   runners.push({
     service: "CloudWatch Logs",
@@ -265,12 +270,13 @@ export function networkNeeds(a: Answers): { runners: NetworkNeed[]; build: Netwo
     const why = "the shared job cache (cacheS3); a gateway endpoint is free and saves the NAT gateway's charge per GB";
     runners.push({ service: "S3", host: aws("s3"), endpoint: vpce("s3") + " (gateway)", why });
   }
-  if (a.executor === "docker")
+  const images = [...new Set(dockerPools.map((q) => q.dockerImage))];
+  if (images.length)
     runners.push({
       service: "Container registries",
-      host: registryOf(a.dockerImage),
+      host: [...new Set(images.map(registryOf))].join(", "),
       endpoint: "",
-      why: `the default image \`${a.dockerImage}\` and every image the jobs name`,
+      why: `the default image${images.length === 1 ? "" : "s"} ${images.map((i) => "\`" + i + "\`").join(", ")} and every image the jobs name`,
     });
   const build: NetworkNeed[] = [
     a.baseOs === "al2023"
@@ -280,14 +286,14 @@ export function networkNeeds(a: Answers): { runners: NetworkNeed[]; build: Netwo
           endpoint: vpce("s3") + " (gateway)",
           why:
             "OS packages" +
-            (a.executor === "docker" ? ", Docker" : "") +
+            (dockerPools.length ? ", Docker" : "") +
             " and extraPackages; the repositories are served from S3 in the region",
         }
       : {
           service: "Ubuntu archive",
           host: `${r}.ec2.archive.ubuntu.com, security.ubuntu.com`,
           endpoint: "",
-          why: "OS packages" + (a.executor === "docker" ? ", docker.io" : "") + " and extraPackages",
+          why: "OS packages" + (dockerPools.length ? ", docker.io" : "") + " and extraPackages",
         },
     {
       service: "GitLab's package repository",
@@ -434,7 +440,10 @@ export function featureCosts(
   const instanceMonths = (instanceHoursPerWeek * WEEKS_PER_MONTH) / (24 * 30);
   const ingestGb = (instanceHoursPerWeek * WEEKS_PER_MONTH * PRICES.logMbPerInstanceDay) / 24 / 1024;
   const storedGb = ingestGb * Math.min(a.logRetentionDays / 30, 120);
-  const alarmMetrics = 1 + 1 + 1 + 2 + (a.scalingPolicy === "jobs" ? 2 : 0);
+  const pools = poolViews(a);
+  // Each pool has its alarms and its own disk metric (the group is a dimension).
+  const jobsPools = pools.filter((p) => p.scalingPolicy === "jobs").length;
+  const alarmMetrics = pools.length * (1 + 1 + 1 + 2) + jobsPools * 2;
   // The disk metric every 5 minutes per instance; registration failures and timeouts only when they happen.
   const diskPuts = instanceMonths * 30 * 24 * 12;
   const extraAmis = 12 - a.amiRetentionCount;
@@ -449,8 +458,12 @@ export function featureCosts(
     },
     {
       feature: "Disk hygiene",
-      monthly: dollars(PRICES.customMetricMonth + (diskPuts / 1000) * PRICES.putMetricDataPer1000),
-      how: `the \`DiskUsedPercent\` metric (${price(PRICES.customMetricMonth)}) and its ${Math.round(diskPuts)} PutMetricData calls; pruning itself is free`,
+      monthly: dollars(pools.length * PRICES.customMetricMonth + (diskPuts / 1000) * PRICES.putMetricDataPer1000),
+      how:
+        (pools.length === 1
+          ? `the \`DiskUsedPercent\` metric (${price(PRICES.customMetricMonth)})`
+          : `a \`DiskUsedPercent\` metric per pool (${pools.length} at ${price(PRICES.customMetricMonth)})`) +
+        ` and its ${Math.round(diskPuts)} PutMetricData calls; pruning itself is free`,
     },
     {
       feature: "AMI retention",
@@ -464,9 +477,10 @@ export function featureCosts(
       monthly: dollars(alarmMetrics * PRICES.alarmPerMetricMonth),
       how:
         `${alarmMetrics} alarm metrics at ${price(PRICES.alarmPerMetricMonth)} each ` +
-        (a.scalingPolicy === "jobs"
-          ? "(the at-maximum and missing-busy-slots alarms watch two metrics each)"
-          : "(the at-maximum alarm watches two metrics)") +
+        (pools.length > 1 ? `(${pools.length} pools; ` : "(") +
+        (jobsPools
+          ? "the at-maximum and missing-busy-slots alarms watch two metrics each)"
+          : "the at-maximum alarm watches two metrics)") +
         `; \`RegistrationFailures\` and \`LifecycleActionTimeouts\` cost ${price(PRICES.customMetricMonth)} a month each only in months they are published` +
         (a.alarmSnsTopicArn
           ? "; SNS notifications are billed by the topic's subscriptions (email: the first 1,000 a month are free)"
@@ -475,57 +489,168 @@ export function featureCosts(
   ];
 }
 
+const code = (x: string) => "`" + x + "`";
+const usd = (x: number) => `$${x.toFixed(2)}`;
+const costText = (low: number, high: number) => (low === high ? usd(low) : `${usd(low)}–${usd(high)}`);
+
+/** One pool's capacity mix in a few words. */
+function capacityWords(p: PoolView): string {
+  if (p.onDemandPercentageAboveBase === 100) return "On-Demand";
+  const above = p.onDemandPercentageAboveBase ? `${100 - p.onDemandPercentageAboveBase} % Spot` : "Spot";
+  return p.onDemandBaseCapacity ? `${p.onDemandBaseCapacity} On-Demand, then ${above}` : above;
+}
+
+/** One pool as the README shows it: its names, schedules, hours, Spot mix, cost and runner settings. */
+function poolDoc(p: PoolView, single: boolean, timeZone: string) {
+  const rows = scheduleRows(p);
+  const hours = weeklyHours(p);
+  const names = poolNames(p);
+  return {
+    name: p.name,
+    p,
+    names,
+    schedules: rows,
+    scheduleTable: markdownTable(
+      ["Scheduled action", `When (${markdownText(timeZone)})`, "Min", "Max", "Desired"],
+      rows.map((r) => [code(r.name), r.when, String(r.minSize), String(r.maxSize), String(r.desiredCapacity)]),
+    ),
+    hours,
+    spot: poolSpot(p),
+    cost: poolCost(p, hours.scheduled),
+    capacity: capacityWords(p),
+    /** The shell variable step 1 reads this pool's runner token into and step 2 stores. */
+    tokenVar: single ? "RUNNER_TOKEN" : "RUNNER_TOKEN_" + p.name.toUpperCase().replace(/-/g, "_"),
+    /** run_untagged of the API call that creates the runner: GitLab refuses a runner with neither tags nor untagged jobs. */
+    runUntagged: p.runnerTags.length ? p.runUntagged : true,
+    /** The runner's server-side settings from the answers, in words. */
+    runnerSettings:
+      (p.runnerTags.length
+        ? `the tags ${p.runnerTags.map(code).join(", ")}, "run untagged jobs" ${p.runUntagged ? "on" : "off"}`
+        : `no tags, so "run untagged jobs" on (GitLab refuses a runner with neither)`) +
+      `, and "lock to current projects" ${p.runnerLocked ? "on" : "off"}`,
+    /** Fence of the code block that quotes the runner description: longer than any backtick run in it. */
+    descriptionFence: "`".repeat(Math.max(3, ...[...p.runnerDescription.matchAll(/`+/g)].map((m) => m[0].length + 1))),
+    /** Per scheduled action, the command that puts the group at its sizes now. */
+    scheduleNowCommands: rows.map((r) => ({
+      name: r.name,
+      when: r.when,
+      args: `--min-size ${r.minSize} --max-size ${r.maxSize} --desired-capacity ${r.desiredCapacity}`,
+    })),
+  };
+}
+
+export type PoolDoc = ReturnType<typeof poolDoc>;
+
+/** The pools, one row each, and a total: what runs where, for which jobs, how often, at what cost. */
+export function poolsTable(pools: PoolDoc[]): string {
+  const known = pools.filter((d) => d.cost.low !== undefined);
+  const sum = (f: (d: PoolDoc) => number) => Math.round(known.reduce((t, d) => t + f(d), 0) * 100) / 100;
+  const total = known.length
+    ? costText(
+        sum((d) => d.cost.low!),
+        sum((d) => d.cost.high!),
+      ) + (known.length < pools.length ? ` (${known.length} of ${pools.length} pools)` : "")
+    : "n/a";
+  const hours = Math.round(pools.reduce((t, d) => t + d.hours.scheduled, 0) * 10) / 10;
+  return markdownTable(
+    [
+      "Pool",
+      "Jobs (runner tags)",
+      "Instances",
+      "Min",
+      "Desired",
+      "Max",
+      "Schedules",
+      "Executor",
+      "Capacity",
+      "Instance-hours a week",
+      "Per month (estimate)",
+    ],
+    [
+      ...pools.map(({ p, ...d }) => [
+        code(p.name),
+        (p.runnerTags.length ? p.runnerTags.map(code).join(", ") : "untagged only") +
+          (p.runnerTags.length && p.runUntagged ? ", and untagged" : ""),
+        p.instanceTypes.map(code).join(", ") + ` (${p.architecture})`,
+        String(p.asgMinSize),
+        String(p.asgDesiredCapacity),
+        String(p.asgMaxSize),
+        d.schedules.length ? d.schedules.map((r) => code(r.name)).join(", ") : "none: always on",
+        p.executor === "docker" ? `docker (${code(p.dockerImage)})` : p.executor,
+        d.capacity,
+        String(d.hours.scheduled),
+        d.cost.low === undefined
+          ? `n/a (no list price for ${code(d.cost.instanceType)})`
+          : costText(d.cost.low, d.cost.high!),
+      ]),
+      ...(pools.length > 1 ? [["**Total**", "", "", "", "", "", "", "", "", String(hours), total]] : []),
+    ],
+  );
+}
+
+/** Every alarm of one pool (terraform alarms, named after its group): name, when it fires, what to do first. */
+function alarmRows(a: Answers, d: PoolDoc): string[][] {
+  const n = d.names.name;
+  return [
+    [
+      code(n + "-registration-failures"),
+      "an instance gave up registering with GitLab and was replaced",
+      "the instance's log stream (query below): the token, SSM, GitLab's reachability",
+    ],
+    [
+      code(n + "-lifecycle-action-timeouts"),
+      "a launch or termination lifecycle action ran out of time before the instance completed it",
+      "a drain longer than `drainTimeoutSeconds`, or a host that hung while leaving",
+    ],
+    [
+      code(n + "-root-volume-full"),
+      `a root volume is at least ${a.diskAlarmPercent} % full although the prune timer works above ${a.diskPruneThresholdPercent} %`,
+      "a larger `rootVolumeSize`, or the jobs' images and caches",
+    ],
+    [
+      code(n + "-at-max-size"),
+      `the group has been at its maximum size (above zero) for ${a.alarmAtMaxMinutes} minutes`,
+      "pending jobs in GitLab; raise `asgMaxSize` or `concurrent`",
+    ],
+    ...(d.p.scalingPolicy === "jobs"
+      ? [
+          [
+            code(n + "-busy-slots-missing"),
+            "instances are in service but no busy-slots metric arrived for ten minutes (no data at all counts too)",
+            "`gitlab-runner-aws-metrics.timer` and `gitlab-runner.service` on the instances: the scaling policy is blind",
+          ],
+        ]
+      : []),
+  ];
+}
+
 /** Values derived from the answers for the templates of this layer (ctx.docs). */
 export function docsContext(a: Answers) {
-  const rows = scheduleRows(a);
+  const views = poolViews(a);
+  const pools = views.map((p) => poolDoc(p, views.length === 1, a.timeZone));
+  const hoursPerWeek = pools.reduce((t, d) => t + d.hours.scheduled, 0);
   // Normalised by validateAnswers (normalizeGitlabUrl): the same form as the pipeline's OIDC audience.
   const url = a.gitlabUrl;
   return {
-    schedules: rows,
-    scheduleTable: markdownTable(
-      ["Scheduled action", `When (${markdownText(a.timeZone)})`, "Min", "Max", "Desired"],
-      rows.map((r) => ["`" + r.name + "`", r.when, String(r.minSize), String(r.maxSize), String(r.desiredCapacity)]),
-    ),
-    hours: weeklyHours(a),
+    pools,
+    /** Several pools: the README names the pool in each per-pool part. */
+    several: pools.length > 1,
+    poolsTable: poolsTable(pools),
+    /** Some pool runs the docker executor / the shell executor / scales on its busy job slots. */
+    anyDocker: views.some((p) => p.executor === "docker"),
+    anyShell: views.some((p) => p.executor === "shell"),
+    anyJobs: views.some((p) => p.scalingPolicy === "jobs"),
+    /** Instance-hours a week of all pools at their schedules. */
+    hoursPerWeek: Math.round(hoursPerWeek * 10) / 10,
     /** Monthly cost of the logs, disk hygiene, AMI retention and alarms at these answers. */
     featureCostTable: markdownTable(
       ["Feature", "Per month", "How"],
-      featureCosts(a, weeklyHours(a).scheduled).map((c) => [c.feature, c.monthly, c.how]),
+      featureCosts(a, Math.round(hoursPerWeek * 10) / 10).map((c) => [c.feature, c.monthly, c.how]),
     ),
-    /** The alarms of terraform/alarms.tf: name, when it fires, what to do first. */
+    /** The alarms of every pool: name, when it fires, what to do first. */
     alarmTable: markdownTable(
       ["Alarm", "Fires when", "First look"],
-      [
-        [
-          "`" + a.projectName + "-registration-failures`",
-          "an instance gave up registering with GitLab and was replaced",
-          "the instance's log stream (query below): the token, SSM, GitLab's reachability",
-        ],
-        [
-          "`" + a.projectName + "-lifecycle-action-timeouts`",
-          "a launch or termination lifecycle action ran out of time before the instance completed it",
-          "a drain longer than `drainTimeoutSeconds`, or a host that hung while leaving",
-        ],
-        [
-          "`" + a.projectName + "-root-volume-full`",
-          `a root volume is at least ${a.diskAlarmPercent} % full although the prune timer works above ${a.diskPruneThresholdPercent} %`,
-          "a larger `rootVolumeSize`, or the jobs' images and caches",
-        ],
-        [
-          "`" + a.projectName + "-at-max-size`",
-          `the group has been at its maximum size (above zero) for ${a.alarmAtMaxMinutes} minutes`,
-          "pending jobs in GitLab; raise `asgMaxSize` or `concurrent`",
-        ],
-        ...(a.scalingPolicy === "jobs"
-          ? [
-              [
-                "`" + a.projectName + "-busy-slots-missing`",
-                "instances are in service but no busy-slots metric arrived for ten minutes (no data at all counts too)",
-                "`gitlab-runner-aws-metrics.timer` and `gitlab-runner.service` on the instances: the scaling policy is blind",
-              ],
-            ]
-          : []),
-      ],
+      pools.flatMap((d) => alarmRows(a, d)),
     ),
     /** The pipeline schedules .gitlab-ci.yml reacts to (SCHEDULED_JOB). */
     pipelineScheduleTable: markdownTable(
@@ -587,17 +712,11 @@ export function docsContext(a: Answers) {
     /** Where the partition's IAM API is served. */
     iamRegion: partitionOf(a.awsRegion)!.iamRegion,
     /** The CI role's policy (context/ci-permissions.ts), as the JSON file the README writes. */
-    ciPolicyJson: JSON.stringify(ciPolicy(a, a.ciRoleArn.split(":")[4]), null, 2),
+    ciPolicyJson: JSON.stringify(ciPolicy(views[0], a.ciRoleArn.split(":")[4]), null, 2),
     /** The token's key is the AWS managed key of SSM, whose key policy already lets SSM decrypt for the account. */
     awsManagedTokenKey: /(^|:)alias\/aws\/ssm$/.test(a.tokenKmsKeyId),
     /** The statement a customer managed key's policy needs so that the runner role can decrypt the token through SSM. */
     kmsKeyPolicyStatementJson: JSON.stringify(kmsKeyPolicyStatement(a), null, 2),
-    /** Per scheduled action, the command that puts the group at its sizes now. */
-    scheduleNowCommands: rows.map((r) => ({
-      name: r.name,
-      when: r.when,
-      args: `--min-size ${r.minSize} --max-size ${r.maxSize} --desired-capacity ${r.desiredCapacity}`,
-    })),
     roleName: a.ciRoleArn
       .replace(/^.*?:role\//, "")
       .split("/")
@@ -611,16 +730,6 @@ export function docsContext(a: Answers) {
         .map((p) => p + "/")
         .join(""),
     authToken: a.registrationMode === "authentication-token",
-    /** run_untagged of the API call that creates the runner: GitLab refuses a runner with neither tags nor untagged jobs. */
-    runUntagged: a.runnerTags.length ? a.runUntagged : true,
-    /** The runner's server-side settings from the answers, in words. */
-    runnerSettings:
-      (a.runnerTags.length
-        ? `the tags ${a.runnerTags.map((t) => "`" + t + "`").join(", ")}, "run untagged jobs" ${a.runUntagged ? "on" : "off"}`
-        : `no tags, so "run untagged jobs" on (GitLab refuses a runner with neither)`) +
-      `, and "lock to current projects" ${a.runnerLocked ? "on" : "off"}`,
-    /** Fence of the code block that quotes the runner description: longer than any backtick run in it. */
-    descriptionFence: "`".repeat(Math.max(3, ...[...a.runnerDescription.matchAll(/`+/g)].map((m) => m[0].length + 1))),
     /** Free text into Markdown (escape.ts markdownText). */
     md: markdownText,
   };

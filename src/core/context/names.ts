@@ -1,5 +1,8 @@
-import type { PoolView as Answers } from "../pools.js";
 import type { PoolView } from "../pools.js";
+import type { Answers } from "../types.js";
+
+/** The shared answers: all answers, or one pool's view of them. */
+type Shared = Omit<Answers, "pools">;
 
 /**
  * Names that more than one layer must agree on (AMI tags Terraform looks up,
@@ -7,7 +10,7 @@ import type { PoolView } from "../pools.js";
  * the lifecycle hook the stop path completes, the metric the publisher sends
  * and the scaling policy tracks).
  */
-export function namesContext(a: Answers) {
+export function namesContext(a: Shared) {
   return {
     asgName: a.projectName,
     launchTemplateName: a.projectName,
@@ -18,7 +21,6 @@ export function namesContext(a: Answers) {
     launchHeartbeatSeconds: 1200,
     /** The tag key each instance puts on itself, with its runner's system_id as the value. */
     systemIdTagKey: "GitLabRunnerSystemId",
-    amiNamePrefix: `${a.projectName}-${a.baseOs}-${a.architecture}-`,
     /** Tags the Packer build puts on the AMI; Terraform's aws_ami lookup filters on Project, BaseOs and Architecture. */
     amiTagKeys: {
       project: "Project",
@@ -51,7 +53,7 @@ export function namesContext(a: Answers) {
  * apply keeps the instance role's policy known at plan. At most 60 characters
  * (project 32, account 12, region 14), within S3's 63.
  */
-export function cacheBucketName(a: { projectName: string; awsRegion: string }, accountId: string): string {
+export function cacheBucketName(a: Shared, accountId: string): string {
   return `${a.projectName}-${accountId}-${a.awsRegion}`;
 }
 
