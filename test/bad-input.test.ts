@@ -156,7 +156,7 @@ describe("bad answers files: a clear error, non-zero exit, nothing written", () 
       "YAML that reads unquoted text as a number, and infinity",
       (d) =>
         answersFile(d, "a.yaml", (t) =>
-          t.replace(/^projectName: .*$/m, "projectName: 0755").replace(/^concurrent: .*$/m, "concurrent: .inf"),
+          t.replace(/^projectName: .*$/m, "projectName: 0755").replace(/^( *)concurrent: .*$/m, "$1concurrent: .inf"),
         ),
       /\/projectName: 755 must be string, not number \(in YAML, put the text in quotes: unquoted, it was read as the number 755\)[\s\S]*\/concurrent: Infinity must be integer/,
     ],

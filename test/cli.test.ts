@@ -65,15 +65,15 @@ describe("gitlab-runner-aws bin", () => {
     const bad = join(dir, "bad.yaml");
     const text = readFileSync(join(examplesDir, "answers.yaml"), "utf8")
       .replace(/^vpcId: .*$/m, "vpcId: vpc-XYZ")
-      .replace(/^asgMaxSize: .*$/m, "asgMaxSize: 0")
-      .replace(/^concurrent: .*$/m, "concurrnt: 4");
+      .replace(/^( *)asgMaxSize: .*$/m, "$1asgMaxSize: 0")
+      .replace(/^( *)concurrent: .*$/m, "$1concurrnt: 4");
     writeFileSync(bad, text);
     const out = join(dir, "x");
     const r = run(["--answers", bad, "--out", out]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("/vpcId:");
-    expect(r.stderr).toContain("/asgMaxSize:");
-    expect(r.stderr).toMatch(/\/concurrnt: unknown answer "concurrnt". Did you mean "concurrent"\?/);
+    expect(r.stderr).toContain("/pools/0/asgMaxSize:");
+    expect(r.stderr).toMatch(/\/pools\/0\/concurrnt: unknown pool field "concurrnt". Did you mean "concurrent"\?/);
     expect(r.stderr).toContain("Nothing was written.");
     expect(existsSync(out)).toBe(false);
   });

@@ -97,7 +97,7 @@ describe("the bin and yo say the same about the same bad answers", () => {
       ].join("\n"),
     );
     expect(await bothSay(dir, file)).toBe(
-      "1 problem with the answers:\n  /dockerPrivileged: true applies only with executor docker, and executor is shell: remove dockerPrivileged, or set executor to docker\nNothing was written.\n",
+      "1 problem with the answers:\n  /pools/0/dockerPrivileged: true applies only with executor docker, and executor is shell: remove dockerPrivileged, or set executor to docker\nNothing was written.\n",
     );
   });
 
@@ -120,7 +120,8 @@ describe("the bin and yo say the same about valid answers", () => {
       "concurrent: 3",
     ];
     writeFileSync(file, [...NETWORK, ...given, ""].join("\n"));
-    const stored = { ...exampleAnswers("minimal.json"), concurrent: 2 } as Record<string, unknown>;
+    const minimal = exampleAnswers("minimal.json");
+    const stored = { ...minimal, pools: [{ ...minimal.pools[0], concurrent: 2 }] };
     const yoRc = JSON.stringify({ [GENERATOR_NAME]: { answers: stored, generatorVersion: "0.0.1", schemaVersion } });
     const binDir = mkdtempSync(join(tmpdir(), "glra-same-"));
     writeFileSync(join(binDir, ".yo-rc.json"), yoRc);
@@ -134,7 +135,7 @@ describe("the bin and yo say the same about valid answers", () => {
     const notes = r.stdout.split("\n").filter((l) => / is not used: |replace the stored ones/.test(l));
     const fromBin = [...notes, ...r.stderr.split("\n").filter((l) => l.startsWith("warning: "))];
     expect(fromBin[0]).toMatch(
-      /^answers from .* replace the stored ones: ciRoleArn, concurrent, dockerImage, executor, useLaunchConfiguration$/,
+      /^answers from .* replace the stored ones: ciRoleArn, concurrent \(pool default\), dockerImage \(pool default\), executor \(pool default\), useLaunchConfiguration$/,
     );
     expect(fromBin[1]).toBe("dockerImage is not used: it applies only with executor docker, and executor is shell");
     expect(fromBin[2]).toMatch(/^warning: useLaunchConfiguration: /);

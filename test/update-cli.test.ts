@@ -144,7 +144,10 @@ describe("the bin's other regeneration paths", () => {
     expect(entry).toMatchObject({
       schemaVersion,
       generatorVersion,
-      answers: { asgMinSize: 1, asgMaxSize: 6, asgDesiredCapacity: 2, timeZone: "Europe/Berlin" },
+      answers: {
+        timeZone: "Europe/Berlin",
+        pools: [expect.objectContaining({ name: "default", asgMinSize: 1, asgMaxSize: 6, asgDesiredCapacity: 2 })],
+      },
     });
     expect(entry.answers).not.toHaveProperty("asgMin");
     expect(run(["--out", dir, "--check"]).code).toBe(0);
@@ -154,39 +157,36 @@ describe("the bin's other regeneration paths", () => {
     const dir = join(mkdtempSync(join(tmpdir(), "glra-new-")), "repo");
     expect(run(["--answers", join(examplesDir, "answers.yaml"), "--out", dir]).code).toBe(0);
     const yorc = JSON.parse(read(dir, STORE_FILE));
-    delete yorc[GENERATOR_NAME].answers.drainTimeoutSeconds;
+    delete yorc[GENERATOR_NAME].answers.pools[0].drainTimeoutSeconds;
+    delete yorc[GENERATOR_NAME].answers.alarmAtMaxMinutes;
     writeFileSync(join(dir, STORE_FILE), JSON.stringify(yorc));
     const r = run(["--out", dir]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^new answers, defaults applied: drainTimeoutSeconds$/m);
-    expect(JSON.parse(read(dir, STORE_FILE))[GENERATOR_NAME].answers.drainTimeoutSeconds).toBe(3600);
+    expect(r.stdout).toMatch(
+      /^new answers, defaults applied: alarmAtMaxMinutes, drainTimeoutSeconds \(pool default\)$/m,
+    );
+    const answers = JSON.parse(read(dir, STORE_FILE))[GENERATOR_NAME].answers;
+    expect(answers.pools[0].drainTimeoutSeconds).toBe(3600);
+    expect(answers.alarmAtMaxMinutes).toBe(60);
   });
 
   it("turns the shared S3 cache on, and keeps Spot off, for stored answers from before them, keeping the user's edits", () => {
     const dir = join(mkdtempSync(join(tmpdir(), "glra-fleet-")), "repo");
     expect(run(["--answers", join(examplesDir, "minimal.json"), "--out", dir]).code).toBe(0);
     const yorc = JSON.parse(read(dir, STORE_FILE));
-    const added = [
-      "onDemandBaseCapacity",
-      "onDemandPercentageAboveBase",
-      "cacheS3",
-      "cacheExpirationDays",
-      "cacheKmsKeyArn",
-    ];
-    for (const k of added) delete yorc[GENERATOR_NAME].answers[k];
+    const shared = ["cacheS3", "cacheExpirationDays", "cacheKmsKeyArn"];
+    const perPool = ["onDemandBaseCapacity", "onDemandPercentageAboveBase"];
+    for (const k of shared) delete yorc[GENERATOR_NAME].answers[k];
+    for (const k of perPool) delete yorc[GENERATOR_NAME].answers.pools[0][k];
     writeFileSync(join(dir, STORE_FILE), JSON.stringify(yorc));
     writeFileSync(join(dir, "terraform/network.tf"), `${read(dir, "terraform/network.tf")}\n# the user's own note\n`);
     const r = run(["--out", dir]);
     expect(r.code).toBe(0);
+    const added = [...shared, ...perPool.map((k) => `${k} \\(pool default\\)`)];
     expect(r.stdout).toMatch(new RegExp(`^new answers, defaults applied: ${added.join(", ")}$`, "m"));
     const answers = JSON.parse(read(dir, STORE_FILE))[GENERATOR_NAME].answers;
-    expect(answers).toMatchObject({
-      cacheS3: true,
-      cacheExpirationDays: 14,
-      cacheKmsKeyArn: "",
-      onDemandBaseCapacity: 0,
-      onDemandPercentageAboveBase: 100,
-    });
+    expect(answers).toMatchObject({ cacheS3: true, cacheExpirationDays: 14, cacheKmsKeyArn: "" });
+    expect(answers.pools[0]).toMatchObject({ onDemandBaseCapacity: 0, onDemandPercentageAboveBase: 100 });
     const tfvars = JSON.parse(read(dir, "terraform/terraform.tfvars.json"));
     expect(tfvars).toMatchObject({
       cache_s3: true,
@@ -235,18 +235,20 @@ describe("the bin's other regeneration paths", () => {
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(
       new RegExp(
-        `^answers from ${over.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} replace the stored ones: concurrent$`,
+        `^answers from ${over.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} replace the stored ones: concurrent \\(pool default\\)$`,
         "m",
       ),
     );
     const yorc = JSON.parse(read(dir, STORE_FILE));
-    yorc[GENERATOR_NAME].answers.asgMaxSize = 0;
+    yorc[GENERATOR_NAME].answers.pools[0].asgMaxSize = 0;
     writeFileSync(join(dir, STORE_FILE), JSON.stringify(yorc));
     writeFileSync(over, "concurrent: many\n");
     const bad = run(["--out", dir, "--answers", over]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/^  \/asgMaxSize: 0 must be >= 1 {2}\(in \.yo-rc\.json\)$/m);
-    expect(bad.stderr).toMatch(/^  \/concurrent: "many" must be integer, not string {2}\(in .*over\.yaml\)$/m);
+    expect(bad.stderr).toMatch(/^  \/pools\/0\/asgMaxSize: 0 must be >= 1 {2}\(in \.yo-rc\.json\)$/m);
+    expect(bad.stderr).toMatch(
+      /^  \/pools\/0\/concurrent: "many" must be integer, not string {2}\(in .*over\.yaml\)$/m,
+    );
   });
 
   it("refuses a damaged base with a way out, and writes nothing", () => {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../src/core/package-root.js";
 import { GENERATOR_NAME, STORE_FILE } from "../src/core/render.js";
-import { answerKeys, answersSchema, poolFieldKeys, poolFieldSchema } from "../src/core/schema.js";
+import { answerKeys, defaultOf, poolFieldKeys, poolFieldSchema } from "../src/core/schema.js";
 import { GITATTRIBUTES } from "../src/core/update.js";
 import { ofType, planTerraform } from "./support/terraform-plan.js";
 import type { RenderedFile } from "../src/core/types.js";
@@ -33,12 +33,11 @@ describe.each(["minimal", "ubuntu-arm64-shell-legacy"])("upgrading the repo rele
   it("adds the new answers and files, keeps the edit, and plans", async () => {
     const dir = unpack(name);
     const stored = JSON.parse(readFileSync(join(dir, STORE_FILE), "utf8"))[GENERATOR_NAME].answers;
-    // Release 0.1 stored schema-v1 answers: its pool fields become pool default's, the ones it lacks take their defaults.
+    // Release 0.1 stored version-1 answers: their pool answers become the pool default, whose new fields are named with it.
     const missing = [
-      ...answerKeys.filter((k) => k !== "pools" && !(k in stored) && answersSchema.properties[k].default !== undefined),
+      ...answerKeys.filter((k) => k !== "pools" && !(k in stored) && defaultOf(k) !== undefined),
       ...poolFieldKeys
-        // (tags: the stored ones are the shared tags; the pool's own are new)
-        .filter((k) => (!(k in stored) || k === "tags") && poolFieldSchema(k).default !== undefined)
+        .filter((k) => (k === "tags" || !(k in stored)) && poolFieldSchema(k).default !== undefined)
         .map((k) => `${k} (pool default)`),
     ];
     expect(missing.length).toBeGreaterThan(0);

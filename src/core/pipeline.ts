@@ -122,16 +122,34 @@ export function resolveAnswers(src: Sources, options: { partial?: boolean } = {}
   }
   const stored = src.stored;
   const fileName = src.file?.name;
-  const where = (path: string) => {
-    const key = path.split("/")[1] ?? "";
-    if (!stored) return "";
-    return origins[key] === "file" ? `  (in ${fileName})` : origins[key] === "stored" ? `  (in ${STORE_FILE})` : "";
+  /** Where a pool's field comes from: the last source that gives it in a pool of that name. */
+  const poolFieldOrigin = (i: string, field: string): Origin | undefined => {
+    const pool = Array.isArray(raw.pools) ? raw.pools[Number(i)] : undefined;
+    for (const [origin, layer] of [...layers].reverse()) {
+      const given = Array.isArray(layer?.pools) ? layer.pools : [];
+      if (given.some((p) => isMap(p) && isMap(pool) && p.name === pool.name && field in p)) return origin;
+    }
+    return origins.pools;
   };
+  const where = (path: string) => {
+    const [, key = "", i, field] = path.split("/");
+    if (!stored) return "";
+    const origin = key === "pools" && i !== undefined && field !== undefined ? poolFieldOrigin(i, field) : origins[key];
+    return origin === "file" ? `  (in ${fileName})` : origin === "stored" ? `  (in ${STORE_FILE})` : "";
+  };
+  const storedPools = Array.isArray(stored?.answers.pools) ? stored.answers.pools.filter(isMap) : [];
   if (stored) {
-    const given = { ...(isMap(src.file?.answers) ? src.file.answers : {}) };
+    const given = fileAnswers ?? {};
+    const differs = (x: unknown, y: unknown) => JSON.stringify(x) !== JSON.stringify(y);
     const replaced = Object.keys(given).filter(
-      (k) => k in stored.answers && JSON.stringify(stored.answers[k]) !== JSON.stringify(given[k]),
+      (k) => k !== "pools" && k in stored.answers && differs(stored.answers[k], given[k]),
     );
+    for (const pool of Array.isArray(given.pools) ? given.pools.filter(isMap) : []) {
+      const before = storedPools.find((p) => p.name === pool.name);
+      if (before)
+        for (const k of Object.keys(pool))
+          if (k in before && differs(before[k], pool[k])) replaced.push(`${k} (pool ${String(pool.name)})`);
+    }
     if (replaced.length) notes.push(`answers from ${fileName} replace the stored ones: ${replaced.sort().join(", ")}`);
     if (stored.schemaVersion < schemaVersion)
       notes.push(
@@ -141,7 +159,6 @@ export function resolveAnswers(src: Sources, options: { partial?: boolean } = {}
   const answers = options.partial ? undefined : result.answers;
   if (stored && answers) {
     const fresh = answerKeys.filter((k) => origins[k] === "default" && defaultOf(k) !== undefined);
-    const storedPools = Array.isArray(stored.answers.pools) ? stored.answers.pools.filter(isMap) : [];
     for (const pool of Array.isArray(raw.pools) ? raw.pools.filter(isMap) : []) {
       if (!storedPools.some((p) => p.name === pool.name)) continue;
       for (const k of poolFieldKeys)

@@ -121,7 +121,11 @@ function ajvMessage(e: ErrorObject, data: unknown): AnswerError | undefined {
             path,
             message: `"${extra}" is a field of each pool: set it in a pool under pools (an answers file without pools may set pool fields at the top level, for the single pool "default")`,
           };
-        return { path, message: `unknown answer "${extra}".${didYouMean(extra, answerKeys)}` };
+        const near = didYouMean(extra, [...answerKeys, ...poolFieldKeys]);
+        const inPool = poolFieldKeys.some((k) => near === ` Did you mean "${k}"?`)
+          ? " It is a field of each pool."
+          : "";
+        return { path, message: `unknown answer "${extra}".${near}${inPool}` };
       }
       if (/^\/pools\/[0-9]+$/.test(e.instancePath)) {
         if (extra in answersSchema.properties)

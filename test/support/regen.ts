@@ -1,12 +1,13 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { packageRoot } from "../../src/core/package-root.js";
+import { resolveAnswers } from "../../src/core/pipeline.js";
 import { render } from "../../src/core/render.js";
 import { loadStored } from "../../src/core/store.js";
 import { loadTemplates } from "../../src/core/templates.js";
 import { planRegeneration, type FileOutcome, type RegenerationPlan } from "../../src/core/update.js";
 import { writeFilesAtomically } from "../../src/core/write.js";
-import { requireTool, validAnswers } from "./tools.js";
+import { requireTool } from "./tools.js";
 
 export const fixtures = join(packageRoot, "test/fixtures");
 export const templatesV1 = join(fixtures, "templates-v1");
@@ -27,7 +28,9 @@ export function regenerate(
   options: { given?: Record<string, unknown>; restore?: boolean; write?: boolean } = {},
 ): RegenerationPlan {
   const stored = loadStored(dir);
-  const answers = validAnswers({ ...(stored?.answers ?? {}), ...(options.given ?? {}) });
+  const given = options.given && { name: "given.yaml", answers: options.given };
+  const { answers, errorText } = resolveAnswers({ stored, file: given ?? { name: "none", answers: {} } });
+  if (!answers) throw new Error(errorText);
   const files = render(answers, { templates: loadTemplates(templatesDir), generatorVersion });
   const plan = planRegeneration(dir, files, { restore: options.restore });
   if (options.write !== false) writeFilesAtomically(dir, plan.writes, plan.removes);
