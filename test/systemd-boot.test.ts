@@ -1,5 +1,5 @@
 import { vi } from "vitest";
-import { defineBootControls, defineBootSuite } from "./support/boot-scenarios.js";
+import { defineBootControls, defineBootPool, defineBootSuite } from "./support/boot-scenarios.js";
 
 // The generated AMI booted under real systemd (test/support/boot-scenarios.ts):
 // 252 is the major version of Amazon Linux 2023; 257 propagates restarts as
@@ -11,3 +11,5 @@ vi.setConfig({ testTimeout: 600_000 });
 defineBootSuite("bookworm");
 defineBootSuite("trixie");
 defineBootControls("bookworm", "answers.yaml");
+// A pool other than the first on a several-pool image: the hooks need nothing but its runtime config.
+defineBootPool("bookworm", "three-pools.yaml", "shell-deploy");

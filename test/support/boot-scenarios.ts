@@ -1,5 +1,6 @@
 import { existsSync, readlinkSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { poolViews } from "../../src/core/pools.js";
 import { namesContext } from "../../src/core/context/names.js";
 import { pins as ctxPins } from "../../src/core/pins.js";
 import { runtimeConfig } from "../fixtures/ami/runtime-config.js";
@@ -162,7 +163,8 @@ export function defineBootSuite(suite: Suite): void {
     ({ file }) => {
       let image!: Image;
       bakeAround(suite, file, (baked) => (image = baked));
-      const docker = () => image.answers.executor === "docker";
+      // The image has Docker when some pool uses it; each instance here is the first pool's.
+      const docker = () => poolViews(image.answers).some((p) => p.executor === "docker");
 
       it("provision.sh bakes the image: pinned gitlab-runner, units enabled, no identity, no automatic upgrades", () => {
         const tl = image.provision.timeline;
@@ -224,7 +226,9 @@ export function defineBootSuite(suite: Suite): void {
           expect(
             count(
               tl,
-              new RegExp(`^register ok token=${mode} executor=${image.answers.executor} rotation-disabled=on `),
+              new RegExp(
+                `^register ok token=${mode} executor=${poolViews(image.answers)[0].executor} rotation-disabled=on `,
+              ),
             ),
             show(tl),
           ).toBe(1);
@@ -412,7 +416,7 @@ export function defineBootControls(suite: Suite, file: string): void {
         cap: 60,
         files: broken(/^KillSignal=SIGQUIT$/m, "KillSignal=SIGTERM"),
       });
-      const v = drainViolations(tl, { unregister: true, docker: image.answers.executor === "docker" });
+      const v = drainViolations(tl, { unregister: true, docker: poolViews(image.answers)[0].executor === "docker" });
       expect(v, show(tl)).toContain("gitlab-runner got SIGTERM: the job was aborted");
     });
 
@@ -423,8 +427,49 @@ export function defineBootControls(suite: Suite, file: string): void {
         cap: 60,
         files: broken(/^After=gitlab-runner-aws\.service$/m, "Before=gitlab-runner-aws.service"),
       });
-      const v = drainViolations(tl, { unregister: true, docker: image.answers.executor === "docker" });
+      const v = drainViolations(tl, { unregister: true, docker: poolViews(image.answers)[0].executor === "docker" });
       expect(v, show(tl)).toContain("unregistered before gitlab-runner exited");
+    });
+  });
+}
+
+/**
+ * An instance of a pool other than the first, on the image of a several-pool
+ * example: the image and its scripts are every pool's, and the instance gets
+ * only its own pool's runtime configuration (as its launch template writes it).
+ */
+export function defineBootPool(suite: Suite, file: string, poolName: string): void {
+  describe(`under systemd ${SYSTEMD_OF[suite]} (Debian ${suite}): an instance of pool ${poolName} of ${file}`, () => {
+    let image!: Image;
+    bakeAround(suite, file, (baked) => (image = baked));
+
+    it("registers once with its pool's runner, token and launch hook; a termination drains, unregisters and completes its pool's hook", async () => {
+      const pool = poolViews(image.answers).find((p) => p.name === poolName)!;
+      expect(poolViews(image.answers)[0].name).not.toBe(poolName);
+      const config = runtimeConfig(image.answers, pool);
+      const files = { "/var/lib/fake/launch-hook": `${config.launch_lifecycle_hook_name}\n` };
+      await withInstance(image, { config: { ...config, drain_timeout_seconds: 30 }, files }, async (m) => {
+        let tl = await up(m);
+        const mode = image.answers.registrationMode === "authentication-token" ? "authentication" : "registration";
+        const registered = new RegExp(`^register ok token=${mode} executor=${pool.executor} rotation-disabled=on `);
+        expect(count(tl, registered), show(tl)).toBe(1);
+        expect(count(tl, new RegExp(`^aws ssm get-parameter ${esc(pool.tokenSsmParameter)} region=`)), show(tl)).toBe(
+          1,
+        );
+        expect(count(tl, completeRe(config.launch_lifecycle_hook_name)), show(tl)).toBe(1);
+        expect(m.read("/etc/gitlab-runner/config.toml")).toContain(`name = "${pool.runnerDescription} i-`);
+        await runJob(m, 3);
+        m.write("/var/lib/fake/lifecycle-state", "Terminated\n");
+        tl = await m.waitFor("the lifecycle action", has(completeRe(config.lifecycle_hook_name)), 60_000);
+        expect(
+          drainViolations(tl, { unregister: true, complete: config.lifecycle_hook_name, docker: false }),
+          show(tl),
+        ).toEqual([]);
+        expect(
+          tl.filter((e) => /^aws complete-lifecycle-action /.test(e.event)).map((e) => e.event.split(" asg=")[1]),
+          show(tl),
+        ).toEqual([config.asg_name, config.asg_name]);
+      });
     });
   });
 }
