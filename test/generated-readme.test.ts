@@ -158,6 +158,15 @@ describe.each(exampleFiles)("README.md of examples/%s", (example) => {
     expect(runbook).toMatch(/^\| filter @logStream = "i-[0-9a-f]+"$/m);
   });
 
+  it("gives the CI role Auto Scaling on every pool's group", () => {
+    const json = /^cat >ci-permissions\.json <<'EOF'\n([\s\S]*?)^EOF$/m.exec(text)![1];
+    const resources = (JSON.parse(json).Statement as { Resource: string | string[] }[]).flatMap((st) => st.Resource);
+    for (const p of pools)
+      expect(resources).toContainEqual(
+        expect.stringMatching(new RegExp(`:autoScalingGroupName/${poolNames(p).asgName}$`)),
+      );
+  });
+
   it("prices each new feature per month at these answers", () => {
     const hours = Math.round(pools.reduce((t, p) => t + weeklyHours(p).scheduled, 0) * 10) / 10;
     const costs = featureCosts(answers, hours);

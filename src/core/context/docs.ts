@@ -712,7 +712,7 @@ export function docsContext(a: Answers) {
     /** Where the partition's IAM API is served. */
     iamRegion: partitionOf(a.awsRegion)!.iamRegion,
     /** The CI role's policy (context/ci-permissions.ts), as the JSON file the README writes. */
-    ciPolicyJson: JSON.stringify(ciPolicy(views[0], a.ciRoleArn.split(":")[4]), null, 2),
+    ciPolicyJson: JSON.stringify(ciPolicy(a, a.ciRoleArn.split(":")[4]), null, 2),
     /** The token's key is the AWS managed key of SSM, whose key policy already lets SSM decrypt for the account. */
     awsManagedTokenKey: /(^|:)alias\/aws\/ssm$/.test(a.tokenKmsKeyId),
     /** The statement a customer managed key's policy needs so that the runner role can decrypt the token through SSM. */
