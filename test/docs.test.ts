@@ -7,7 +7,7 @@ import { answersTable, helpText } from "../src/core/help.js";
 import { essentials, questionText } from "../src/core/interview.js";
 import { packageRoot } from "../src/core/package-root.js";
 import { replaceAnswersTable } from "../src/core/readme-table.js";
-import { answerKeys, answersSchema } from "../src/core/schema.js";
+import { answerKeys, answersSchema, poolFieldKeys, poolFieldSchema, poolSchema } from "../src/core/schema.js";
 
 const readme = readFileSync(join(packageRoot, "README.md"), "utf8");
 
@@ -23,6 +23,18 @@ describe("documentation derived from the schema", () => {
       expect(answersSchema.properties[key]["x-prompt"], key).toBeTruthy();
       expect(answersTable()).toContain(`| \`${key}\` |`);
       expect(helpText("0")).toContain(`  ${key} (`);
+    }
+  });
+
+  it("every pool field has a description and a prompt, is listed once in the pools' x-order, in --help and the table", () => {
+    expect([...poolFieldKeys].sort()).toEqual(Object.keys(poolSchema.properties!).sort());
+    const table = answersTable().split("| pool field |")[1];
+    const help = helpText("0").split("Pool fields")[1];
+    for (const key of poolFieldKeys) {
+      expect(poolFieldSchema(key).description, key).toBeTruthy();
+      expect(poolFieldSchema(key)["x-prompt"], key).toBeTruthy();
+      expect(table).toContain(`| \`${key}\` |`);
+      expect(help).toContain(`  ${key} (`);
     }
   });
 

@@ -118,13 +118,13 @@ describe("a conflict the user declines in yo is never lost", () => {
 
   it.each([
     [
-      "terraform/asg.tf",
+      "terraform/modules/runner-pool/asg.tf",
       (t: string) =>
         t.replace(
           /^(\s*)health_check_grace_period(.*)$/m,
           "$1health_check_grace_period$2\n$1health_check_grace_period$2",
         ),
-      /terraform\/asg\.tf is no longer valid HCL \(.*Attribute redefined/,
+      /terraform\/modules\/runner-pool\/asg\.tf is no longer valid HCL \(.*Attribute redefined/,
     ],
     [
       TFVARS,
@@ -143,7 +143,8 @@ describe("a conflict the user declines in yo is never lost", () => {
 
   it("--check passes again once the edited file parses", () => {
     const dir = generated();
-    writeFileSync(join(dir, "terraform/asg.tf"), read(dir, "terraform/asg.tf") + "\n# our note\n");
+    const asg = "terraform/modules/runner-pool/asg.tf";
+    writeFileSync(join(dir, asg), read(dir, asg) + "\n# our note\n");
     const check = run(["--check", "--out", dir]);
     expect(check.stderr).toBe("");
     expect(check.code).toBe(0);
