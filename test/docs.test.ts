@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { answersTable, helpText } from "../src/core/help.js";
-import { essentials, questionText } from "../src/core/interview.js";
+import { essentials, poolEssentials, poolKeys, POOLS, questionText } from "../src/core/interview.js";
 import { packageRoot } from "../src/core/package-root.js";
 import { replaceAnswersTable } from "../src/core/readme-table.js";
 import { answerKeys, answersSchema, poolFieldKeys, poolFieldSchema, poolSchema } from "../src/core/schema.js";
@@ -40,13 +40,20 @@ describe("documentation derived from the schema", () => {
 
   it("README's recorded interview shows each essential question as the interview asks it", () => {
     const session = /recorded session of the default interview[\s\S]*?```console\n([\s\S]*?)```/.exec(readme)![1];
-    for (const key of essentials) expect(session, key).toContain(`? ${questionText(key)} `);
+    const poolProps = answersSchema.properties[POOLS].items!.properties!;
+    for (const key of essentials.filter((k) => k !== POOLS)) expect(session, key).toContain(`? ${questionText(key)} `);
+    for (const key of poolEssentials) expect(session, key).toContain(`? ${questionText(key, poolProps)} `);
+    expect(session).toContain("? Customise the advanced settings of pool default?");
+    expect(session).toContain("? Add another pool?");
     expect(session).toContain("? Customise the advanced settings?");
     expect(session).toContain("Summary of the answers (nothing is written yet):");
     for (const key of answerKeys.filter(
-      (k) => answersSchema.properties[k]["x-ask"] !== "never" && !answersSchema.properties[k]["x-when"],
+      (k) => k !== POOLS && answersSchema.properties[k]["x-ask"] !== "never" && !answersSchema.properties[k]["x-when"],
     ))
       expect(session, key).toMatch(new RegExp(`^  ${key} `, "m"));
+    expect(session).toMatch(/^ {2}pool default:$/m);
+    for (const key of poolKeys.filter((k) => poolProps[k]["x-ask"] !== "never" && !poolProps[k]["x-when"]))
+      expect(session, key).toMatch(new RegExp(`^    ${key} `, "m"));
   });
 
   it("README's example error output is what the bin prints for that file", () => {

@@ -27,9 +27,17 @@ function generated(): string {
   return dir;
 }
 
-/** The user edits the line the next run changes too: `cacheExpirationDays` goes 7 → 5 by hand, 7 → 3 by the new answer. */
-function editExpiration(dir: string): string {
-  const mine = read(dir, TFVARS).replace('"cache_expiration_days": 7,', '"cache_expiration_days": 5,');
+/** The user edits the line the next run changes too: `concurrent` goes 4 → 5 by hand, 4 → 3 by the new answer. */
+function editConcurrent(dir: string): string {
+  const mine = read(dir, TFVARS).replace('"concurrent": 4,', '"concurrent": 5,');
+  writeFileSync(join(dir, TFVARS), mine);
+  return mine;
+}
+
+/** The same for a shared answer, which yo takes as an option: `cacheExpirationDays` goes 7 → 8 by hand, 7 → 3 by the option. */
+function editCacheDays(dir: string): string {
+  const mine = read(dir, TFVARS).replace('"cache_expiration_days": 7,', '"cache_expiration_days": 8,');
+  expect(mine).not.toBe(read(dir, TFVARS));
   writeFileSync(join(dir, TFVARS), mine);
   return mine;
 }
@@ -37,7 +45,7 @@ function editExpiration(dir: string): string {
 describe("a conflict the user declines in yo is never lost", () => {
   it("answering n keeps the file and its old base; the next run offers the change again; --check reports it meanwhile", async () => {
     const dir = generated();
-    const mine = editExpiration(dir);
+    const mine = editCacheDays(dir);
     const baseBefore = JSON.parse(read(dir, BASE_FILE)).files[TFVARS];
 
     const asked: string[] = [];
@@ -80,20 +88,17 @@ describe("a conflict the user declines in yo is never lost", () => {
     expect(askedAgain).toEqual(asked);
     const text = read(dir, TFVARS);
     for (const kind of MARKER_KINDS) expect(text).toMatch(new RegExp(`^\\${kind.split("").join("\\")}`, "m"));
-    expect(text).toContain('"cache_expiration_days": 5,');
+    expect(text).toContain('"cache_expiration_days": 8,');
     expect(text).toContain('"cache_expiration_days": 3,');
   });
 
   it("the bin's --check fails while any one of the four marker kinds is left, and names all four", () => {
     const dir = generated();
-    editExpiration(dir);
+    editConcurrent(dir);
     expect(run(["--out", dir, "--answers", join(packageRoot, "examples/answers.yaml")]).code).toBe(0);
     writeFileSync(
       join(dir, "answers.yaml"),
-      readFileSync(join(packageRoot, "examples/answers.yaml"), "utf8").replace(
-        "cacheExpirationDays: 7",
-        "cacheExpirationDays: 3",
-      ),
+      readFileSync(join(packageRoot, "examples/answers.yaml"), "utf8").replace("concurrent: 4", "concurrent: 3"),
     );
     const conflicted = run(["--out", dir, "--answers", join(dir, "answers.yaml")]);
     expect(conflicted.code).toBe(1);
@@ -104,8 +109,8 @@ describe("a conflict the user declines in yo is never lost", () => {
       const lines = withMarkers.split("\n");
       const keepOnly = lines.filter(
         (l) =>
-          (!MARKER_KINDS.some((k) => l.startsWith(k) && k !== left) && !/"cache_expiration_days": [35],/.test(l)) ||
-          l.includes('"cache_expiration_days": 3,'),
+          (!MARKER_KINDS.some((k) => l.startsWith(k) && k !== left) && !/"concurrent": [35],/.test(l)) ||
+          l.includes('"concurrent": 3,'),
       );
       writeFileSync(join(dir, TFVARS), keepOnly.join("\n"));
       const check = run(["--check", "--out", dir]);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../src/core/package-root.js";
-import { answerKeys, answersSchema } from "../src/core/schema.js";
+import { answerKeys, answersSchema, poolFieldKeys } from "../src/core/schema.js";
 import { BASE_FILE } from "../src/core/store.js";
 import { asUser, isRoot, USER, workspace } from "./support/pty.js";
 import { generatorVersion } from "./support/tools.js";
@@ -95,7 +95,7 @@ describe("honest, quiet output", () => {
       );
   });
 
-  it("yo --help shows each answer's type, default and allowed values", () => {
+  it("yo --help shows each shared answer's type, default and allowed values, and no pool field (a pool's answers are no options)", () => {
     const user = asUser();
     const out = workspace(user);
     const yo = [
@@ -109,11 +109,13 @@ describe("honest, quiet output", () => {
     const [cmd, ...args] = isRoot ? ["runuser", "-u", USER, "--", ...env, ...yo] : [...env, ...yo];
     const r = spawnSync(cmd, args, { cwd: out, encoding: "utf8", timeout: 60_000 });
     const text = r.stdout.replace(/\s+/g, " ");
-    for (const key of answerKeys) {
+    for (const key of answerKeys.filter((k) => k !== "pools")) {
       const s = answersSchema.properties[key];
       expect(text, key).toMatch(new RegExp(`--${key} # \\S.*?; default `));
       if (s.enum) expect(text).toContain(`--${key} # ${s.enum.join(" | ")}; default`);
     }
+    for (const key of ["pools", ...poolFieldKeys.filter((k) => !answerKeys.includes(k))])
+      expect(text, key).not.toContain(`--${key} `);
     expect(text).toContain('--awsRegion # string; default "eu-central-1"; an AWS region code such as eu-central-1.');
   });
 

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { essentials, questionText } from "../src/core/interview.js";
+import { essentials, poolEssentials, POOLS, questionText } from "../src/core/interview.js";
 import { packageRoot } from "../src/core/package-root.js";
 import { GENERATOR_NAME } from "../src/core/render.js";
 import { answersSchema } from "../src/core/schema.js";
@@ -27,7 +27,8 @@ const ESSENTIAL_RULES: Rule[] = [
   [/^IAM role ARN/, "arn:aws:iam::123456789012:role/ci\r"],
 ];
 const stored = (dir: string) => JSON.parse(readFileSync(join(dir, ".yo-rc.json"), "utf8"))[GENERATOR_NAME].answers;
-const prompt = (key: string) => answersSchema.properties[key]["x-prompt"]!;
+const poolProps = answersSchema.properties[POOLS].items!.properties!;
+const poolPrompt = (key: string) => poolProps[key]["x-prompt"]!;
 const bin = join(packageRoot, "dist/src/bin/gitlab-runner-aws.js");
 
 describe("yo gitlab-runner-aws interview, for real", () => {
@@ -37,16 +38,24 @@ describe("yo gitlab-runner-aws interview, for real", () => {
     const out = workspace(user);
     const s = await yoSession(out, user, "", [[/^Project name/, "tty-runners\r"], ...ESSENTIAL_RULES]);
     expect(s.code, s.screen).toBe(0);
-    expect(s.questions.length).toBeLessThanOrEqual(12);
-    for (const k of essentials)
+    expect(s.questions.length).toBeLessThanOrEqual(15);
+    for (const k of essentials.filter((k) => k !== POOLS))
       expect(
         s.questions.some((q) => q.startsWith(questionText(k))),
         k,
       ).toBe(true);
+    for (const k of poolEssentials)
+      expect(
+        s.questions.some((q) => q.startsWith(questionText(k, poolProps))),
+        k,
+      ).toBe(true);
+    expect(s.questions.some((q) => q.startsWith("Customise the advanced settings of pool default?"))).toBe(true);
+    expect(s.questions.some((q) => q.startsWith("Add another pool?"))).toBe(true);
     expect(s.questions.some((q) => q.startsWith("Customise the advanced settings?"))).toBe(true);
     expect(s.screen).toMatch(/Summary of the answers \(nothing is written yet\):/);
     expect(s.screen).toMatch(/ drainTimeoutSeconds +\d+ +\(default\)/);
     expect(stored(out).projectName).toBe("tty-runners");
+    expect(stored(out).pools.map((p: { name: string }) => p.name)).toEqual(["default"]);
     expect(stored(out).subnetIds).toEqual(["subnet-0a1b2c3d", "subnet-0a1b2c3e"]);
     // Quiet: one line per file, no Yeoman conflicter or package.json noise.
     expect(s.screen).not.toMatch(/^\s*(force|identical|conflict)\s/m);
@@ -67,11 +76,11 @@ describe("yo gitlab-runner-aws interview, for real", () => {
     expect(stored(out).awsRegion).toBe("eu-central-1");
   });
 
-  it("the advanced path, with a schedule added in the list prompt", async () => {
+  it("a pool's advanced path, with a schedule added in the list prompt", async () => {
     const out = workspace(user);
     const s = await yoSession(out, user, "", [
       ...ESSENTIAL_RULES,
-      [/^Customise the advanced settings/, "y\r"],
+      [/^Customise the advanced settings of pool default\?/, "y\r"],
       [/^Schedules: .*What now\?/, DOWN + ENTER],
       [/^Schedule name/, "weekend-off\r"],
       [/^Days \[/, "SAT,SUN\r"],
@@ -79,14 +88,59 @@ describe("yo gitlab-runner-aws interview, for real", () => {
       [/^Sizes from then on/, "0,0,0\r"],
     ]);
     expect(s.code, s.screen).toBe(0);
-    expect(s.questions.some((q) => q.startsWith(prompt("drainTimeoutSeconds")))).toBe(true);
+    expect(s.questions.some((q) => q.startsWith(poolPrompt("drainTimeoutSeconds")))).toBe(true);
     expect(s.questions.filter((q) => q.startsWith("Schedules:"))).toHaveLength(2);
-    expect(stored(out).schedules).toContainEqual({
+    expect(stored(out).pools[0].schedules).toContainEqual({
       name: "weekend-off",
       recurrence: "15 0 * * SAT,SUN",
       minSize: 0,
       maxSize: 0,
       desiredCapacity: 0,
+    });
+  });
+
+  it("a second pool added in the terminal: its own questions and defaults; .yo-rc.json and terraform.tfvars.json hold both pools", async () => {
+    const out = workspace(user);
+    const s = await yoSession(out, user, "", [
+      ...ESSENTIAL_RULES,
+      // Rules are used once, in order: the first of each pair answers the first pool, the second the new one.
+      [/^Pool name/, ENTER],
+      [/^Pool name/, "arm64-large\r"],
+      [/^CPU architecture/, ENTER],
+      [/^CPU architecture/, DOWN + ENTER],
+      [/^Instance types/, ENTER],
+      [/^Instance types/, "m7g.xlarge,m6g.xlarge\r"],
+      [/^Add another pool\?/, "y\r"],
+      [/^Customise the advanced settings of pool arm64-large\?/, "y\r"],
+      [/^Executor/, DOWN + ENTER],
+      [/^Runner tags/, "heavy\r"],
+    ]);
+    expect(s.code, s.screen).toBe(0);
+    expect(s.questions.filter((q) => q.startsWith(poolPrompt("name")))).toHaveLength(2);
+    expect(s.questions.filter((q) => q.startsWith("Add another pool?"))).toHaveLength(2);
+    // The arm64 pool is offered Graviton instance types, and a token parameter of its own.
+    expect(s.questions.filter((q) => q.startsWith(poolPrompt("instanceTypes")))[1]).toMatch(/\(t4g\.medium\)\s*$/);
+    expect(s.questions.find((q) => q.startsWith(poolPrompt("tokenSsmParameter")))).toMatch(
+      /\(\/gitlab-runner\/arm64-large\/token\)\s*$/,
+    );
+    expect(s.screen).toMatch(/^ {2}pool arm64-large:$/m);
+    const pools = stored(out).pools;
+    expect(pools.map((p: Record<string, unknown>) => [p.name, p.architecture, p.instanceTypes, p.executor])).toEqual([
+      ["default", "x86_64", ["t3.medium"], "docker"],
+      ["arm64-large", "arm64", ["m7g.xlarge", "m6g.xlarge"], "shell"],
+    ]);
+    expect(pools[1]).toMatchObject({ runnerTags: ["heavy"], tokenSsmParameter: "/gitlab-runner/arm64-large/token" });
+    const tfvars = JSON.parse(readFileSync(join(out, "terraform/terraform.tfvars.json"), "utf8"));
+    expect(Object.keys(tfvars.pools)).toEqual(["arm64-large", "default"]);
+    expect(tfvars.pools["arm64-large"]).toMatchObject({
+      architecture: "arm64",
+      instance_types: ["m7g.xlarge", "m6g.xlarge"],
+      executor: "shell",
+      token_ssm_parameter: "/gitlab-runner/arm64-large/token",
+    });
+    expect(tfvars.pools.default).toMatchObject({
+      instance_types: ["t3.medium"],
+      token_ssm_parameter: "/gitlab-runner/token",
     });
   });
 
@@ -107,7 +161,7 @@ describe("yo gitlab-runner-aws interview, for real", () => {
       ...ESSENTIAL_RULES,
     ]);
     expect(second.code, second.screen).toBe(0);
-    expect(second.questions.some((q) => q.startsWith(prompt("projectName")))).toBe(false);
+    expect(second.questions.some((q) => q.startsWith(answersSchema.properties.projectName["x-prompt"]!))).toBe(false);
     expect(stored(out).projectName).toBe("resume-me");
     expect(existsSync(join(out, ".gitlab-runner-aws/partial-answers.json"))).toBe(false);
   });
@@ -134,11 +188,12 @@ describe("yo gitlab-runner-aws interview, for real", () => {
     );
     expect(gen.status, gen.stderr).toBe(0);
     const tfvars = join(out, "terraform/terraform.tfvars.json");
-    const mine = readFileSync(tfvars, "utf8").replace('"concurrent": 4,', '"concurrent": 5,');
+    const mine = readFileSync(tfvars, "utf8").replace('"cache_expiration_days": 7', '"cache_expiration_days": 8');
+    expect(mine).toContain('"cache_expiration_days": 8');
     writeFileSync(tfvars, mine);
     chownTree(out, user);
     const conflict = /^terraform\/terraform\.tfvars\.json: your edits and the generator's change touch the same lines/;
-    const first = await yoSession(out, user, "--concurrent 3", [[conflict, "n\r"]]);
+    const first = await yoSession(out, user, "--cacheExpirationDays 3", [[conflict, "n\r"]]);
     expect(first.code, first.screen).toBe(0);
     expect(first.questions.filter((q) => conflict.test(q))).toHaveLength(1);
     expect(first.screen).toMatch(/^kept +terraform\/terraform\.tfvars\.json +\(you kept your version/m);
@@ -154,7 +209,7 @@ describe("yo gitlab-runner-aws interview, for real", () => {
     expect(readFileSync(tfvars, "utf8")).toBe(mine);
   });
 
-  it("a bad answers file stops yo before any question, with exactly the bin's message and no Yeoman noise; a mistyped flag gets 'did you mean'", async () => {
+  it("a bad answers file stops yo before any question, with exactly the bin's message and no Yeoman noise; a mistyped flag gets 'did you mean'; a pool's answer as a flag is refused", async () => {
     const out = workspace(user);
     const file = join(out, "..", "three-mistakes.yaml");
     writeFileSync(
@@ -179,5 +234,10 @@ describe("yo gitlab-runner-aws interview, for real", () => {
     const typo = await yoSession(out, user, `--answer ${file}`, []);
     expect(typo.code).toBe(1);
     expect(typo.screen.trim()).toBe("error: unknown option --answer. Did you mean --answers?");
+    const poolFlag = await yoSession(out, user, "--concurrent 3", []);
+    expect(poolFlag.code).toBe(1);
+    expect(poolFlag.screen.trim()).toBe(
+      "error: --concurrent: concurrent is an answer of each pool, given in the interview or under pools: in an answers file (--answers FILE), not as an option.",
+    );
   });
 });

@@ -6,7 +6,7 @@ import { closest } from "../../src/core/aws-data.js";
 import { optionHelp } from "../../src/core/help.js";
 import { readPackageJson } from "../../src/core/package-root.js";
 import { generate, resolveAnswers, type Sources } from "../../src/core/pipeline.js";
-import { runInterview } from "../../src/core/interview.js";
+import { POOLS, poolKeys, runInterview } from "../../src/core/interview.js";
 import { parseInput, type Question } from "../../src/core/prompts.js";
 import { GENERATOR_NAME, STORE_FILE } from "../../src/core/render.js";
 import { answerKeys, answersSchema } from "../../src/core/schema.js";
@@ -30,6 +30,9 @@ type Options = BaseOptions & {
   restore?: boolean;
   askAnswered?: boolean;
 } & Record<string, unknown>;
+
+/** The answers that are options too: the shared ones; the pools come from the interview or an answers file. */
+const optionKeys = answerKeys.filter((k) => k !== POOLS);
 
 /** Where an interrupted interview keeps the answers typed so far, for the next run to offer. */
 export const PARTIAL_FILE = ".gitlab-runner-aws/partial-answers.json";
@@ -97,7 +100,7 @@ export default class GitlabRunnerAwsGenerator extends Generator<Options> {
       type: Boolean,
       description: "Ask again the answers already stored (or given), with their values as defaults",
     });
-    for (const key of answerKeys) {
+    for (const key of optionKeys) {
       this.option(key, { type: String, description: optionHelp(key) });
     }
   }
@@ -115,7 +118,7 @@ export default class GitlabRunnerAwsGenerator extends Generator<Options> {
     const argv = process.argv;
     const at = argv.findIndex((a) => a === "gitlab-runner-aws" || a.startsWith("gitlab-runner-aws:"));
     if (at < 0) return;
-    const ours = ["answers", "defaults", "restore", "ask-answered", ...answerKeys];
+    const ours = ["answers", "defaults", "restore", "ask-answered", ...optionKeys];
     const yeoman = [
       "help",
       "skip-cache",
@@ -143,6 +146,10 @@ export default class GitlabRunnerAwsGenerator extends Generator<Options> {
       const flag = arg.slice(2).split("=")[0];
       const name = flag.replace(/^no-/, "");
       if (ours.includes(name) || yeoman.includes(flag)) continue;
+      if (name === POOLS || poolKeys.includes(name))
+        fail(
+          `error: --${flag}: ${name === POOLS ? "the pools are" : `${name} is an answer of each pool,`} given in the interview or under ${POOLS}: in an answers file (--answers FILE), not as an option.`,
+        );
       const near = closest(name, ours);
       if (near) fail(`error: unknown option --${flag}. Did you mean --${near}?`);
     }
@@ -151,7 +158,7 @@ export default class GitlabRunnerAwsGenerator extends Generator<Options> {
   /** Answers given as --name value options (lists comma-separated, as at the prompt). */
   private fromOptions(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const key of answerKeys) {
+    for (const key of optionKeys) {
       const v = this.opts[key];
       if (v === undefined) continue;
       const s = answersSchema.properties[key];
