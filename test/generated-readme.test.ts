@@ -213,6 +213,31 @@ describe.each(exampleFiles)("README.md of examples/%s", (example) => {
   });
 });
 
+describe("the three-pool example's figures, worked out by hand", () => {
+  // US East list prices per hour: t3.medium $0.0416, m7g.xlarge $0.1632, t3.small $0.0208; gp3 $0.08/GB-month;
+  // 52/12 weeks a month, 730 hours a month. docker-small: 2 instances 06:30-19:30 on weekdays = 130 h a week,
+  // 130 × 52/12 × 0.0416 + 130 × 52/12 / 730 × 40 × 0.08 = 25.90. arm64-large: 1 Spot instance, 65 h a week,
+  // 65 × 52/12 × 0.1632 × (1 - 0.9 .. 1 - 0.6) + 65 × 52/12 / 730 × 100 × 0.08 = 7.68 .. 21.47.
+  // shell-deploy: 1 instance always on, 168 h: 168 × 52/12 × 0.0208 + 168 × 52/12 / 730 × 40 × 0.08 = 18.33.
+  const text = readmeOf(exampleAnswers("three-pools.yaml"));
+  const row = (pool: string) =>
+    text
+      .split("\n")
+      .find((l) => l.startsWith(`| ${pool} `))!
+      .split("|")
+      .slice(1, -1)
+      .map((c) => c.trim());
+
+  it.each([
+    ["`docker-small`", "130", "$25.90"],
+    ["`arm64-large`", "65", "$7.68–$21.47"],
+    ["`shell-deploy`", "168", "$18.33"],
+    ["**Total**", "363", "$51.91–$65.70"],
+  ])("%s: %s instance-hours a week, %s a month", (pool, hours, cost) => {
+    expect(row(pool).slice(-2)).toEqual([hours, cost]);
+  });
+});
+
 describe("free text in the README", () => {
   const hostile = [
     "<script>alert(1)</script>",
