@@ -41,7 +41,7 @@ describe.each(["minimal", "ubuntu-arm64-shell-legacy"])("upgrading the repo rele
         .map((k) => `${k} (pool default)`),
     ];
     expect(missing.length).toBeGreaterThan(0);
-    appendFileSync(join(dir, "terraform/asg.tf"), EDIT);
+    appendFileSync(join(dir, "terraform/network.tf"), EDIT);
 
     const r = spawnSync(process.execPath, [bin, "--out", dir], { encoding: "utf8", timeout: 60_000 });
     expect(r.stderr).not.toMatch(/error|problem/i);
@@ -55,9 +55,15 @@ describe.each(["minimal", "ubuntu-arm64-shell-legacy"])("upgrading the repo rele
     const onDisk = readTree(dir);
     for (const p of Object.keys(onDisk))
       if (p.startsWith(".gitlab-runner-aws/") || p === GITATTRIBUTES) delete onDisk[p];
-    const want = (f: RenderedFile) => f.contents + (f.path === "terraform/asg.tf" ? EDIT : "");
+    const want = (f: RenderedFile) => f.contents + (f.path === "terraform/network.tf" ? EDIT : "");
     expect(onDisk).toEqual(Object.fromEntries(fresh.map((f) => [f.path, `${f.mode.toString(8)} ${want(f)}`])));
-    for (const added of ["terraform/cache.tf", "terraform/logs.tf", "terraform/alarms.tf", "ci/prune-amis.sh"]) {
+    for (const added of [
+      "terraform/cache.tf",
+      "terraform/logs.tf",
+      "terraform/pools.tf",
+      "terraform/modules/runner-pool/alarms.tf",
+      "ci/prune-amis.sh",
+    ]) {
       expect(onDisk).toHaveProperty([added]);
     }
 
