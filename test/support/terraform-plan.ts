@@ -120,11 +120,12 @@ function diagnosticsOf(stdout: string): Diagnostic[] {
 /**
  * Plans `tfDir` (a generated terraform/ folder) with real Terraform. Throws a
  * TerraformFailure naming the step and Terraform's diagnostics on any error.
- * `validate: false` skips the separate validate step (plan validates too).
+ * `validate: false` skips the separate validate step (plan validates too);
+ * `env` adds to Terraform's environment (e.g. AWS_REGION for a module folder).
  */
 export async function planTerraform(
   tfDir: string,
-  opts: { validate?: boolean; fixtures?: Record<string, unknown> } = {},
+  opts: { validate?: boolean; fixtures?: Record<string, unknown>; env?: NodeJS.ProcessEnv } = {},
 ): Promise<TerraformResult> {
   const started = Date.now();
   const terraform = terraformBinary();
@@ -142,6 +143,7 @@ export async function planTerraform(
     TF_IN_AUTOMATION: "1",
     TF_INPUT: "0",
     CHECKPOINT_DISABLE: "1",
+    ...opts.env,
   };
   delete env.TF_WORKSPACE;
   if (!useRegistry) {
@@ -151,6 +153,7 @@ export async function planTerraform(
       schema,
       only: declaredTypes(wd),
       fixtures: opts.fixtures ?? null,
+      env,
     });
     server = served.server;
     env.TF_REATTACH_PROVIDERS = JSON.stringify(served.reattach);

@@ -89,6 +89,9 @@ export function executors(a: Answers): PoolView["executor"][] {
 }
 
 /** The image of one architecture is named `project-os-arch-<timestamp>`: unique per build and architecture. */
+/** The root device of the base OS's images (the module's example image). */
+export const rootDeviceOf = (a: Answers) => baseOsFacts[a.baseOs].rootDevice;
+
 export const amiNamePrefix = (a: Answers, arch: Architecture) => `${a.projectName}-${a.baseOs}-${arch}-`;
 
 /** The build instance of one architecture: buildInstanceType where it is of that architecture, else the default. */

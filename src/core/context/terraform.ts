@@ -1,5 +1,8 @@
 import { poolViews, type PoolView } from "../pools.js";
 import type { Answers } from "../types.js";
+import { listedPartition } from "../aws-data.js";
+import { rootDeviceOf } from "./ami.js";
+import { cacheBucketName, namesContext, poolNames } from "./names.js";
 import { poolObjectType, scheduleSizes, tfvars, tfVariables } from "./tf-variables.js";
 
 export { scheduleSizes, tfvars };
@@ -82,6 +85,42 @@ export function movedFromV1(a: Answers): [from: string, to: string][] {
   ];
 }
 
+/** The account of the module example's ids (AWS's documentation account). */
+const EXAMPLE_ACCOUNT = "111122223333";
+
+/**
+ * terraform/modules/runner-pool/example.auto.tfvars.json: every input of the
+ * module for the first pool, so that `terraform plan` in the module's own
+ * folder (as the repo's validators run it in every folder with *.tf) plans one
+ * pool. The pool and the shared answers are the real ones; what the root
+ * computes (image, security group, key, bucket) gets example ids. Terraform
+ * reads *.auto.tfvars.json only in the root module, so the real plan never
+ * sees this file.
+ */
+export function moduleExample(a: Answers) {
+  const vars = tfvars(a) as Record<string, unknown> & { pools: Record<string, unknown> };
+  const first = poolViews(a)[0];
+  const partition = listedPartition(a.awsRegion) ?? "aws";
+  const bucket = cacheBucketName(a, EXAMPLE_ACCOUNT);
+  return {
+    name: poolNames(first).name,
+    pool: vars.pools[first.name],
+    ...Object.fromEntries(MODULE_VARIABLES.map((n) => [n, vars[n]])),
+    image: { id: "ami-0123456789abcdef0", root_device_name: rootDeviceOf(a) },
+    security_group_id: "sg-0123456789abcdef0",
+    token_kms_key_arn: `arn:${partition}:kms:${a.awsRegion}:${EXAMPLE_ACCOUNT}:key/00000000-0000-0000-0000-000000000000`,
+    cache: {
+      enabled: a.cacheS3,
+      bucket_name: bucket,
+      bucket_arn: `arn:${partition}:s3:::${bucket}`,
+      kms_key_arn: vars.cache_kms_key_arn,
+    },
+    log_group_name: namesContext(a).logGroupName,
+    metric_namespace: `GitLabRunner/${a.projectName}`,
+    tags: { ...a.tags, Project: a.projectName, ManagedBy: "terraform" },
+  };
+}
+
 /** Values derived from the answers for the templates of this layer (ctx.tf). */
 export function terraformContext(a: Answers) {
   return {
@@ -91,6 +130,7 @@ export function terraformContext(a: Answers) {
     moduleVariables: MODULE_VARIABLES,
     moduleVariablesWidth: Math.max(...MODULE_VARIABLES.map((n) => n.length)),
     movedFromV1: movedFromV1(a),
+    moduleExample: moduleExample(a),
     useLaunchConfiguration: a.useLaunchConfiguration,
   };
 }

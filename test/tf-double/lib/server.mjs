@@ -123,6 +123,8 @@ function fakeForApply(type, name, typeName, ctx) {
 }
 
 // opts.schema: a schema loadSchema() returned already (it takes about 0.3 s).
+// opts.env: the environment of the provider process (default this process's);
+// a configuration without a region reads AWS_REGION there, as the real one does.
 // opts.only: { resources: [...], data: [...] } serves just these types, with
 // their full schema. Terraform decodes the whole schema response several times
 // per command, so serving the 1581 resources costs seconds; a type outside the
@@ -189,7 +191,8 @@ export function createProvider(opts = {}) {
     },
     ConfigureProvider(req) {
       const cfg = fromMsgpack(req.config?.msgpack, schema.provider.type) ?? {};
-      state.region = typeof cfg.region === "string" ? cfg.region : process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? null;
+      const env = opts.env ?? process.env;
+      state.region = typeof cfg.region === "string" ? cfg.region : env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? null;
       const dt = cfg.default_tags;
       const dtObj = Array.isArray(dt) ? dt[0] : dt;
       state.defaultTags = dtObj && !isUnknown(dtObj) ? (dtObj.tags ?? {}) : {};
