@@ -189,10 +189,7 @@ describe("the bin's other regeneration paths", () => {
     expect(answers.pools[0]).toMatchObject({ onDemandBaseCapacity: 0, onDemandPercentageAboveBase: 100 });
     const tfvars = JSON.parse(read(dir, "terraform/terraform.tfvars.json"));
     expect(tfvars).toMatchObject({ cache_s3: true, cache_expiration_days: 14 });
-    expect(tfvars.pools.default).toMatchObject({
-      on_demand_base_capacity: 0,
-      on_demand_percentage_above_base_capacity: 100,
-    });
+    expect(tfvars.pools[answers.pools[0].name]).toMatchObject({ on_demand_percentage_above_base_capacity: 100 });
     expect(read(dir, "terraform/network.tf")).toMatch(/# the user's own note\n$/);
     expect(run(["--out", dir, "--check"]).code).toBe(0);
   });

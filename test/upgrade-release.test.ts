@@ -60,6 +60,7 @@ describe.each(["minimal", "ubuntu-arm64-shell-legacy"])("upgrading the repo rele
     for (const added of [
       "terraform/cache.tf",
       "terraform/logs.tf",
+      "terraform/pools.tf",
       "terraform/modules/runner-pool/alarms.tf",
       "ci/prune-amis.sh",
     ]) {
