@@ -8,7 +8,6 @@ import { terraformContext } from "./context/terraform.js";
 import { hclString, shellQuote, sortKeys, stableJson, yamlString } from "./escape.js";
 import { fileExists } from "./files.js";
 import { pins } from "./pins.js";
-import { poolViews } from "./pools.js";
 import { answerKeys, schemaVersion } from "./schema.js";
 import { outputPath, type TemplateSet } from "./templates.js";
 import type { Answers, RenderedFile } from "./types.js";
@@ -48,9 +47,8 @@ export function storedConfig(answers: Answers, generatorVersion: string): object
   return { [GENERATOR_NAME]: { answers: sortKeys(ordered), generatorVersion, schemaVersion } };
 }
 
-/** The object every template sees as ctx (until the per-pool layers read every pool: the first pool's view as `a`). */
-export function templateContext(all: Answers, generatorVersion: string) {
-  const answers = poolViews(all)[0];
+/** The object every template sees as ctx; a pool's answers come from the contexts, through poolViews. */
+export function templateContext(answers: Answers, generatorVersion: string) {
   return {
     a: answers,
     pins,
@@ -58,11 +56,11 @@ export function templateContext(all: Answers, generatorVersion: string) {
     schemaVersion,
     esc: { sh: shellQuote, hcl: hclString, yaml: yamlString, json: stableJson },
     names: namesContext(answers),
-    ami: amiContext(all),
-    tf: terraformContext(all),
+    ami: amiContext(answers),
+    tf: terraformContext(answers),
     ci: ciContext(answers),
-    docs: docsContext(all),
-    capacity: capacityContext(all),
+    docs: docsContext(answers),
+    capacity: capacityContext(answers),
   };
 }
 

@@ -1,5 +1,5 @@
 import { pins } from "../pins.js";
-import type { PoolView as Answers } from "../pools.js";
+import type { Answers } from "../types.js";
 
 /**
  * jq program turning `terraform show -json PLAN` into the {create, update,
