@@ -7,26 +7,12 @@
  * forgotten, never deleted (deleting it would leave the running group without
  * its drain, since Auto Scaling reads initial_lifecycle_hook at creation only).
  */
-import { spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-// @ts-expect-error plain ESM without types
-import { loadSchema } from "./tf-double/lib/schema.mjs";
-// @ts-expect-error plain ESM without types
-import { serve } from "./tf-double/lib/server.mjs";
-import { declaredTypes, terraformBinary } from "./support/terraform-plan.js";
-import { exampleAnswers, renderAnswers, requireTool, writeTree } from "./support/tools.js";
-import { packageRoot } from "../src/core/package-root.js";
-
-function unpack(name: string): string {
-  requireTool("tar");
-  const dir = mkdtempSync(join(tmpdir(), "glra-v1-"));
-  const r = spawnSync("tar", ["-xzf", join(packageRoot, "test/fixtures/schema-v1", `${name}.tar.gz`), "-C", dir]);
-  if (r.status !== 0) throw new Error(`tar: ${r.stderr}`);
-  return dir;
-}
+import { declaredTypes, terraformSession } from "./support/terraform-plan.js";
+import { exampleAnswers, renderAnswers, writeTree, unpackFixture } from "./support/tools.js";
 
 const OLD_HOOK = `
 resource "aws_autoscaling_lifecycle_hook" "drain" {
@@ -46,43 +32,19 @@ describe("upgrading a group whose termination hook was a resource of its own", (
     const removed = /\nremoved \{\n {2}from = aws_autoscaling_lifecycle_hook\.drain\n[\s\S]*?\n\}\n/.exec(movedTf);
     expect(removed, "moved.tf forgets the old hook with a removed block").not.toBeNull();
     // The old layout: the schema-v1 root (test/fixtures/schema-v1) with the hook as a resource of its own.
-    const v1 = unpack("answers");
+    const v1 = unpackFixture("schema-v1", "answers");
     const work = mkdtempSync(join(tmpdir(), "glra-upgrade-"));
     const wd = join(work, "terraform");
     cpSync(join(v1, "terraform"), wd, { recursive: true });
     const asgTf = readFileSync(join(wd, "asg.tf"), "utf8");
     const v1Removed = /\nremoved \{\n {2}from = aws_autoscaling_lifecycle_hook\.drain\n[\s\S]*?\n\}\n/.exec(asgTf);
     writeFileSync(join(wd, "asg.tf"), asgTf.replace(v1Removed![0], OLD_HOOK));
-    writeFileSync(join(wd, "backend_override.tf"), 'terraform {\n  backend "local" {}\n}\n');
-    writeFileSync(join(work, "terraformrc"), "");
-
     const [old, now] = [declaredTypes(wd), declaredTypes(rendered)];
     const only = {
       resources: [...new Set([...old.resources, ...now.resources])],
       data: [...new Set([...old.data, ...now.data])],
     };
-    const served = await serve({ socket: join(work, "aws.sock"), schema: loadSchema(), only });
-    const env = {
-      ...process.env,
-      TF_IN_AUTOMATION: "1",
-      TF_INPUT: "0",
-      CHECKPOINT_DISABLE: "1",
-      TF_REATTACH_PROVIDERS: JSON.stringify(served.reattach),
-      TF_CLI_CONFIG_FILE: join(work, "terraformrc"),
-    };
-    // Asynchronous: the provider double answers from this process's event loop.
-    const tf = (...args: string[]) =>
-      new Promise<string>((resolve) => {
-        const p = spawn(terraformBinary(), args, { cwd: wd, env, stdio: ["ignore", "pipe", "pipe"] });
-        let out = "";
-        let err = "";
-        p.stdout.on("data", (d) => (out += d));
-        p.stderr.on("data", (d) => (err += d));
-        p.on("close", (code) => {
-          expect(code, `terraform ${args.join(" ")}\n${out}${err}`).toBe(0);
-          resolve(out);
-        });
-      });
+    const { tf, stop } = await terraformSession(work, wd, only);
     try {
       await tf("init", "-input=false", "-no-color");
       await tf("apply", "-auto-approve", "-input=false", "-no-color", "-refresh=false");
@@ -105,7 +67,7 @@ describe("upgrading a group whose termination hook was a resource of its own", (
       );
       expect(deletes.map((c: { address: string }) => c.address)).toEqual([]);
     } finally {
-      served.server.forceShutdown();
+      stop();
       rmSync(work, { recursive: true, force: true });
       rmSync(v1, { recursive: true, force: true });
     }

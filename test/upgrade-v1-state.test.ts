@@ -8,18 +8,14 @@
  * v1 resource moves to module.pool["default"], nothing is deleted or replaced,
  * and the edit is still there.
  */
-import { spawn, spawnSync } from "node:child_process";
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { packageRoot } from "../src/core/package-root.js";
-// @ts-expect-error plain ESM without types
-import { loadSchema } from "./tf-double/lib/schema.mjs";
-// @ts-expect-error plain ESM without types
-import { serve } from "./tf-double/lib/server.mjs";
-import { declaredTypes, terraformBinary, type Plan } from "./support/terraform-plan.js";
-import { requireTool } from "./support/tools.js";
+import { type Plan, terraformSession } from "./support/terraform-plan.js";
+import { unpackFixture } from "./support/tools.js";
 
 const bin = join(packageRoot, "dist/src/bin/gitlab-runner-aws.js");
 
@@ -35,58 +31,16 @@ resource "aws_vpc_security_group_egress_rule" "operator_dns" {
 }
 `;
 
-function unpack(name: string): string {
-  requireTool("tar");
-  const dir = mkdtempSync(join(tmpdir(), "glra-v1-"));
-  const tarball = join(packageRoot, "test/fixtures/schema-v1", `${name}.tar.gz`);
-  const r = spawnSync("tar", ["-xzf", tarball, "-C", dir], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`tar -xzf ${tarball}: ${r.stderr}`);
-  return dir;
-}
-
-/** Real Terraform in `wd` with the provider double serving the types of `wd` (its modules included). */
-async function terraformIn(work: string, wd: string) {
-  writeFileSync(join(wd, "backend_override.tf"), 'terraform {\n  backend "local" {}\n}\n');
-  writeFileSync(join(work, "terraformrc"), "");
-  const served = await serve({
-    socket: join(work, `aws-${Date.now()}.sock`),
-    schema: loadSchema(),
-    only: declaredTypes(wd),
-  });
-  const env = {
-    ...process.env,
-    TF_IN_AUTOMATION: "1",
-    TF_INPUT: "0",
-    CHECKPOINT_DISABLE: "1",
-    TF_REATTACH_PROVIDERS: JSON.stringify(served.reattach),
-    TF_CLI_CONFIG_FILE: join(work, "terraformrc"),
-  };
-  // Asynchronous: the provider double answers from this process's event loop.
-  const tf = (...args: string[]) =>
-    new Promise<string>((resolve) => {
-      const p = spawn(terraformBinary(), args, { cwd: wd, env, stdio: ["ignore", "pipe", "pipe"] });
-      let out = "";
-      let err = "";
-      p.stdout.on("data", (d) => (out += d));
-      p.stderr.on("data", (d) => (err += d));
-      p.on("close", (code) => {
-        expect(code, `terraform ${args.join(" ")}\n${out}${err}`).toBe(0);
-        resolve(out);
-      });
-    });
-  return { tf, stop: () => served.server.forceShutdown() };
-}
-
 describe.each(["answers", "ubuntu-arm64-shell-legacy"])("upgrading the deployed schema-v1 stack of %s", (name) => {
   it("moves every resource into pool default, deletes and replaces nothing, and keeps the operator's edit", async () => {
-    const dir = unpack(name);
+    const dir = unpackFixture("schema-v1", name);
     const work = mkdtempSync(join(tmpdir(), "glra-v1-state-"));
     appendFileSync(join(dir, "terraform/network.tf"), EDIT);
     try {
       // The v1 stack, applied.
       const v1 = join(work, "v1");
       cpSync(join(dir, "terraform"), v1, { recursive: true });
-      const before = await terraformIn(work, v1);
+      const before = await terraformSession(work, v1);
       let applied: string[];
       try {
         await before.tf("init", "-input=false", "-no-color");
@@ -112,7 +66,7 @@ describe.each(["answers", "ubuntu-arm64-shell-legacy"])("upgrading the deployed 
       const v2 = join(work, "v2");
       cpSync(join(dir, "terraform"), v2, { recursive: true });
       cpSync(join(v1, "terraform.tfstate"), join(v2, "terraform.tfstate"));
-      const after = await terraformIn(work, v2);
+      const after = await terraformSession(work, v2);
       let plan: Plan & { resource_changes: { previous_address?: string }[] };
       try {
         await after.tf("init", "-input=false", "-no-color");
@@ -151,7 +105,7 @@ describe.each(["answers", "ubuntu-arm64-shell-legacy"])("upgrading the deployed 
 
 describe("a schema-v1 file whose resources moved into the module, edited by the operator", () => {
   it("is kept, and regeneration says where its resources went and that both copies cannot stay", () => {
-    const dir = unpack("answers");
+    const dir = unpackFixture("schema-v1", "answers");
     try {
       appendFileSync(join(dir, "terraform/asg.tf"), "\n# the operator's note\n");
       const r = spawnSync(process.execPath, [bin, "--out", dir], { encoding: "utf8", timeout: 60_000 });

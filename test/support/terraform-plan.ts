@@ -198,6 +198,40 @@ export async function planTerraform(
   }
 }
 
+/**
+ * Real Terraform in `wd` (local backend) against the provider double serving
+ * `only` (default: the types `wd` declares, its modules included), for tests
+ * that apply and plan step by step. `tf` resolves with stdout and rejects with
+ * the output when Terraform fails; `stop` shuts the double down.
+ */
+export async function terraformSession(work: string, wd: string, only = declaredTypes(wd)) {
+  writeFileSync(join(wd, "backend_override.tf"), 'terraform {\n  backend "local" {}\n}\n');
+  writeFileSync(join(work, "terraformrc"), "");
+  schema ??= loadSchema();
+  const served = await serve({ socket: join(work, `aws-${Date.now()}.sock`), schema, only });
+  const env = {
+    ...process.env,
+    TF_IN_AUTOMATION: "1",
+    TF_INPUT: "0",
+    CHECKPOINT_DISABLE: "1",
+    TF_REATTACH_PROVIDERS: JSON.stringify(served.reattach),
+    TF_CLI_CONFIG_FILE: join(work, "terraformrc"),
+  };
+  // Asynchronous: the provider double answers from this process's event loop.
+  const tf = (...args: string[]) =>
+    new Promise<string>((resolve, reject) => {
+      const p = spawn(terraformBinary(), args, { cwd: wd, env, stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      let err = "";
+      p.stdout.on("data", (d) => (out += d));
+      p.stderr.on("data", (d) => (err += d));
+      p.on("close", (code) =>
+        code === 0 ? resolve(out) : reject(new Error(`terraform ${args.join(" ")} exited ${code}\n${out}${err}`)),
+      );
+    });
+  return { tf, stop: () => served.server.forceShutdown() };
+}
+
 /** Every planned resource (managed and data) of the root and child modules. */
 export function plannedResources(plan: Plan): PlannedResource[] {
   const all: PlannedResource[] = [];

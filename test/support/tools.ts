@@ -78,3 +78,13 @@ export function fileOf(files: RenderedFile[], path: string): RenderedFile {
 export function withPool(a: Answers, fields: Record<string, unknown>, index = 0): Record<string, unknown> {
   return { ...a, pools: a.pools.map((p, i) => (i === index ? { ...p, ...fields } : p)) };
 }
+
+/** A generated repo kept as a tarball under test/fixtures/FOLDER (see test/fixtures/README.md), unpacked into a fresh folder. */
+export function unpackFixture(folder: "release-0.1" | "schema-v1", name: string): string {
+  requireTool("tar");
+  const dir = mkdtempSync(join(tmpdir(), `glra-${folder}-`));
+  const tarball = join(packageRoot, "test/fixtures", folder, `${name}.tar.gz`);
+  const r = spawnSync("tar", ["-xzf", tarball, "-C", dir], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`tar -xzf ${tarball}: ${r.stderr}`);
+  return dir;
+}
