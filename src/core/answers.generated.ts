@@ -95,8 +95,9 @@ export interface Pool {
    */
   drainTimeoutSeconds: number;
   /**
-   * Extra AWS tags on this pool's resources and instances, over the shared tags (on the same key the pool's
-   * value wins).
+   * Extra AWS tags on this pool's Auto Scaling group and on its instances, volumes and network interfaces,
+   * over the shared tags (on the same key the pool's value wins); the pool's role, alarms and schedules carry
+   * the shared tags.
    */
   tags: Record<string, string>;
 }
