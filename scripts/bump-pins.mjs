@@ -20,6 +20,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { parseArgs as parseArgv } from "node:util";
 import { fileURLToPath } from "node:url";
 
 const USAGE =
@@ -30,52 +31,45 @@ function fail(message, code = 1) {
   process.exit(code);
 }
 
+const OPTIONS = {
+  "gitlab-runner": { type: "string" },
+  image: { type: "string", multiple: true },
+  "packer-amazon-plugin": { type: "string" },
+  "session-manager-plugin": { type: "string" },
+  "cloudwatch-agent": { type: "string" },
+  checked: { type: "string" },
+  "allow-downgrade": { type: "boolean" },
+  "dry-run": { type: "boolean" },
+  root: { type: "string" },
+  help: { type: "boolean" },
+};
+
 function parseArgs(argv) {
-  const o = { images: {}, root: resolve(dirname(fileURLToPath(import.meta.url)), "..") };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      if (i + 1 >= argv.length) fail(`${a} needs a value\n${USAGE}`, 2);
-      return argv[++i];
-    };
-    switch (a) {
-      case "--gitlab-runner":
-        o.gitlabRunner = value();
-        break;
-      case "--packer-amazon-plugin":
-        o.packerAmazonPlugin = value();
-        break;
-      case "--session-manager-plugin":
-        o.sessionManagerPlugin = value();
-        break;
-      case "--cloudwatch-agent":
-        o.cloudwatchAgent = value();
-        break;
-      case "--checked":
-        o.checked = value();
-        break;
-      case "--root":
-        o.root = resolve(value());
-        break;
-      case "--allow-downgrade":
-        o.allowDowngrade = true;
-        break;
-      case "--dry-run":
-        o.dryRun = true;
-        break;
-      case "--image": {
-        const v = value();
-        const eq = v.indexOf("=");
-        if (eq < 1) fail(`--image takes NAME=REF, not ${JSON.stringify(v)}`, 2);
-        o.images[v.slice(0, eq)] = v.slice(eq + 1);
-        break;
-      }
-      case "--help":
-        process.stdout.write(USAGE + "\n");
-        process.exit(0);
-      default:
-        fail(`unknown argument ${JSON.stringify(a)}\n${USAGE}`, 2);
-    }
+  let v;
+  try {
+    ({ values: v } = parseArgv({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (e) {
+    fail(`${e.message}\n${USAGE}`, 2);
+  }
+  if (v.help) {
+    process.stdout.write(USAGE + "\n");
+    process.exit(0);
+  }
+  const o = {
+    images: {},
+    root: v.root !== undefined ? resolve(v.root) : resolve(dirname(fileURLToPath(import.meta.url)), ".."),
+    gitlabRunner: v["gitlab-runner"],
+    packerAmazonPlugin: v["packer-amazon-plugin"],
+    sessionManagerPlugin: v["session-manager-plugin"],
+    cloudwatchAgent: v["cloudwatch-agent"],
+    checked: v.checked,
+    allowDowngrade: v["allow-downgrade"],
+    dryRun: v["dry-run"],
+  };
+  for (const image of v.image ?? []) {
+    const eq = image.indexOf("=");
+    if (eq < 1) fail(`--image takes NAME=REF, not ${JSON.stringify(image)}`, 2);
+    o.images[image.slice(0, eq)] = image.slice(eq + 1);
   }
   return o;
 }
