@@ -1,4 +1,4 @@
-import { poolViews } from "./pools.js";
+import { poolViews, V1_POOL } from "./pools.js";
 import type { Answers } from "./types.js";
 
 /**
@@ -24,7 +24,7 @@ export const FILE_CONDITIONS: Readonly<Record<string, FileCondition>> = {
   "files/systemd/gitlab-runner-aws-metrics.service": jobMetrics,
   "files/systemd/gitlab-runner-aws-metrics.timer": jobMetrics,
   "terraform/moved.tf": {
-    when: (a) => poolViews(a).some((p) => p.name === "default"),
+    when: (a) => poolViews(a).some((p) => p.name === V1_POOL),
     why: "a pool named default: schema v1 declared its resources in the root, and moved.tf moves them into the module",
   },
 };

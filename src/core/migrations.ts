@@ -1,3 +1,4 @@
+import { V1_POOL } from "./pools.js";
 import { schemaVersion } from "./schema.js";
 
 export type RawAnswers = Record<string, unknown>;
@@ -62,7 +63,7 @@ export const V1_POOL_FIELDS: readonly string[] = [
 /** Version 1 answers described one runner pool: version 2 holds them as the single pool named "default". */
 function v1ToV2(answers: RawAnswers): RawAnswers {
   const shared: RawAnswers = {};
-  const pool: RawAnswers = { name: "default" };
+  const pool: RawAnswers = { name: V1_POOL };
   for (const [k, v] of Object.entries(answers)) (V1_POOL_FIELDS.includes(k) ? pool : shared)[k] = v;
   return { ...shared, pools: [pool] };
 }

@@ -1,6 +1,8 @@
 import { answersSchema, defaultOf, fieldSchema, isPoolField, poolFieldKeys, whenText } from "./schema.js";
 import { cronProblem } from "./cron.js";
 import { partitionOf } from "./context/ci-permissions.js";
+import { poolResourceName } from "./context/names.js";
+import { V1_POOL } from "./pools.js";
 import { instanceTypeProblem, listedArch, regionProblem } from "./aws-data.js";
 import { loadPrecompiled } from "./precompiled.js";
 import type { AnswerError } from "./types.js";
@@ -224,7 +226,7 @@ function tagProblems(tags: unknown, at: Array<string | number>): AnswerError[] {
 /** The longest name_prefix Terraform takes for an IAM role: IAM's 64 characters less its 26-character unique suffix. */
 const ROLE_NAME_PREFIX_MAX = 38;
 
-/** The longest pool name (other than default) that fits `${projectName}-${name}-` into an IAM role's name_prefix. */
+/** The longest pool name (other than V1_POOL, which adds nothing) that fits `${projectName}-${name}-` into an IAM role's name_prefix. */
 const poolNameMax = (project: string) => Math.min(20, ROLE_NAME_PREFIX_MAX - 2 - project.length);
 
 /**
@@ -237,7 +239,7 @@ function fitPoolNames(raw: Raw): Raw {
   const taken = new Set<string>();
   const pools = raw.pools.map((p) => {
     if (!isMap(p) || typeof p.name !== "string") return p;
-    let name = p.name === "default" ? p.name : p.name.slice(0, max);
+    let name = p.name === V1_POOL ? p.name : p.name.slice(0, max);
     for (let k = 2; taken.has(name); k++) name = `${p.name.slice(0, max - 1 - String(k).length)}-${k}`;
     taken.add(name);
     return name === p.name ? p : { ...p, name };
@@ -737,8 +739,8 @@ export const RULES: readonly Rule[] = [
     when: (a) => typeof a.projectName === "string",
     check: (a) =>
       poolsOf(a).flatMap((p, i) => {
-        if (p.name === "default" || typeof p.name !== "string") return [];
-        const prefix = `${String(a.projectName)}-${p.name}-`;
+        if (typeof p.name !== "string") return [];
+        const prefix = `${poolResourceName(String(a.projectName), p.name)}-`;
         if (prefix.length <= ROLE_NAME_PREFIX_MAX) return [];
         const message = `makes the name prefix of the pool's IAM role, <projectName>-<name>-, ${prefix.length} characters long, above the ${ROLE_NAME_PREFIX_MAX} IAM allows (64 with the 26-character unique suffix); use at most ${poolNameMax(String(a.projectName))} characters, or a shorter projectName`;
         return [{ path: `/pools/${i}/name`, value: p.name, message }];

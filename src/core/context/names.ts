@@ -1,4 +1,4 @@
-import type { PoolView } from "../pools.js";
+import { type PoolView, V1_POOL } from "../pools.js";
 import type { Answers } from "../types.js";
 
 /** The shared answers: all answers, or one pool's view of them. */
@@ -64,7 +64,7 @@ export function cacheBucketName(a: Shared, accountId: string): string {
  * (terraform/modules/runner-pool locals.tf builds the same).
  */
 export function poolResourceName(projectName: string, pool: string): string {
-  return pool === "default" ? projectName : `${projectName}-${pool}`;
+  return pool === V1_POOL ? projectName : `${projectName}-${pool}`;
 }
 
 /** The names of one pool's group, launch template and hooks, which the instances read from its runtime config. */

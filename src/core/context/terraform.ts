@@ -1,4 +1,4 @@
-import { poolViews, type PoolView } from "../pools.js";
+import { poolViews, type PoolView, V1_POOL } from "../pools.js";
 import type { Answers } from "../types.js";
 import { listedPartition } from "../aws-data.js";
 import { rootDeviceOf } from "./ami.js";
@@ -22,7 +22,7 @@ export function warnings(a: Answers): string[] {
   }
   const pools = poolViews(a);
   pools.forEach((p, i) => {
-    const where = pools.length > 1 || p.name !== "default" ? `pools/${i} (${p.name}) ` : "";
+    const where = pools.length > 1 || p.name !== V1_POOL ? `pools/${i} (${p.name}) ` : "";
     if (usesSpot(p) && p.instanceTypes.length === 1) {
       out.push(
         `${where}onDemandPercentageAboveBase/instanceTypes: Spot with a single instance type has one capacity pool per availability zone, so ` +
@@ -59,9 +59,9 @@ const MODULE_VARIABLES = [
 
 /** The pool named default's resources in the module, by their schema v1 address in the root (moved.tf). */
 export function movedFromV1(a: Answers): [from: string, to: string][] {
-  const pool = poolViews(a).find((p) => p.name === "default");
+  const pool = poolViews(a).find((p) => p.name === V1_POOL);
   if (!pool) return [];
-  const to = (address: string) => `module.pool["default"].${address}`;
+  const to = (address: string) => `module.pool[${JSON.stringify(V1_POOL)}].${address}`;
   const same = (address: string): [string, string] => [address, to(address)];
   return [
     same(a.useLaunchConfiguration ? "aws_launch_configuration.runner" : "aws_launch_template.runner"),
