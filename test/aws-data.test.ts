@@ -3,20 +3,9 @@ import { awsData, instanceTypeProblem, listedArch, listedPartition, regionProble
 import { partitionOf } from "../src/core/context/ci-permissions.js";
 import { answersSchema } from "../src/core/schema.js";
 import { validateAnswers } from "../src/core/validate.js";
-import { exampleAnswers, exampleFiles } from "./support/tools.js";
+import { exampleAnswers, exampleFiles, minimalRaw, onePoolRaw } from "./support/tools.js";
 
-const minimal = {
-  vpcId: "vpc-0a1b2c3d",
-  subnetIds: ["subnet-0a1b2c3d"],
-  buildSubnetId: "subnet-0a1b2c3d",
-  ciRoleArn: "arn:aws:iam::123456789012:role/ci",
-};
-const errorsOf = (raw: Record<string, unknown>) => validateAnswers({ ...minimal, ...raw }).errors;
-/** Answers with one pool holding these pool fields. */
-const inPool = (fields: Record<string, unknown>, shared: Record<string, unknown> = {}) => ({
-  ...shared,
-  pools: [{ name: "default", ...fields }],
-});
+const errorsOf = (raw: Record<string, unknown>) => validateAnswers({ ...minimalRaw, ...raw }).errors;
 
 describe("typos in facts about AWS (schema/aws-data.json)", () => {
   it("ships its lists with their source and date, every region with its partition", () => {
@@ -52,7 +41,7 @@ describe("typos in facts about AWS (schema/aws-data.json)", () => {
   });
 
   it("an unknown size or family gets the closest listed type suggested", () => {
-    expect(errorsOf(inPool({ instanceTypes: ["t3.meduim"] }))).toEqual([
+    expect(errorsOf(onePoolRaw({ instanceTypes: ["t3.meduim"] }))).toEqual([
       expect.objectContaining({
         path: "/pools/0/instanceTypes/0",
         message: expect.stringContaining('Did you mean "t3.medium"?'),
@@ -66,23 +55,23 @@ describe("typos in facts about AWS (schema/aws-data.json)", () => {
 
   it("arm64 needs Graviton types, by the list's architecture", () => {
     expect(listedArch("c7g.large")).toBe("arm64");
-    expect(errorsOf(inPool({ architecture: "arm64", instanceTypes: ["c7g.large", "t4g.micro"] }))).toEqual([]);
-    expect(errorsOf(inPool({ architecture: "arm64", instanceTypes: ["t3.medium"] })).map((e) => e.message)).toEqual([
-      expect.stringContaining("not an arm64 (Graviton) instance type"),
-    ]);
+    expect(errorsOf(onePoolRaw({ architecture: "arm64", instanceTypes: ["c7g.large", "t4g.micro"] }))).toEqual([]);
+    expect(errorsOf(onePoolRaw({ architecture: "arm64", instanceTypes: ["t3.medium"] })).map((e) => e.message)).toEqual(
+      [expect.stringContaining("not an arm64 (Graviton) instance type")],
+    );
   });
 
   it("acceptUnlisted lets through types and regions newer than the list, and their architecture is still checked", () => {
     expect(
       errorsOf(
-        inPool(
+        onePoolRaw(
           { instanceTypes: ["m9g.large"], architecture: "arm64" },
           { awsRegion: "eu-south-3", acceptUnlisted: ["eu-south-3", "m9g.large"] },
         ),
       ),
     ).toEqual([]);
     expect(
-      errorsOf(inPool({ instanceTypes: ["m9g.large"] }, { acceptUnlisted: ["m9g.large"] })).map((e) => e.message),
+      errorsOf(onePoolRaw({ instanceTypes: ["m9g.large"] }, { acceptUnlisted: ["m9g.large"] })).map((e) => e.message),
     ).toEqual([expect.stringContaining("is an arm64 (Graviton) instance type")]);
     expect(errorsOf({ acceptUnlisted: ["not a type"] }).map((e) => e.path)).toEqual(["/acceptUnlisted/0"]);
   });

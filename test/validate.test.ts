@@ -2,14 +2,7 @@ import { describe, expect, it } from "vitest";
 import { cronProblem } from "../src/core/cron.js";
 import { answerKeys, answersSchema, defaultOf, poolFieldKeys } from "../src/core/schema.js";
 import { formatError, validateAnswers } from "../src/core/validate.js";
-import { exampleAnswers } from "./support/tools.js";
-
-const minimal = {
-  vpcId: "vpc-0a1b2c3d",
-  subnetIds: ["subnet-0a1b2c3d"],
-  buildSubnetId: "subnet-0a1b2c3d",
-  ciRoleArn: "arn:aws:iam::123456789012:role/ci",
-};
+import { exampleAnswers, minimalRaw, onePoolRaw } from "./support/tools.js";
 
 function validAnswers(raw: Record<string, unknown>) {
   const r = validateAnswers(raw);
@@ -17,20 +10,13 @@ function validAnswers(raw: Record<string, unknown>) {
   return r.answers;
 }
 
-/** The minimal answers, and the shared answers given, with one pool named default of these fields. */
-const withPool = (fields: Record<string, unknown>, shared: Record<string, unknown> = {}) => ({
-  ...minimal,
-  ...shared,
-  pools: [{ name: "default", ...fields }],
-});
-
 function errorsOf(raw: unknown) {
   return validateAnswers(raw).errors;
 }
 
 describe("validateAnswers", () => {
   it("accepts the minimal answers and fills every default", () => {
-    const r = validateAnswers(minimal);
+    const r = validateAnswers(minimalRaw);
     expect(r.errors).toEqual([]);
     for (const key of answerKeys.filter((k) => k !== "pools")) {
       const d = defaultOf(key);
@@ -49,7 +35,7 @@ describe("validateAnswers", () => {
 
   it("reports all errors at once, with path, value and what is allowed", () => {
     const errs = errorsOf(
-      withPool({ asgMinSize: 5, asgMaxSize: 2, concurrent: "four" }, { projectName: "Bad_Name", vpcId: "vpc-1" }),
+      onePoolRaw({ asgMinSize: 5, asgMaxSize: 2, concurrent: "four" }, { projectName: "Bad_Name", vpcId: "vpc-1" }),
     );
     const paths = errs.map((e) => e.path);
     expect(paths).toEqual([
@@ -67,32 +53,32 @@ describe("validateAnswers", () => {
   });
 
   it("enforces min ≤ desired ≤ max for the ASG and for every schedule", () => {
-    expect(errorsOf(withPool({ asgMinSize: 2, asgDesiredCapacity: 1, asgMaxSize: 3 }))[0].path).toBe(
+    expect(errorsOf(onePoolRaw({ asgMinSize: 2, asgDesiredCapacity: 1, asgMaxSize: 3 }))[0].path).toBe(
       "/pools/0/asgDesiredCapacity",
     );
-    expect(errorsOf(withPool({ asgMinSize: 1, asgDesiredCapacity: 2, asgMaxSize: 3 }))).toEqual([]);
-    const errs = errorsOf(withPool({ schedules: [{ name: "x", recurrence: "0 8 * * *", minSize: 3, maxSize: 1 }] }));
+    expect(errorsOf(onePoolRaw({ asgMinSize: 1, asgDesiredCapacity: 2, asgMaxSize: 3 }))).toEqual([]);
+    const errs = errorsOf(onePoolRaw({ schedules: [{ name: "x", recurrence: "0 8 * * *", minSize: 3, maxSize: 1 }] }));
     expect(errs.map((e) => e.path)).toEqual(["/pools/0/schedules/0"]);
   });
 
   it("refuses Spot with the legacy launch configuration, naming both answers", () => {
-    const errs = errorsOf(withPool({ onDemandPercentageAboveBase: 50 }, { useLaunchConfiguration: true }));
+    const errs = errorsOf(onePoolRaw({ onDemandPercentageAboveBase: 50 }, { useLaunchConfiguration: true }));
     expect(errs.map(formatError)).toEqual([
       "/pools/0/onDemandPercentageAboveBase: 50 must be 100 (no Spot) with useLaunchConfiguration: a launch configuration has no mixed-instances policy, so Spot needs the launch template (useLaunchConfiguration: false)",
     ]);
     expect(
       errorsOf(
-        withPool({ onDemandPercentageAboveBase: 100, onDemandBaseCapacity: 2 }, { useLaunchConfiguration: true }),
+        onePoolRaw({ onDemandPercentageAboveBase: 100, onDemandBaseCapacity: 2 }, { useLaunchConfiguration: true }),
       ),
     ).toEqual([]);
-    expect(errorsOf(withPool({ onDemandPercentageAboveBase: 0 }))).toEqual([]);
+    expect(errorsOf(onePoolRaw({ onDemandPercentageAboveBase: 0 }))).toEqual([]);
   });
 
   it("refuses a project name that S3 would refuse in the cache bucket's name, unless the cache is off", () => {
     const long = "a".repeat(30) + "zz";
-    expect(errorsOf({ ...minimal, projectName: long, awsRegion: "ap-southeast-5" })).toEqual([]); // 60 characters
+    expect(errorsOf({ ...minimalRaw, projectName: long, awsRegion: "ap-southeast-5" })).toEqual([]); // 60 characters
     const tooLong = errorsOf({
-      ...minimal,
+      ...minimalRaw,
       projectName: long,
       awsRegion: "ap-southeastwest-1",
       acceptUnlisted: ["ap-southeastwest-1"],
@@ -101,14 +87,14 @@ describe("validateAnswers", () => {
     expect(tooLong[0].message).toMatch(
       /cache bucket name <projectName>-<account id>-<awsRegion> 64 characters long, above S3's 63; choose another projectName, or set cacheS3 false$/,
     );
-    expect(errorsOf({ ...minimal, projectName: "xn--runners" })[0].message).toMatch(
+    expect(errorsOf({ ...minimalRaw, projectName: "xn--runners" })[0].message).toMatch(
       /^starts with "xn--", which S3 refuses/,
     );
-    expect(errorsOf({ ...minimal, projectName: "xn--runners", cacheS3: false })).toEqual([]);
+    expect(errorsOf({ ...minimalRaw, projectName: "xn--runners", cacheS3: false })).toEqual([]);
   });
 
   it("suggests the closest answer for an unknown key", () => {
-    const errs = errorsOf({ ...withPool({ instanceTyps: ["t3.large"] }), tmeZone: "UTC", zzz: 1 });
+    const errs = errorsOf({ ...onePoolRaw({ instanceTyps: ["t3.large"] }), tmeZone: "UTC", zzz: 1 });
     expect(errs.find((e) => e.path === "/tmeZone")!.message).toContain('Did you mean "timeZone"?');
     expect(errs.find((e) => e.path === "/pools/0/instanceTyps")!.message).toContain('Did you mean "instanceTypes"?');
     expect(errs.find((e) => e.path === "/zzz")!.message).not.toContain("Did you mean");
@@ -116,7 +102,7 @@ describe("validateAnswers", () => {
 
   it("rejects token-shaped strings anywhere and points to SSM", () => {
     for (const token of ["glrt-AbCdEfGhIjKlMnOpQrSt", "GR1348941aBcDeFgHiJkLmNoP"]) {
-      const errs = errorsOf(withPool({ runnerDescription: `runner ${token}` }, { tags: { Secret: token } }));
+      const errs = errorsOf(onePoolRaw({ runnerDescription: `runner ${token}` }, { tags: { Secret: token } }));
       expect(errs.map((e) => e.path)).toEqual(["/pools/0/runnerDescription", "/tags/Secret"]);
       for (const e of errs) {
         expect(e.message).toContain("store the token in SSM and give its parameter name");
@@ -128,7 +114,7 @@ describe("validateAnswers", () => {
   it("never repeats a token whole, whichever rule quotes the value", () => {
     const token = "glrt-AbCdEfGhIjKlMnOpQrSt";
     const errs = errorsOf({
-      ...withPool({
+      ...onePoolRaw({
         tokenSsmParameter: token,
         schedules: [{ name: token, recurrence: "0 8 * * *", minSize: 3, maxSize: 1 }],
       }),
@@ -144,9 +130,9 @@ describe("validateAnswers", () => {
 
   it("keeps tags to what IAM accepts, since they reach the instance role", () => {
     expect(
-      errorsOf({ ...minimal, tags: { Owner: "Ops Zürich", "Cost Center": "4711 / A+B", "ns:key=v": "@x_y.z-1" } }),
+      errorsOf({ ...minimalRaw, tags: { Owner: "Ops Zürich", "Cost Center": "4711 / A+B", "ns:key=v": "@x_y.z-1" } }),
     ).toEqual([]);
-    const errs = errorsOf({ ...minimal, tags: { Owner: "Ops — Zürich", Cmd: "$(id)", "Bad!": "x" } });
+    const errs = errorsOf({ ...minimalRaw, tags: { Owner: "Ops — Zürich", Cmd: "$(id)", "Bad!": "x" } });
     expect(errs.map((e) => e.path)).toEqual(["/tags/Bad!", "/tags/Cmd", "/tags/Owner"]);
     for (const e of errs) expect(e.message).toMatch(/IAM/);
   });
@@ -154,12 +140,12 @@ describe("validateAnswers", () => {
   it("with load-driven scaling, never lets the group or a running schedule sit at a minimum of 0", () => {
     const off = { name: "off", recurrence: "30 19 * * MON-FRI", minSize: 0, maxSize: 0, desiredCapacity: 0 };
     const idleDay = { name: "day", recurrence: "30 6 * * MON-FRI", minSize: 0, maxSize: 4, desiredCapacity: 1 };
-    expect(errorsOf(withPool({ scalingPolicy: "jobs", asgMinSize: 1, schedules: [off] }))).toEqual([]);
+    expect(errorsOf(onePoolRaw({ scalingPolicy: "jobs", asgMinSize: 1, schedules: [off] }))).toEqual([]);
     expect(
-      errorsOf(withPool({ scalingPolicy: "cpu", asgMinSize: 0, schedules: [off, idleDay] })).map((e) => e.path),
+      errorsOf(onePoolRaw({ scalingPolicy: "cpu", asgMinSize: 0, schedules: [off, idleDay] })).map((e) => e.path),
     ).toEqual(["/pools/0/asgMinSize", "/pools/0/schedules/1/minSize"]);
-    expect(errorsOf(withPool({ scalingPolicy: "none", asgMinSize: 0, schedules: [off, idleDay] }))).toEqual([]);
-    expect(errorsOf(withPool({ scalingPolicy: "jobs", asgMinSize: 0 }))[0].message).toMatch(
+    expect(errorsOf(onePoolRaw({ scalingPolicy: "none", asgMinSize: 0, schedules: [off, idleDay] }))).toEqual([]);
+    expect(errorsOf(onePoolRaw({ scalingPolicy: "jobs", asgMinSize: 0 }))[0].message).toMatch(
       /no metric scales it out again/,
     );
   });
@@ -172,14 +158,14 @@ describe("validateAnswers", () => {
       "arn:aws:kms:us-west-2:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab",
       "arn:aws:kms:us-west-2:111122223333:alias/runners",
     ]) {
-      expect(errorsOf({ ...minimal, tokenKmsKeyId: k }), k).toEqual([]);
+      expect(errorsOf({ ...minimalRaw, tokenKmsKeyId: k }), k).toEqual([]);
     }
-    expect(errorsOf({ ...minimal, tokenKmsKeyId: "mrk-123" }).map((e) => e.path)).toEqual(["/tokenKmsKeyId"]);
+    expect(errorsOf({ ...minimalRaw, tokenKmsKeyId: "mrk-123" }).map((e) => e.path)).toEqual(["/tokenKmsKeyId"]);
   });
 
   it("checks id shapes", () => {
     const errs = errorsOf({
-      ...minimal,
+      ...minimalRaw,
       vpcId: "subnet-0a1b2c3d",
       subnetIds: ["vpc-0a1b2c3d", "subnet-0A1B2C3D"],
       buildSubnetId: "subnet-123",
@@ -188,44 +174,44 @@ describe("validateAnswers", () => {
   });
 
   it("checks time zones against the IANA database", () => {
-    expect(errorsOf({ ...minimal, timeZone: "Europe/Berlin" })).toEqual([]);
-    expect(errorsOf({ ...minimal, timeZone: "America/Argentina/Buenos_Aires" })).toEqual([]);
+    expect(errorsOf({ ...minimalRaw, timeZone: "Europe/Berlin" })).toEqual([]);
+    expect(errorsOf({ ...minimalRaw, timeZone: "America/Argentina/Buenos_Aires" })).toEqual([]);
     for (const tz of ["Mars/Olympus", "EST5EDT/Nowhere", "Europe/Berlim"])
-      expect(errorsOf({ ...minimal, timeZone: tz }).map((e) => e.path)).toEqual(["/timeZone"]);
+      expect(errorsOf({ ...minimalRaw, timeZone: tz }).map((e) => e.path)).toEqual(["/timeZone"]);
   });
 
   it("matches instance types to the architecture", () => {
     expect(
-      errorsOf(withPool({ architecture: "arm64", instanceTypes: ["t4g.large", "m7g.xlarge", "c6gn.large"] })),
+      errorsOf(onePoolRaw({ architecture: "arm64", instanceTypes: ["t4g.large", "m7g.xlarge", "c6gn.large"] })),
     ).toEqual([]);
-    expect(errorsOf(withPool({ architecture: "arm64", instanceTypes: ["t3.large"] })).map((e) => e.path)).toEqual([
+    expect(errorsOf(onePoolRaw({ architecture: "arm64", instanceTypes: ["t3.large"] })).map((e) => e.path)).toEqual([
       "/pools/0/instanceTypes/0",
     ]);
-    expect(errorsOf(withPool({ instanceTypes: ["m7g.large"] })).map((e) => e.path)).toEqual([
+    expect(errorsOf(onePoolRaw({ instanceTypes: ["m7g.large"] })).map((e) => e.path)).toEqual([
       "/pools/0/instanceTypes/0",
     ]);
   });
 
   it("takes the runner's tags and flags in both registration modes (authentication-token: for the API call that creates the runner)", () => {
-    expect(errorsOf(withPool({ runnerTags: ["docker"], runUntagged: true, runnerLocked: false }))).toEqual([]);
+    expect(errorsOf(onePoolRaw({ runnerTags: ["docker"], runUntagged: true, runnerLocked: false }))).toEqual([]);
     expect(
-      errorsOf(withPool({ runnerTags: ["docker"], runUntagged: true }, { registrationMode: "registration-token" })),
+      errorsOf(onePoolRaw({ runnerTags: ["docker"], runUntagged: true }, { registrationMode: "registration-token" })),
     ).toEqual([]);
   });
 
   it("requires the tags of an in-VPC runner for build-ami with sshInterface private_ip, and only there", () => {
-    const errs = errorsOf({ ...minimal, sshInterface: "private_ip" });
+    const errs = errorsOf({ ...minimalRaw, sshInterface: "private_ip" });
     expect(errs.map((e) => e.path)).toEqual(["/buildJobTags"]);
     expect(errs[0].message).toMatch(
       /required with sshInterface private_ip.*buildJobTags: \[aws-vpc\].*session_manager/,
     );
-    expect(errorsOf({ ...minimal, sshInterface: "private_ip", buildJobTags: ["aws-vpc"] })).toEqual([]);
-    expect(errorsOf({ ...minimal, buildJobTags: ["aws-vpc"] }).map((e) => e.path)).toEqual(["/buildJobTags"]);
-    expect(errorsOf({ ...minimal, ciJobTags: ["docker", "saas-linux-small-amd64"] })).toEqual([]);
+    expect(errorsOf({ ...minimalRaw, sshInterface: "private_ip", buildJobTags: ["aws-vpc"] })).toEqual([]);
+    expect(errorsOf({ ...minimalRaw, buildJobTags: ["aws-vpc"] }).map((e) => e.path)).toEqual(["/buildJobTags"]);
+    expect(errorsOf({ ...minimalRaw, ciJobTags: ["docker", "saas-linux-small-amd64"] })).toEqual([]);
   });
 
   it("normalises the GitLab URL once: no trailing slash, lowercase host, no default port, path kept", () => {
-    const url = (gitlabUrl: string) => validAnswers({ ...minimal, gitlabUrl }).gitlabUrl;
+    const url = (gitlabUrl: string) => validAnswers({ ...minimalRaw, gitlabUrl }).gitlabUrl;
     expect(url("https://gitlab.acme.example/")).toBe("https://gitlab.acme.example");
     expect(url("https://GitLab.Acme.Example//")).toBe("https://gitlab.acme.example");
     expect(url("https://gitlab.acme.example:443/")).toBe("https://gitlab.acme.example");
@@ -237,7 +223,7 @@ describe("validateAnswers", () => {
 
   it("refuses SSH to the world and impossible CIDRs", () => {
     const errs = errorsOf({
-      ...minimal,
+      ...minimalRaw,
       sshInterface: "private_ip",
       buildJobTags: ["vpc"],
       buildAllowedCidrs: ["0.0.0.0/0", "10.300.0.0/16"],
@@ -246,7 +232,7 @@ describe("validateAnswers", () => {
   });
 
   it("refuses CIDRs with host bits set, which AWS refuses at apply, and names the network", () => {
-    const errs = errorsOf({ ...minimal, egressCidrs: ["0.0.0.1/0", "10.1.2.3/8", "192.168.1.0/24", "10.0.0.7/32"] });
+    const errs = errorsOf({ ...minimalRaw, egressCidrs: ["0.0.0.1/0", "10.1.2.3/8", "192.168.1.0/24", "10.0.0.7/32"] });
     expect(errs.map((e) => [e.path, e.message])).toEqual([
       ["/egressCidrs/0", 'has host bits set, which AWS refuses; did you mean "0.0.0.0/0"?'],
       ["/egressCidrs/1", 'has host bits set, which AWS refuses; did you mean "10.0.0.0/8"?'],
@@ -254,13 +240,13 @@ describe("validateAnswers", () => {
   });
 
   it("refuses tag letters newer than Terraform's Unicode tables, naming the key", () => {
-    const errs = errorsOf({ ...minimal, tags: { "Team/x": "a\u1c89", Ok: "é 日本" } });
+    const errs = errorsOf({ ...minimalRaw, tags: { "Team/x": "a\u1c89", Ok: "é 日本" } });
     expect(errs.map((e) => e.path)).toEqual(["/tags/Team~1x"]);
     expect(errs[0].message).toMatch(/^value holds .* \(U\+1C89\), a character newer than Terraform's Unicode tables/);
   });
 
   it("refuses Packer template syntax in tag values", () => {
-    expect(errorsOf({ ...minimal, tags: { Team: "a {{timestamp}}", Ok: "x" } }).map((e) => e.path)).toEqual([
+    expect(errorsOf({ ...minimalRaw, tags: { Team: "a {{timestamp}}", Ok: "x" } }).map((e) => e.path)).toEqual([
       "/tags/Team",
     ]);
   });

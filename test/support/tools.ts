@@ -74,6 +74,21 @@ export function fileOf(files: RenderedFile[], path: string): RenderedFile {
   return f;
 }
 
+/** The answers no default covers: with these, every other answer may be left out. */
+export const minimalRaw = {
+  vpcId: "vpc-0a1b2c3d",
+  subnetIds: ["subnet-0a1b2c3d"],
+  buildSubnetId: "subnet-0a1b2c3d",
+  ciRoleArn: "arn:aws:iam::123456789012:role/ci",
+};
+
+/** Raw answers: minimalRaw and these shared answers, with one pool named default holding these fields. */
+export const onePoolRaw = (fields: Record<string, unknown>, shared: Record<string, unknown> = {}) => ({
+  ...minimalRaw,
+  ...shared,
+  pools: [{ name: "default", ...fields }],
+});
+
 /** Raw answers: these with one pool's fields (the first's unless index says otherwise) replaced, for validAnswers. */
 export function withPool(a: Answers, fields: Record<string, unknown>, index = 0): Record<string, unknown> {
   return { ...a, pools: a.pools.map((p, i) => (i === index ? { ...p, ...fields } : p)) };
